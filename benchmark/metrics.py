@@ -1,0 +1,1240 @@
+"""Metric registry and pure-numpy implementations of the benchmark metrics.
+
+Every metric is a :class:`Metric` record holding two functions over the same
+definition:
+
+* ``fn(y_true, y_score, sample_weight=None) -> float`` validates its inputs and
+  evaluates the metric once;
+* ``batch(y_true, y_score, weights) -> ndarray of shape (B,)`` evaluates it
+  under ``B`` case weightings at once (bootstrap multiplicities, jackknife
+  masks). Row ``b`` of the result equals ``fn(y_true, y_score,
+  sample_weight=weights[b])``; ``fn`` is implemented as a one-row ``batch`` so
+  the two agree to the last bit.
+
+A weighting under which a metric is undefined (one class only for an AUC, zero
+total weight for a loss) gives ``nan``.
+
+Input conventions (see ``docs/architecture.md``):
+
+========== ========================== ============================
+input      ``y_true``                 ``y_score``
+========== ========================== ============================
+binary     ``(n,)`` values 0/1        ``(n,)`` scores
+multilabel ``(n, k)`` values 0/1      ``(n, k)`` probabilities
+multiclass ``(n, k)`` int, -1 = none  ``(n, k, c)`` probabilities
+========== ========================== ============================
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+__all__ = [
+    "CSPINE_TARGETS",
+    "LOG_LOSS_EPS",
+    "LUMBAR_CLASSES",
+    "LUMBAR_CONDITIONS",
+    "LUMBAR_LEVELS",
+    "LUMBAR_TARGETS",
+    "Metric",
+    "get",
+    "log_loss",
+    "log_loss_batch",
+    "mean_roc_auc",
+    "mean_roc_auc_batch",
+    "names",
+    "register",
+    "roc_auc",
+    "roc_auc_batch",
+    "roc_curve_points",
+    "rsna_cspine_weighted_log_loss",
+    "rsna_cspine_weighted_log_loss_batch",
+    "rsna_lumbar_any_severe_spinal_loss",
+    "rsna_lumbar_any_severe_spinal_loss_batch",
+    "rsna_lumbar_foraminal_loss",
+    "rsna_lumbar_foraminal_loss_batch",
+    "rsna_lumbar_score",
+    "rsna_lumbar_score_batch",
+    "rsna_lumbar_spinal_loss",
+    "rsna_lumbar_spinal_loss_batch",
+    "rsna_lumbar_subarticular_loss",
+    "rsna_lumbar_subarticular_loss_batch",
+]
+
+# ---------------------------------------------------------------------------
+# Constants
+# ---------------------------------------------------------------------------
+
+#: Probabilities are clipped to ``[LOG_LOSS_EPS, 1 - LOG_LOSS_EPS]`` before the
+#: logarithm, as in scikit-learn's ``log_loss`` up to version 1.2 (its former
+#: ``eps=1e-15`` default), in the RSNA 2022 grader
+#: (openai/mle-bench ``mlebench/competitions/rsna-2022-cervical-spine-fracture-detection/grade.py``)
+#: and in the RSNA 2024 metric (lhwcv/solution-rsna-2024-lumbar-spine ``patriot/metric.py``).
+LOG_LOSS_EPS = 1e-15
+
+#: Largest per-case binary log loss after clipping: ``-log(1 - (1 - eps))``
+#: evaluated in float64 (slightly above ``-log(eps)`` because ``1 - eps`` rounds).
+_BINARY_LOSS_MAX = -math.log(1.0 - (1.0 - LOG_LOSS_EPS))
+
+#: Largest per-row three-class loss after clipping and rescaling: the true class
+#: clipped up to ``eps`` while both other classes are clipped down to ``1 - eps``.
+_MULTICLASS_LOSS_MAX = -math.log(
+    LOG_LOSS_EPS / (LOG_LOSS_EPS + 2.0 * (1.0 - LOG_LOSS_EPS))
+)
+
+#: Columns of the RSNA 2022 cervical-spine task, in metric order.
+CSPINE_TARGETS = ("patient_overall", "C1", "C2", "C3", "C4", "C5", "C6", "C7")
+
+# Competition weights, same column order as CSPINE_TARGETS (negative label,
+# positive label); openai/mle-bench
+# mlebench/competitions/rsna-2022-cervical-spine-fracture-detection/grade.py.
+_CSPINE_NEGATIVE_WEIGHTS = np.array([7.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0])
+_CSPINE_POSITIVE_WEIGHTS = np.array([14.0, 2.0, 2.0, 2.0, 2.0, 2.0, 2.0, 2.0])
+
+#: Conditions of the RSNA 2024 lumbar spine task.
+LUMBAR_CONDITIONS = (
+    "spinal_canal_stenosis",
+    "left_neural_foraminal_narrowing",
+    "right_neural_foraminal_narrowing",
+    "left_subarticular_stenosis",
+    "right_subarticular_stenosis",
+)
+#: Intervertebral levels of the RSNA 2024 lumbar spine task.
+LUMBAR_LEVELS = ("l1_l2", "l2_l3", "l3_l4", "l4_l5", "l5_s1")
+#: The 25 targets, ``f"{condition}_{level}"`` with the level varying fastest.
+LUMBAR_TARGETS = tuple(
+    f"{condition}_{level}" for condition in LUMBAR_CONDITIONS for level in LUMBAR_LEVELS
+)
+#: Severity classes; the class index is the grade (sample weight ``2**grade``).
+LUMBAR_CLASSES = ("normal_mild", "moderate", "severe")
+
+
+def _lumbar_group_columns(keyword: str) -> np.ndarray:
+    # Same rule as the competition metric: a row belongs to the first of
+    # spinal / foraminal / subarticular that occurs in its name.
+    columns = []
+    for j, target in enumerate(LUMBAR_TARGETS):
+        group = next(g for g in ("spinal", "foraminal", "subarticular") if g in target)
+        if group == keyword:
+            columns.append(j)
+    return np.asarray(columns, dtype=np.intp)
+
+
+_LUMBAR_SPINAL = _lumbar_group_columns("spinal")
+_LUMBAR_FORAMINAL = _lumbar_group_columns("foraminal")
+_LUMBAR_SUBARTICULAR = _lumbar_group_columns("subarticular")
+_SEVERE = LUMBAR_CLASSES.index("severe")
+
+# Above this many (positive, negative) pairs ``roc_auc_batch`` switches from a
+# dense pair matrix (one matrix product, fastest for test sets of a few
+# hundred cases) to a sorted cumulative-sum evaluation (linear memory).
+_AUC_DENSE_MAX_PAIRS = 32_768
+
+_INPUT_KINDS = ("binary", "multilabel", "multiclass")
+
+
+# ---------------------------------------------------------------------------
+# Registry
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A registered metric: its definition, direction and display metadata.
+
+    Parameters
+    ----------
+    name : str
+        Registry key, e.g. ``"roc_auc"``.
+    display_name : str
+        Human-readable name, e.g. ``"AUC"``.
+    higher_is_better : bool
+        Declared direction of the metric.
+    fn : callable
+        ``fn(y_true, y_score, sample_weight=None) -> float``.
+    batch : callable
+        ``batch(y_true, y_score, weights) -> ndarray of shape (B,)`` with
+        ``weights`` of shape ``(B, n_samples)``.
+    input : {"binary", "multilabel", "multiclass"}
+        Shape convention of ``y_true`` and ``y_score``.
+    lower, upper : float
+        Range of values the metric can take.
+
+    Examples
+    --------
+    >>> from benchmark.metrics import get
+    >>> m = get("roc_auc")
+    >>> m.display_name, m.higher_is_better, m.input, m.lower, m.upper
+    ('AUC', True, 'binary', 0.0, 1.0)
+    """
+
+    name: str
+    display_name: str
+    higher_is_better: bool
+    fn: Callable
+    batch: Callable
+    input: str
+    lower: float
+    upper: float
+
+    def __post_init__(self):
+        if not isinstance(self.name, str) or not self.name:
+            raise ValueError(f"name must be a non-empty string. Got {self.name!r} instead.")
+        if not isinstance(self.higher_is_better, bool):
+            raise ValueError(
+                "higher_is_better must be a bool. "
+                f"Got {type(self.higher_is_better).__name__} instead."
+            )
+        if self.input not in _INPUT_KINDS:
+            raise ValueError(
+                f"input must be one of {_INPUT_KINDS}. Got {self.input!r} instead."
+            )
+        if not (callable(self.fn) and callable(self.batch)):
+            raise ValueError("fn and batch must be callable.")
+        if not float(self.lower) < float(self.upper):
+            raise ValueError(
+                f"lower must be smaller than upper. Got lower={self.lower!r} and "
+                f"upper={self.upper!r} instead."
+            )
+
+
+_REGISTRY: dict[str, Metric] = {}
+
+
+def register(metric: Metric) -> Metric:
+    """Add a metric to the registry.
+
+    Parameters
+    ----------
+    metric : Metric
+        The metric to add. Its ``name`` must not be registered yet.
+
+    Returns
+    -------
+    metric : Metric
+        The metric passed in.
+
+    Raises
+    ------
+    ValueError
+        If a metric with the same name is already registered.
+
+    Examples
+    --------
+    >>> from benchmark.metrics import register, get
+    >>> register(get("roc_auc"))
+    Traceback (most recent call last):
+        ...
+    ValueError: A metric named 'roc_auc' is already registered.
+    """
+    if not isinstance(metric, Metric):
+        raise TypeError(f"metric must be a Metric. Got {type(metric).__name__} instead.")
+    if metric.name in _REGISTRY:
+        raise ValueError(f"A metric named {metric.name!r} is already registered.")
+    _REGISTRY[metric.name] = metric
+    return metric
+
+
+def get(name: str) -> Metric:
+    """Look a metric up by name.
+
+    Parameters
+    ----------
+    name : str
+        Registry key.
+
+    Returns
+    -------
+    metric : Metric
+
+    Raises
+    ------
+    KeyError
+        If no metric has that name; the message suggests close names.
+
+    Examples
+    --------
+    >>> from benchmark.metrics import get
+    >>> get("log_loss").higher_is_better
+    False
+    >>> get("roc_acu")
+    Traceback (most recent call last):
+        ...
+    KeyError: "Unknown metric 'roc_acu'. Did you mean 'roc_auc'?"
+    """
+    try:
+        return _REGISTRY[name]
+    except (KeyError, TypeError):
+        pass
+    close = difflib.get_close_matches(str(name), names(), n=3, cutoff=0.6)
+    message = f"Unknown metric {name!r}."
+    if close:
+        message += " Did you mean " + " or ".join(repr(c) for c in close) + "?"
+    else:
+        message += " Registered metrics: " + ", ".join(names()) + "."
+    raise KeyError(message)
+
+
+def names() -> list[str]:
+    """Names of the registered metrics, sorted.
+
+    Returns
+    -------
+    names : list of str
+
+    Examples
+    --------
+    >>> from benchmark.metrics import names
+    >>> [n for n in names() if "auc" in n]
+    ['mean_roc_auc', 'roc_auc']
+    """
+    return sorted(_REGISTRY)
+
+
+# ---------------------------------------------------------------------------
+# Validation helpers
+# ---------------------------------------------------------------------------
+
+
+def _numeric(x, name: str) -> np.ndarray:
+    arr = np.asarray(x)
+    if arr.dtype == object or not (
+        np.issubdtype(arr.dtype, np.number) or np.issubdtype(arr.dtype, np.bool_)
+    ):
+        raise ValueError(f"{name} must be numeric. Got dtype {arr.dtype} instead.")
+    if np.issubdtype(arr.dtype, np.complexfloating):
+        raise ValueError(f"{name} must be real-valued. Got dtype {arr.dtype} instead.")
+    return arr.astype(np.float64, copy=False)
+
+
+def _check_ndim(arr: np.ndarray, ndim: int, name: str, shape_text: str) -> None:
+    if arr.ndim != ndim:
+        raise ValueError(
+            f"{name} must be a {ndim}-D array of shape {shape_text}. "
+            f"Got shape {arr.shape} instead."
+        )
+
+
+def _check_finite(arr: np.ndarray, name: str) -> None:
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} must contain only finite values. Got NaN or infinity instead.")
+
+
+def _check_nonempty(arr: np.ndarray) -> None:
+    if arr.shape[0] == 0:
+        raise ValueError("y_true must contain at least one sample. Got 0 samples instead.")
+
+
+def _check_same_shape(y_true: np.ndarray, y_score: np.ndarray) -> None:
+    if y_true.shape != y_score.shape:
+        raise ValueError(
+            "y_true and y_score must have the same shape. "
+            f"Got {y_true.shape} and {y_score.shape} instead."
+        )
+
+
+def _check_binary_labels(y_true: np.ndarray) -> None:
+    if not np.all((y_true == 0) | (y_true == 1)):
+        raise ValueError(
+            "y_true must contain only the values 0 and 1. Got another value instead."
+        )
+
+
+def _check_probabilities(y_score: np.ndarray) -> None:
+    _check_finite(y_score, "y_score")
+    if np.any(y_score < 0) or np.any(y_score > 1):
+        raise ValueError(
+            "y_score must contain probabilities in [0, 1]. Got a value outside it instead."
+        )
+
+
+def _check_sample_weight(sample_weight, n: int) -> np.ndarray:
+    if sample_weight is None:
+        return np.ones(n)
+    sw = _numeric(sample_weight, "sample_weight")
+    if sw.shape != (n,):
+        raise ValueError(
+            f"sample_weight must be a 1-D array of shape (n_samples,) = ({n},). "
+            f"Got shape {sw.shape} instead."
+        )
+    _check_finite(sw, "sample_weight")
+    if np.any(sw < 0):
+        raise ValueError("sample_weight must be non-negative. Got a negative value instead.")
+    return sw
+
+
+def _check_weights(weights, n: int) -> np.ndarray:
+    w = np.asarray(weights, dtype=np.float64)
+    if w.ndim != 2 or w.shape[1] != n:
+        raise ValueError(
+            "weights must be a 2-D array of shape (n_replicates, n_samples) with "
+            f"n_samples = {n}. Got shape {w.shape} instead."
+        )
+    return w
+
+
+def _validate_binary(y_true, y_score, sample_weight, *, probabilities: bool):
+    y_true = _numeric(y_true, "y_true")
+    y_score = _numeric(y_score, "y_score")
+    _check_ndim(y_true, 1, "y_true", "(n_samples,)")
+    _check_same_shape(y_true, y_score)
+    _check_nonempty(y_true)
+    _check_binary_labels(y_true)
+    if probabilities:
+        _check_probabilities(y_score)
+    else:
+        _check_finite(y_score, "y_score")
+    sw = _check_sample_weight(sample_weight, y_true.shape[0])
+    return y_true, y_score, sw
+
+
+def _validate_multilabel(y_true, y_score, sample_weight, *, n_columns, probabilities):
+    y_true = _numeric(y_true, "y_true")
+    y_score = _numeric(y_score, "y_score")
+    shape_text = "(n_samples, n_targets)" if n_columns is None else f"(n_samples, {n_columns})"
+    _check_ndim(y_true, 2, "y_true", shape_text)
+    if n_columns is not None and y_true.shape[1] != n_columns:
+        raise ValueError(
+            f"y_true must be a 2-D array of shape {shape_text}. "
+            f"Got shape {y_true.shape} instead."
+        )
+    if y_true.shape[1] == 0:
+        raise ValueError("y_true must have at least one column. Got 0 columns instead.")
+    _check_same_shape(y_true, y_score)
+    _check_nonempty(y_true)
+    _check_binary_labels(y_true)
+    if probabilities:
+        _check_probabilities(y_score)
+    else:
+        _check_finite(y_score, "y_score")
+    sw = _check_sample_weight(sample_weight, y_true.shape[0])
+    return y_true, y_score, sw
+
+
+def _validate_lumbar(y_true, y_score, sample_weight):
+    k, c = len(LUMBAR_TARGETS), len(LUMBAR_CLASSES)
+    y_true = _numeric(y_true, "y_true")
+    y_score = _numeric(y_score, "y_score")
+    if y_true.ndim != 2 or y_true.shape[1] != k:
+        raise ValueError(
+            f"y_true must be a 2-D array of shape (n_samples, {k}). "
+            f"Got shape {y_true.shape} instead."
+        )
+    if y_score.shape != (y_true.shape[0], k, c):
+        raise ValueError(
+            f"y_score must be a 3-D array of shape (n_samples, {k}, {c}) = "
+            f"({y_true.shape[0]}, {k}, {c}). Got shape {y_score.shape} instead."
+        )
+    _check_nonempty(y_true)
+    if not np.all(np.isin(y_true, (-1, 0, 1, 2))):
+        raise ValueError(
+            "y_true must contain only the class indices 0, 1, 2 or -1 for unlabelled. "
+            "Got another value instead."
+        )
+    _check_finite(y_score, "y_score")
+    if np.any(y_score < 0):
+        raise ValueError("y_score must be non-negative. Got a negative value instead.")
+    sw = _check_sample_weight(sample_weight, y_true.shape[0])
+    return y_true.astype(np.int64), y_score, sw
+
+
+def _ratio(weights: np.ndarray, numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
+    """``(weights @ numerator) / (weights @ denominator)``, nan where the latter is 0."""
+    num = weights @ numerator
+    den = weights @ denominator
+    out = np.full(weights.shape[0], np.nan)
+    np.divide(num, den, out=out, where=den > 0)
+    return out
+
+
+# ---------------------------------------------------------------------------
+# ROC AUC
+# ---------------------------------------------------------------------------
+
+
+def _auc_numerator_dense(pos, neg, y_score, weights):
+    # K[j, i] = [s_i > s_j] + 0.5 [s_i == s_j] for negative j and positive i,
+    # so the numerator of replicate b is w_neg[b] @ K @ w_pos[b].
+    sp = y_score[pos]
+    sn = y_score[neg]
+    kernel = (sp[None, :] > sn[:, None]).astype(np.float64)
+    kernel += 0.5 * (sp[None, :] == sn[:, None])
+    return np.einsum("bi,bi->b", weights[:, pos], weights[:, neg] @ kernel)
+
+
+def _auc_numerator_sorted(pos, neg, y_score, weights):
+    # Negatives sorted by score; for a positive with score s, ``lo`` negatives
+    # score strictly below s and ``hi`` score at most s. With C the cumulative
+    # negative weight (C[:, 0] = 0), the positive contributes
+    # w_i * (C[lo] + 0.5 (C[hi] - C[lo])) = w_i * (C[lo] + C[hi]) / 2.
+    neg = neg[np.argsort(y_score[neg], kind="stable")]
+    sn = y_score[neg]
+    sp = y_score[pos]
+    lo = np.searchsorted(sn, sp, side="left")
+    hi = np.searchsorted(sn, sp, side="right")
+    cum = np.zeros((weights.shape[0], neg.size + 1))
+    np.cumsum(weights[:, neg], axis=1, out=cum[:, 1:])
+    tied = lo != hi
+    num = np.einsum("bi,bi->b", weights[:, pos[~tied]], cum[:, lo[~tied]])
+    if np.any(tied):
+        both = cum[:, lo[tied]] + cum[:, hi[tied]]
+        num += 0.5 * np.einsum("bi,bi->b", weights[:, pos[tied]], both)
+    return num
+
+
+def _auc_batch(y_true: np.ndarray, y_score: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    is_pos = y_true == 1
+    pos = np.flatnonzero(is_pos)
+    neg = np.flatnonzero(~is_pos)
+    out = np.full(weights.shape[0], np.nan)
+    if pos.size == 0 or neg.size == 0 or weights.shape[0] == 0:
+        return out
+    total_pos = weights @ is_pos.astype(np.float64)
+    total_neg = weights @ (~is_pos).astype(np.float64)
+    if pos.size * neg.size <= _AUC_DENSE_MAX_PAIRS:
+        num = _auc_numerator_dense(pos, neg, y_score, weights)
+    else:
+        num = _auc_numerator_sorted(pos, neg, y_score, weights)
+    den = total_pos * total_neg
+    np.divide(num, den, out=out, where=den > 0)
+    return out
+
+
+def roc_auc_batch(y_true, y_score, weights) -> np.ndarray:
+    """Weighted ROC AUC under many case weightings at once.
+
+    Same definition as :func:`roc_auc`; the pairs are evaluated with one
+    matrix product (small test sets) or one sort and a cumulative sum along
+    the case axis (large test sets), with no loop over replicates.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,)
+        Binary labels in {0, 1} (not validated).
+    y_score : array-like of shape (n_samples,)
+        Scores, larger meaning more likely positive (not validated).
+    weights : array-like of shape (n_replicates, n_samples)
+        Non-negative case weights, one weighting per row.
+
+    Returns
+    -------
+    auc : ndarray of shape (n_replicates,)
+        AUC per weighting; ``nan`` where one class has zero total weight.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from benchmark.metrics import roc_auc_batch
+    >>> y_true = np.array([0, 0, 1, 1])
+    >>> y_score = np.array([0.1, 0.4, 0.35, 0.8])
+    >>> weights = np.array([[1, 1, 1, 1], [0, 1, 1, 1], [1, 1, 0, 1], [0, 0, 1, 1]])
+    >>> roc_auc_batch(y_true, y_score, weights)
+    array([0.75, 0.5 , 1.  ,  nan])
+    """
+    y_true = np.asarray(y_true, dtype=np.float64)
+    y_score = np.asarray(y_score, dtype=np.float64)
+    weights = _check_weights(weights, y_true.shape[0])
+    return _auc_batch(y_true, y_score, weights)
+
+
+def roc_auc(y_true, y_score, sample_weight=None) -> float:
+    """Area under the ROC curve, weighted Mann-Whitney form.
+
+    .. math::
+
+        \\mathrm{AUC} = \\frac{\\sum_{i \\in P} \\sum_{j \\in N} w_i w_j
+        \\left([s_i > s_j] + \\tfrac12 [s_i = s_j]\\right)}
+        {\\left(\\sum_{i \\in P} w_i\\right) \\left(\\sum_{j \\in N} w_j\\right)}
+
+    where ``P`` and ``N`` are the positive and negative cases. This equals the
+    trapezoidal area under the weighted ROC curve, i.e.
+    ``sklearn.metrics.roc_auc_score(y_true, y_score, sample_weight=...)``, and
+    is the per-target metric of the MRNet scorer
+    (stanfordmlgroup/stanfordmlgroup.github.io ``competitions/mrnet/evaluate-v1.0.py``).
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,)
+        Binary labels in {0, 1}.
+    y_score : array-like of shape (n_samples,)
+        Finite scores, larger meaning more likely positive.
+    sample_weight : array-like of shape (n_samples,), default=None
+        Non-negative case weights (e.g. bootstrap multiplicities).
+
+    Returns
+    -------
+    auc : float
+        In [0, 1]; ``nan`` when one class has zero total weight.
+
+    Examples
+    --------
+    >>> from benchmark.metrics import roc_auc
+    >>> roc_auc([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8])
+    0.75
+    >>> roc_auc([0, 0, 1, 1], [0.1, 0.5, 0.5, 0.9])
+    0.875
+    """
+    y_true, y_score, sw = _validate_binary(y_true, y_score, sample_weight, probabilities=False)
+    return float(_auc_batch(y_true, y_score, sw[None, :])[0])
+
+
+def roc_curve_points(y_true, y_score, sample_weight=None):
+    """Weighted ROC curve through every distinct score threshold.
+
+    Equivalent to ``sklearn.metrics.roc_curve(..., drop_intermediate=False)``:
+    cases with zero weight are dropped, thresholds are the distinct scores in
+    decreasing order preceded by ``inf`` (the point (0, 0)), and a case is
+    called positive when its score is ``>=`` the threshold.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,)
+        Binary labels in {0, 1}.
+    y_score : array-like of shape (n_samples,)
+        Finite scores, larger meaning more likely positive.
+    sample_weight : array-like of shape (n_samples,), default=None
+        Non-negative case weights.
+
+    Returns
+    -------
+    fpr : ndarray of shape (n_thresholds,)
+        False-positive rate at each threshold (``nan`` if no negative weight).
+    tpr : ndarray of shape (n_thresholds,)
+        True-positive rate at each threshold (``nan`` if no positive weight).
+    thresholds : ndarray of shape (n_thresholds,)
+        Decreasing thresholds, ``thresholds[0] = inf``.
+
+    Examples
+    --------
+    >>> from benchmark.metrics import roc_curve_points
+    >>> fpr, tpr, thresholds = roc_curve_points([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8])
+    >>> fpr
+    array([0. , 0. , 0.5, 0.5, 1. ])
+    >>> tpr
+    array([0. , 0.5, 0.5, 1. , 1. ])
+    >>> thresholds
+    array([ inf, 0.8 , 0.4 , 0.35, 0.1 ])
+    """
+    y_true, y_score, sw = _validate_binary(y_true, y_score, sample_weight, probabilities=False)
+    keep = sw != 0
+    y_true, y_score, sw = y_true[keep], y_score[keep], sw[keep]
+    order = np.argsort(-y_score, kind="stable")
+    y_score, y_true, sw = y_score[order], y_true[order], sw[order]
+    # Last index of each run of equal scores.
+    ends = np.r_[np.flatnonzero(np.diff(y_score)), y_score.size - 1]
+    tps = np.r_[0.0, np.cumsum(y_true * sw)[ends]]
+    fps = np.r_[0.0, np.cumsum((1.0 - y_true) * sw)[ends]]
+    thresholds = np.r_[np.inf, y_score[ends]]
+    fpr = fps / fps[-1] if fps[-1] > 0 else np.full(fps.shape, np.nan)
+    tpr = tps / tps[-1] if tps[-1] > 0 else np.full(tps.shape, np.nan)
+    return fpr, tpr, thresholds
+
+
+def mean_roc_auc_batch(y_true, y_score, weights) -> np.ndarray:
+    """Mean of per-column ROC AUCs under many case weightings at once.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples, n_targets)
+        Binary labels in {0, 1} (not validated).
+    y_score : array-like of shape (n_samples, n_targets)
+        Scores (not validated).
+    weights : array-like of shape (n_replicates, n_samples)
+        Non-negative case weights, one weighting per row.
+
+    Returns
+    -------
+    mean_auc : ndarray of shape (n_replicates,)
+        ``nan`` where any column's AUC is undefined.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from benchmark.metrics import mean_roc_auc_batch
+    >>> y_true = np.array([[0, 0], [0, 1], [1, 0], [1, 1]])
+    >>> y_score = np.array([[0.1, 0.5], [0.2, 0.5], [0.8, 0.5], [0.9, 0.5]])
+    >>> mean_roc_auc_batch(y_true, y_score, np.ones((2, 4)))
+    array([0.75, 0.75])
+    """
+    y_true = np.asarray(y_true, dtype=np.float64)
+    y_score = np.asarray(y_score, dtype=np.float64)
+    weights = _check_weights(weights, y_true.shape[0])
+    per_column = [
+        _auc_batch(y_true[:, j], y_score[:, j], weights) for j in range(y_true.shape[1])
+    ]
+    return np.mean(per_column, axis=0)
+
+
+def mean_roc_auc(y_true, y_score, sample_weight=None) -> float:
+    """Plain mean of the per-column ROC AUCs (the MRNet competition score).
+
+    The official MRNet scorer (stanfordmlgroup/stanfordmlgroup.github.io
+    ``competitions/mrnet/evaluate-v1.0.py``) computes
+    ``sklearn.metrics.roc_auc_score`` for the abnormal, ACL and meniscus
+    columns and reports their unweighted mean (``Average_AUROC``).
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples, n_targets)
+        Binary labels in {0, 1}, one column per target.
+    y_score : array-like of shape (n_samples, n_targets)
+        Finite scores.
+    sample_weight : array-like of shape (n_samples,), default=None
+        Non-negative case weights, shared by all columns.
+
+    Returns
+    -------
+    mean_auc : float
+        In [0, 1]; ``nan`` if any column's AUC is undefined.
+
+    Examples
+    --------
+    >>> from benchmark.metrics import mean_roc_auc
+    >>> y_true = [[0, 0], [0, 1], [1, 0], [1, 1]]
+    >>> y_score = [[0.1, 0.5], [0.2, 0.5], [0.8, 0.5], [0.9, 0.5]]
+    >>> mean_roc_auc(y_true, y_score)  # (1.0 + 0.5) / 2
+    0.75
+    """
+    y_true, y_score, sw = _validate_multilabel(
+        y_true, y_score, sample_weight, n_columns=None, probabilities=False
+    )
+    return float(mean_roc_auc_batch(y_true, y_score, sw[None, :])[0])
+
+
+# ---------------------------------------------------------------------------
+# Binary log loss
+# ---------------------------------------------------------------------------
+
+
+def _binary_losses(y_true: np.ndarray, y_score: np.ndarray) -> np.ndarray:
+    p = np.clip(y_score, LOG_LOSS_EPS, 1.0 - LOG_LOSS_EPS)
+    return -(y_true * np.log(p) + (1.0 - y_true) * np.log(1.0 - p))
+
+
+def log_loss_batch(y_true, y_score, weights) -> np.ndarray:
+    """Weighted binary log loss under many case weightings at once.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,)
+        Binary labels in {0, 1} (not validated).
+    y_score : array-like of shape (n_samples,)
+        Predicted probabilities of the positive class (not validated).
+    weights : array-like of shape (n_replicates, n_samples)
+        Non-negative case weights, one weighting per row.
+
+    Returns
+    -------
+    loss : ndarray of shape (n_replicates,)
+        ``nan`` where the total weight is zero.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from benchmark.metrics import log_loss_batch
+    >>> y_true = np.array([0, 1])
+    >>> y_score = np.array([0.5, 0.75])
+    >>> np.round(log_loss_batch(y_true, y_score, [[1, 0], [0, 1], [0, 0]]), 4)
+    array([0.6931, 0.2877,    nan])
+    """
+    y_true = np.asarray(y_true, dtype=np.float64)
+    y_score = np.asarray(y_score, dtype=np.float64)
+    weights = _check_weights(weights, y_true.shape[0])
+    return _ratio(weights, _binary_losses(y_true, y_score), np.ones(y_true.shape[0]))
+
+
+def log_loss(y_true, y_score, sample_weight=None) -> float:
+    """Sample-weighted binary log loss (cross-entropy).
+
+    .. math::
+
+        L = -\\frac{\\sum_i w_i \\left(y_i \\log p_i + (1 - y_i) \\log(1 - p_i)\\right)}
+        {\\sum_i w_i}, \\qquad p_i = \\mathrm{clip}(s_i, 10^{-15}, 1 - 10^{-15})
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,)
+        Binary labels in {0, 1}.
+    y_score : array-like of shape (n_samples,)
+        Predicted probabilities of the positive class, in [0, 1].
+    sample_weight : array-like of shape (n_samples,), default=None
+        Non-negative case weights.
+
+    Returns
+    -------
+    loss : float
+        Non-negative; ``nan`` if the total weight is zero.
+
+    Examples
+    --------
+    >>> from benchmark.metrics import log_loss
+    >>> round(log_loss([0, 1, 1], [0.2, 0.8, 0.5]), 4)  # (2 ln 1.25 + ln 2) / 3
+    0.3798
+    """
+    y_true, y_score, sw = _validate_binary(y_true, y_score, sample_weight, probabilities=True)
+    return float(log_loss_batch(y_true, y_score, sw[None, :])[0])
+
+
+# ---------------------------------------------------------------------------
+# RSNA 2022 cervical spine: weighted multi-label log loss
+# ---------------------------------------------------------------------------
+
+
+def _cspine_study_losses(y_true: np.ndarray, y_score: np.ndarray) -> np.ndarray:
+    losses = _binary_losses(y_true, y_score)
+    w = np.where(y_true == 1, _CSPINE_POSITIVE_WEIGHTS, _CSPINE_NEGATIVE_WEIGHTS)
+    return (w * losses).sum(axis=1) / w.sum(axis=1)
+
+
+def rsna_cspine_weighted_log_loss_batch(y_true, y_score, weights) -> np.ndarray:
+    """RSNA 2022 cervical-spine weighted log loss under many study weightings.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_studies, 8)
+        Labels of ``CSPINE_TARGETS`` in {0, 1} (not validated).
+    y_score : array-like of shape (n_studies, 8)
+        Predicted fracture probabilities (not validated).
+    weights : array-like of shape (n_replicates, n_studies)
+        Non-negative study weights, one weighting per row.
+
+    Returns
+    -------
+    loss : ndarray of shape (n_replicates,)
+        ``nan`` where the total weight is zero.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from benchmark.metrics import rsna_cspine_weighted_log_loss_batch
+    >>> y_true = np.zeros((2, 8))
+    >>> y_score = np.full((2, 8), 0.5)
+    >>> np.round(rsna_cspine_weighted_log_loss_batch(y_true, y_score, [[1, 0], [2, 1]]), 4)
+    array([0.6931, 0.6931])
+    """
+    y_true = np.asarray(y_true, dtype=np.float64)
+    y_score = np.asarray(y_score, dtype=np.float64)
+    weights = _check_weights(weights, y_true.shape[0])
+    return _ratio(weights, _cspine_study_losses(y_true, y_score), np.ones(y_true.shape[0]))
+
+
+def rsna_cspine_weighted_log_loss(y_true, y_score, sample_weight=None) -> float:
+    """RSNA 2022 Cervical Spine Fracture Detection competition metric.
+
+    For study ``s`` with labels ``y_sc`` and clipped predictions ``p_sc`` over
+    the columns ``c`` of ``CSPINE_TARGETS`` (``patient_overall, C1..C7``):
+
+    .. math::
+
+        L_s = \\frac{\\sum_c w_{sc}\\, \\mathrm{bce}(y_{sc}, p_{sc})}{\\sum_c w_{sc}},
+        \\qquad L = \\frac{\\sum_s m_s L_s}{\\sum_s m_s}
+
+    with ``w = 1`` (negative) / ``2`` (positive) for C1-C7, ``7`` / ``14`` for
+    ``patient_overall``, predictions clipped to ``[1e-15, 1 - 1e-15]`` and
+    ``m_s`` the study weight (1 without ``sample_weight``).
+
+    The aggregation is per study: each study's weighted loss is normalised
+    by that study's own total weight, then studies are averaged. This is what
+    openai/mle-bench
+    ``mlebench/competitions/rsna-2022-cervical-spine-fracture-detection/grade.py``
+    (``custom_comp_weighted_loss``, adapted from the host's Kaggle discussion
+    341854) computes, and it is the variant consistent with the published
+    reference "training prevalence gives 0.5638 on the training labels": a
+    single weighted mean over all rows can be evaluated from the marginal
+    counts alone (961/2019 patient_overall; C1..C7 146, 285, 73, 108, 162,
+    277, 393 of 2019) and gives 0.6127, whereas the per-study mean
+    (0.3779 for each of the 1058 fracture-free studies, about 0.77 for the
+    others) is about 0.566 when only the mean number of fractured vertebrae
+    per positive study is used, matching 0.5638 up to the unknown joint
+    distribution (derived; see FACTS for the counts).
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_studies, 8)
+        Labels in {0, 1}, columns in ``CSPINE_TARGETS`` order.
+    y_score : array-like of shape (n_studies, 8)
+        Predicted probabilities in [0, 1], same columns.
+    sample_weight : array-like of shape (n_studies,), default=None
+        Non-negative study weights (e.g. bootstrap multiplicities).
+
+    Returns
+    -------
+    loss : float
+        Non-negative; ``nan`` if the total weight is zero.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from benchmark.metrics import rsna_cspine_weighted_log_loss
+    >>> round(rsna_cspine_weighted_log_loss(np.zeros((3, 8)), np.full((3, 8), 0.5)), 4)
+    0.6931
+    """
+    y_true, y_score, sw = _validate_multilabel(
+        y_true, y_score, sample_weight, n_columns=len(CSPINE_TARGETS), probabilities=True
+    )
+    return float(rsna_cspine_weighted_log_loss_batch(y_true, y_score, sw[None, :])[0])
+
+
+# ---------------------------------------------------------------------------
+# RSNA 2024 lumbar spine degenerative classification
+# ---------------------------------------------------------------------------
+
+
+def _lumbar_terms(y_true: np.ndarray, y_score: np.ndarray) -> dict:
+    """Per-study numerators and denominators of the four lumbar losses."""
+    labelled = y_true >= 0
+    grade = np.where(labelled, y_true, 0).astype(np.intp)
+    row_weight = np.where(labelled, 2.0 ** grade, 0.0)
+
+    # Multi-class rows: clip, then rescale each row to sum 1 (scikit-learn
+    # log_loss up to 1.2), then the negative log of the true class.
+    p = np.clip(y_score, LOG_LOSS_EPS, 1.0 - LOG_LOSS_EPS)
+    p = p / p.sum(axis=-1, keepdims=True)
+    p_true = np.take_along_axis(p, grade[..., None], axis=-1)[..., 0]
+    weighted_loss = np.where(labelled, row_weight * -np.log(p_true), 0.0)
+
+    terms = {}
+    for key, cols in (
+        ("spinal", _LUMBAR_SPINAL),
+        ("foraminal", _LUMBAR_FORAMINAL),
+        ("subarticular", _LUMBAR_SUBARTICULAR),
+    ):
+        terms[key] = (weighted_loss[:, cols].sum(axis=1), row_weight[:, cols].sum(axis=1))
+
+    # any_severe_spinal: one binary case per study with a labelled spinal row.
+    sp_labelled = labelled[:, _LUMBAR_SPINAL]
+    sp_label = np.any(sp_labelled & (y_true[:, _LUMBAR_SPINAL] == _SEVERE), axis=1)
+    raw_severe = np.where(sp_labelled, y_score[:, _LUMBAR_SPINAL, _SEVERE], -np.inf).max(axis=1)
+    study_weight = row_weight[:, _LUMBAR_SPINAL].max(axis=1)
+    has_spinal = sp_labelled.any(axis=1)
+    q = np.clip(np.where(has_spinal, raw_severe, 0.5), LOG_LOSS_EPS, 1.0 - LOG_LOSS_EPS)
+    # Two-column form [1 - q, q], rescaled to sum 1, as the metric's log_loss call did.
+    total = (1.0 - q) + q
+    p_label = np.where(sp_label, q, 1.0 - q) / total
+    terms["any_severe_spinal"] = (study_weight * -np.log(p_label), study_weight)
+    return terms
+
+
+def _lumbar_component(key: str, y_true, y_score, weights) -> np.ndarray:
+    y_true = np.asarray(y_true, dtype=np.int64)
+    y_score = np.asarray(y_score, dtype=np.float64)
+    weights = _check_weights(weights, y_true.shape[0])
+    num, den = _lumbar_terms(y_true, y_score)[key]
+    return _ratio(weights, num, den)
+
+
+_LUMBAR_BATCH_DOC = """RSNA 2024 lumbar {what} under many study weightings at once.
+
+    See :func:`rsna_lumbar_score` for the definition.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_studies, 25)
+        Class index 0/1/2 per target of ``LUMBAR_TARGETS``, -1 for unlabelled
+        (not validated).
+    y_score : array-like of shape (n_studies, 25, 3)
+        Non-negative predicted probabilities of ``LUMBAR_CLASSES``
+        (not validated).
+    weights : array-like of shape (n_replicates, n_studies)
+        Non-negative study weights, one weighting per row; a study's weight
+        multiplies the weights of all its rows.
+
+    Returns
+    -------
+    loss : ndarray of shape (n_replicates,)
+        ``nan`` where the weighting leaves no {none}.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from benchmark.metrics import {name}
+    >>> y_true = np.zeros((2, 25), dtype=int)
+    >>> y_score = np.full((2, 25, 3), 1 / 3)
+    >>> np.round({name}(y_true, y_score, [[1, 1], [0, 3]]), 4)
+    array([{value}, {value}])
+    """
+
+
+def rsna_lumbar_spinal_loss_batch(y_true, y_score, weights) -> np.ndarray:
+    return _lumbar_component("spinal", y_true, y_score, weights)
+
+
+def rsna_lumbar_foraminal_loss_batch(y_true, y_score, weights) -> np.ndarray:
+    return _lumbar_component("foraminal", y_true, y_score, weights)
+
+
+def rsna_lumbar_subarticular_loss_batch(y_true, y_score, weights) -> np.ndarray:
+    return _lumbar_component("subarticular", y_true, y_score, weights)
+
+
+def rsna_lumbar_any_severe_spinal_loss_batch(y_true, y_score, weights) -> np.ndarray:
+    return _lumbar_component("any_severe_spinal", y_true, y_score, weights)
+
+
+for _f, _what, _none, _value in (
+    (rsna_lumbar_spinal_loss_batch, "spinal canal stenosis loss",
+     "labelled spinal row", "1.0986"),
+    (rsna_lumbar_foraminal_loss_batch, "neural foraminal narrowing loss",
+     "labelled foraminal row", "1.0986"),
+    (rsna_lumbar_subarticular_loss_batch, "subarticular stenosis loss",
+     "labelled subarticular row", "1.0986"),
+    (rsna_lumbar_any_severe_spinal_loss_batch, "any-severe spinal loss",
+     "study with a labelled spinal row", "0.4055"),
+):
+    _f.__doc__ = _LUMBAR_BATCH_DOC.format(
+        what=_what, none=_none, name=_f.__name__, value=_value
+    )
+del _f, _what, _none, _value
+
+
+def rsna_lumbar_score_batch(y_true, y_score, weights) -> np.ndarray:
+    """RSNA 2024 lumbar competition score under many study weightings at once.
+
+    See :func:`rsna_lumbar_score` for the definition.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_studies, 25)
+        Class index 0/1/2 per target of ``LUMBAR_TARGETS``, -1 for unlabelled
+        (not validated).
+    y_score : array-like of shape (n_studies, 25, 3)
+        Non-negative predicted probabilities of ``LUMBAR_CLASSES``
+        (not validated).
+    weights : array-like of shape (n_replicates, n_studies)
+        Non-negative study weights, one weighting per row.
+
+    Returns
+    -------
+    score : ndarray of shape (n_replicates,)
+        Mean of the four component losses; ``nan`` where any is undefined.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from benchmark.metrics import rsna_lumbar_score_batch
+    >>> y_true = np.zeros((2, 25), dtype=int)
+    >>> y_score = np.full((2, 25, 3), 1 / 3)
+    >>> np.round(rsna_lumbar_score_batch(y_true, y_score, [[1, 1], [0, 3]]), 4)
+    array([0.9253, 0.9253])
+    """
+    y_true = np.asarray(y_true, dtype=np.int64)
+    y_score = np.asarray(y_score, dtype=np.float64)
+    weights = _check_weights(weights, y_true.shape[0])
+    terms = _lumbar_terms(y_true, y_score)
+    parts = [
+        _ratio(weights, *terms[key])
+        for key in ("spinal", "foraminal", "subarticular", "any_severe_spinal")
+    ]
+    return (parts[0] + parts[1] + parts[2] + parts[3]) / 4.0
+
+
+def rsna_lumbar_score(y_true, y_score, sample_weight=None) -> float:
+    """RSNA 2024 Lumbar Spine Degenerative Classification competition score.
+
+    Lower is better. Definition of the host's metric notebook (version 10,
+    "rsna-lumbar-metric"), as copied in lhwcv/solution-rsna-2024-lumbar-spine
+    ``patriot/metric.py`` (``CALC_score``):
+
+    1. Every labelled row (study x target) gets the weight ``2**grade``:
+       1 / 2 / 4 for normal_mild / moderate / severe; unlabelled rows
+       (``y_true == -1``) are not scored.
+    2. For each condition group -- spinal canal stenosis (5 targets),
+       neural foraminal narrowing (10) and subarticular stenosis (10) -- a
+       weighted three-class log loss over its labelled rows. The metric called
+       the scikit-learn ``log_loss`` of the competition era, which clipped the
+       predictions to ``[1e-15, 1 - 1e-15]`` and then rescaled each row to sum
+       to 1; that behaviour is reproduced here (current scikit-learn no longer
+       rescales).
+    3. ``any_severe_spinal``: one binary case per study with at least one
+       labelled spinal row; label = 1 if any of them is severe, prediction =
+       the largest submitted severe probability over those rows (as submitted,
+       then clipped), weight = the largest row weight (4 if any severe, else
+       2 if any moderate, else 1). Weighted binary log loss over studies.
+    4. Score = plain mean of the four losses.
+
+    With ``sample_weight`` (study multiplicities) every row weight of study
+    ``s``, and its any-severe weight, is multiplied by ``sample_weight[s]``.
+    Where the competition's scikit-learn call raised an error because the
+    any-severe labels held one class only, the weighted loss defined above is
+    returned. Negative or non-finite predictions are rejected, as the metric
+    rejected them.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_studies, 25)
+        Class index in {0, 1, 2} (``LUMBAR_CLASSES``) per target of
+        ``LUMBAR_TARGETS``, or -1 for unlabelled.
+    y_score : array-like of shape (n_studies, 25, 3)
+        Non-negative finite predicted probabilities; rows need not sum to 1.
+    sample_weight : array-like of shape (n_studies,), default=None
+        Non-negative study weights.
+
+    Returns
+    -------
+    score : float
+        Non-negative; ``nan`` if a component has zero total weight.
+
+    See Also
+    --------
+    rsna_lumbar_spinal_loss, rsna_lumbar_foraminal_loss,
+    rsna_lumbar_subarticular_loss, rsna_lumbar_any_severe_spinal_loss :
+        The four components.
+
+    Examples
+    --------
+    Uniform predictions for studies whose rows are all normal_mild: each group
+    loss is ``ln 3``, the any-severe loss is ``-ln(2/3)``.
+
+    >>> import numpy as np
+    >>> from benchmark.metrics import rsna_lumbar_score
+    >>> y_true = np.zeros((2, 25), dtype=int)
+    >>> y_score = np.full((2, 25, 3), 1 / 3)
+    >>> round(rsna_lumbar_score(y_true, y_score), 4)  # (3 ln 3 + ln 1.5) / 4
+    0.9253
+    """
+    y_true, y_score, sw = _validate_lumbar(y_true, y_score, sample_weight)
+    return float(rsna_lumbar_score_batch(y_true, y_score, sw[None, :])[0])
+
+
+_LUMBAR_FN_DOC = """RSNA 2024 lumbar {what}: one of the four score components.
+
+    {definition}
+    See :func:`rsna_lumbar_score` for the weighting, clipping and rescaling
+    rules and their source.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_studies, 25)
+        Class index in {{0, 1, 2}} per target of ``LUMBAR_TARGETS``, or -1 for
+        unlabelled.
+    y_score : array-like of shape (n_studies, 25, 3)
+        Non-negative finite predicted probabilities of ``LUMBAR_CLASSES``.
+    sample_weight : array-like of shape (n_studies,), default=None
+        Non-negative study weights.
+
+    Returns
+    -------
+    loss : float
+        Non-negative; ``nan`` if there is no {none} with positive weight.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from benchmark.metrics import {name}
+    >>> y_true = np.zeros((2, 25), dtype=int)
+    >>> y_score = np.full((2, 25, 3), 1 / 3)
+    >>> round({name}(y_true, y_score), 4)  # {comment}
+    {value}
+    """
+
+
+def rsna_lumbar_spinal_loss(y_true, y_score, sample_weight=None) -> float:
+    y_true, y_score, sw = _validate_lumbar(y_true, y_score, sample_weight)
+    return float(rsna_lumbar_spinal_loss_batch(y_true, y_score, sw[None, :])[0])
+
+
+def rsna_lumbar_foraminal_loss(y_true, y_score, sample_weight=None) -> float:
+    y_true, y_score, sw = _validate_lumbar(y_true, y_score, sample_weight)
+    return float(rsna_lumbar_foraminal_loss_batch(y_true, y_score, sw[None, :])[0])
+
+
+def rsna_lumbar_subarticular_loss(y_true, y_score, sample_weight=None) -> float:
+    y_true, y_score, sw = _validate_lumbar(y_true, y_score, sample_weight)
+    return float(rsna_lumbar_subarticular_loss_batch(y_true, y_score, sw[None, :])[0])
+
+
+def rsna_lumbar_any_severe_spinal_loss(y_true, y_score, sample_weight=None) -> float:
+    y_true, y_score, sw = _validate_lumbar(y_true, y_score, sample_weight)
+    return float(rsna_lumbar_any_severe_spinal_loss_batch(y_true, y_score, sw[None, :])[0])
+
+
+_GROUP_DEFINITION = (
+    "Weighted three-class log loss over the labelled rows of the {targets}\n"
+    "    targets (row weight ``2**grade`` times the study weight), predictions\n"
+    "    clipped to ``[1e-15, 1 - 1e-15]`` and rescaled to sum 1 per row.\n"
+)
+for _f, _what, _definition, _none, _comment, _value in (
+    (rsna_lumbar_spinal_loss, "spinal canal stenosis loss",
+     _GROUP_DEFINITION.format(targets="5 ``spinal_canal_stenosis_*``"),
+     "labelled spinal row", "ln 3", "1.0986"),
+    (rsna_lumbar_foraminal_loss, "neural foraminal narrowing loss",
+     _GROUP_DEFINITION.format(targets="10 ``*_neural_foraminal_narrowing_*``"),
+     "labelled foraminal row", "ln 3", "1.0986"),
+    (rsna_lumbar_subarticular_loss, "subarticular stenosis loss",
+     _GROUP_DEFINITION.format(targets="10 ``*_subarticular_stenosis_*``"),
+     "labelled subarticular row", "ln 3", "1.0986"),
+    (rsna_lumbar_any_severe_spinal_loss, "any-severe spinal loss",
+     "Weighted binary log loss over studies with a labelled spinal row:\n"
+     "    label = any labelled spinal row severe, prediction = largest submitted\n"
+     "    severe probability over those rows (then clipped), weight = largest\n"
+     "    row weight times the study weight.\n",
+     "study with a labelled spinal row", "-ln(2/3)", "0.4055"),
+):
+    _f.__doc__ = _LUMBAR_FN_DOC.format(
+        what=_what, definition=_definition, none=_none, name=_f.__name__,
+        comment=_comment, value=_value,
+    )
+del _f, _what, _definition, _none, _comment, _value
+
+
+# ---------------------------------------------------------------------------
+# Registration
+# ---------------------------------------------------------------------------
+
+register(Metric("roc_auc", "AUC", True, roc_auc, roc_auc_batch, "binary", 0.0, 1.0))
+register(
+    Metric(
+        "mean_roc_auc", "Mean AUC", True, mean_roc_auc, mean_roc_auc_batch,
+        "multilabel", 0.0, 1.0,
+    )
+)
+register(
+    Metric("log_loss", "Log loss", False, log_loss, log_loss_batch, "binary", 0.0,
+           _BINARY_LOSS_MAX)
+)
+register(
+    Metric(
+        "rsna_cspine_weighted_log_loss", "Weighted log loss", False,
+        rsna_cspine_weighted_log_loss, rsna_cspine_weighted_log_loss_batch,
+        "multilabel", 0.0, _BINARY_LOSS_MAX,
+    )
+)
+register(
+    Metric(
+        "rsna_lumbar_score", "Competition score", False, rsna_lumbar_score,
+        rsna_lumbar_score_batch, "multiclass", 0.0, _MULTICLASS_LOSS_MAX,
+    )
+)
+register(
+    Metric(
+        "rsna_lumbar_spinal_loss", "Spinal canal stenosis loss", False,
+        rsna_lumbar_spinal_loss, rsna_lumbar_spinal_loss_batch, "multiclass", 0.0,
+        _MULTICLASS_LOSS_MAX,
+    )
+)
+register(
+    Metric(
+        "rsna_lumbar_foraminal_loss", "Neural foraminal narrowing loss", False,
+        rsna_lumbar_foraminal_loss, rsna_lumbar_foraminal_loss_batch, "multiclass", 0.0,
+        _MULTICLASS_LOSS_MAX,
+    )
+)
+register(
+    Metric(
+        "rsna_lumbar_subarticular_loss", "Subarticular stenosis loss", False,
+        rsna_lumbar_subarticular_loss, rsna_lumbar_subarticular_loss_batch, "multiclass",
+        0.0, _MULTICLASS_LOSS_MAX,
+    )
+)
+register(
+    Metric(
+        "rsna_lumbar_any_severe_spinal_loss", "Any severe spinal loss", False,
+        rsna_lumbar_any_severe_spinal_loss, rsna_lumbar_any_severe_spinal_loss_batch,
+        "multiclass", 0.0, _BINARY_LOSS_MAX,
+    )
+)

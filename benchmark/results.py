@@ -1,0 +1,152 @@
+"""Result records and their JSON form.
+
+A result is what ``benchmark score --json`` writes: one object per scored submission. The JSON
+is canonical (keys sorted, two-space indent, ``\\n`` at the end, floats written by Python's
+shortest round-trip repr, NaN written as ``null``) so the same inputs give the same bytes.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from pathlib import Path
+from typing import Any, Optional
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from . import __version__
+
+DEMO_BANNER = "DEMO: synthetic labels"
+
+
+class MetricValue(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    value: Optional[float]
+    display_value: str
+    display_name: str
+    higher_is_better: bool
+    targets: list[str]
+    subgroup: Optional[dict[str, str]] = None
+    n_cases: int
+    ci: Optional[list[Optional[float]]] = None
+    ci_method: Optional[str] = None
+    ci_note: Optional[str] = None
+    undefined_replicates: Optional[int] = None
+
+
+class BootstrapInfo(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    replicates: int
+    seed: int
+    method: str
+    level: float
+    stratified: Optional[str]
+    cluster: Optional[str]
+    n_clusters: Optional[int] = None
+    undefined_policy: str
+    undefined_replicates: dict[str, int] = Field(default_factory=dict)
+    plan_key: str
+
+
+class SubmissionInfo(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    path: str
+    sha256: str
+    format: str
+    n_rows: int
+    team: Optional[str] = None
+    model: Optional[str] = None
+
+
+class ScoreResult(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    harness_version: str = __version__
+    task: str
+    task_version: str
+    task_title: str
+    split: str
+    labels_sha256: str
+    labels_pinned: Optional[bool] = None
+    synthetic_labels: bool
+    banner: Optional[str] = None
+    n_cases: int
+    primary: str
+    metrics: dict[str, MetricValue]
+    submission: SubmissionInfo
+    bootstrap: Optional[BootstrapInfo] = None
+    comparisons: dict[str, Any] = Field(default_factory=dict)
+    warnings: list[str] = Field(default_factory=list)
+
+    @property
+    def primary_value(self) -> Optional[float]:
+        return self.metrics[self.primary].value
+
+
+def _clean(obj):
+    """Replace non-finite floats by None so the JSON stays standard."""
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {str(k): _clean(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_clean(v) for v in obj]
+    if hasattr(obj, "item") and callable(obj.item):  # numpy scalar
+        return _clean(obj.item())
+    return obj
+
+
+def canonical_json(obj: Any) -> str:
+    """Serialise to the canonical JSON text (sorted keys, indent 2, trailing newline)."""
+    if isinstance(obj, BaseModel):
+        obj = obj.model_dump(mode="json")
+    return json.dumps(_clean(obj), sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def atomic_write_text(path: os.PathLike, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file in the same folder and a rename."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def atomic_write_bytes(path: os.PathLike, data: bytes) -> None:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def load_result(path: os.PathLike) -> ScoreResult:
+    with open(path, encoding="utf-8") as fh:
+        return ScoreResult.model_validate(json.load(fh))
+
+
+def format_value(value: Optional[float], digits: int = 4) -> str:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "undefined"
+    return f"{value:.{digits}f}"

@@ -1,0 +1,313 @@
+"""Scoring: task + labels + validated submissions -> result records.
+
+Every submission of one task and split is evaluated on the same bootstrap replicates (one
+:class:`~benchmark.bootstrap.ResamplingPlan` per task, split, labels hash, seed and B), so
+intervals of differences and rank distributions are paired, and adding a submission never
+changes another's interval.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Optional, Sequence
+
+import numpy as np
+
+from . import metrics as M
+from .errors import UsageError
+from .labels import LabelSet
+from .results import (
+    DEMO_BANNER,
+    BootstrapInfo,
+    MetricValue,
+    ScoreResult,
+    SubmissionInfo,
+    format_value,
+)
+from .submission import Submission
+from .tasks import MetricSpec, Task
+
+CI_METHODS = ("percentile", "bca", "delong")
+
+
+@dataclass(frozen=True)
+class BootstrapSettings:
+    """How intervals are computed; ``replicates = 0`` gives point estimates only."""
+
+    replicates: int
+    seed: int
+    method: str = "percentile"
+    level: float = 0.95
+
+    @classmethod
+    def from_task(cls, task: Task, replicates=None, seed=None, method=None, level=None):
+        r = task.resampling
+        s = cls(
+            replicates=r.replicates if replicates is None else int(replicates),
+            seed=r.seed if seed is None else int(seed),
+            method=method or r.ci,
+            level=r.level if level is None else float(level),
+        )
+        if s.replicates < 0:
+            raise UsageError(f"--bootstrap must be >= 0. Got {s.replicates} instead.")
+        if s.method not in CI_METHODS:
+            raise UsageError(f"--ci must be one of {', '.join(CI_METHODS)}. Got {s.method!r} instead.")
+        if not 0 < s.level < 1:
+            raise UsageError(f"--level must be in (0, 1). Got {s.level} instead.")
+        if 0 < s.replicates < 100:
+            raise UsageError(
+                f"--bootstrap must be 0 (no intervals) or at least 100. Got {s.replicates} instead."
+            )
+        return s
+
+
+# -- binding metric specs to arrays ------------------------------------------------------------
+def subgroup_mask(spec: MetricSpec, labels: LabelSet) -> Optional[np.ndarray]:
+    if spec.subgroup is None:
+        return None
+    col, val = spec.subgroup
+    return labels.public[col].astype(str).to_numpy() == val
+
+
+def _slice(spec: MetricSpec, y: np.ndarray, s: np.ndarray):
+    idx = list(spec.target_index)
+    metric = M.get(spec.fn)
+    if metric.input == "binary":
+        return y[:, idx[0]], s[:, idx[0]]
+    return y[:, idx], s[:, idx]
+
+
+@dataclass
+class BoundMetric:
+    spec: MetricSpec
+    mask: Optional[np.ndarray]
+    y: np.ndarray
+    n_cases: int
+
+    def point(self, scores: np.ndarray) -> float:
+        s = scores if self.mask is None else scores[self.mask]
+        yy, ss = _slice(self.spec, self.y, s)
+        return float(M.get(self.spec.fn).fn(yy, ss))
+
+    def evaluator(self, scores: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
+        s = scores if self.mask is None else scores[self.mask]
+        yy, ss = _slice(self.spec, self.y, s)
+        batch = M.get(self.spec.fn).batch
+        mask = self.mask
+        if mask is None:
+            return lambda W: batch(yy, ss, W)
+        cols = np.flatnonzero(mask)
+        return lambda W: batch(yy, ss, W[:, cols])
+
+
+def bind_metrics(task: Task, labels: LabelSet) -> list[BoundMetric]:
+    out = []
+    for spec in task.metric_specs():
+        mask = subgroup_mask(spec, labels)
+        y = labels.y if mask is None else labels.y[mask]
+        out.append(BoundMetric(spec, mask, y, int(len(y))))
+    return out
+
+
+# -- resampling design ---------------------------------------------------------------------------
+def strata_for(task: Task, labels: LabelSet) -> tuple[Optional[np.ndarray], Optional[str]]:
+    how = task.resampling.stratify
+    if how == "none" or task.kind == "multiclass":
+        return None, None
+    if how == "primary_target":
+        j = task.primary_spec.target_index[0]
+        return labels.y[:, j].astype(int), task.targets[j]
+    if how.startswith("target:"):
+        t = how.split(":", 1)[1]
+        return labels.y[:, task.targets.index(t)].astype(int), t
+    # label combination
+    codes = (labels.y.astype(int) * (2 ** np.arange(labels.y.shape[1]))).sum(axis=1)
+    return codes, "label_combination"
+
+
+def clusters_for(task: Task, labels: LabelSet) -> Optional[np.ndarray]:
+    c = task.resampling.cluster
+    if not c:
+        return None
+    vals = labels.public[c].astype(str).to_numpy()
+    if (vals == "").any():
+        # A native label file without the cluster column: fall back to case-level resampling.
+        return None
+    return vals
+
+
+def plan_for(task: Task, labels: LabelSet, settings: BootstrapSettings):
+    from .bootstrap import ResamplingPlan
+
+    strata, strat_name = strata_for(task, labels)
+    clusters = clusters_for(task, labels)
+    key = f"{task.id}|{labels.split}|{labels.sha256}"
+    plan = ResamplingPlan.build(
+        n=len(labels),
+        strata=strata,
+        clusters=clusters,
+        replicates=settings.replicates,
+        seed=settings.seed,
+        key=key,
+    )
+    return plan, strat_name, clusters, key
+
+
+# -- scoring --------------------------------------------------------------------------------------
+@dataclass
+class TaskScores:
+    """Scores of several submissions on one plan: results plus the replicate matrices."""
+
+    task: Task
+    labels: LabelSet
+    settings: BootstrapSettings
+    names: list[str]
+    results: list[ScoreResult]
+    bound: list[BoundMetric]
+    points: np.ndarray  # (S, M)
+    replicates: Optional[np.ndarray] = None  # (S, M, B)
+    submissions: list[Submission] = field(default_factory=list)
+
+    def primary_replicates(self) -> Optional[np.ndarray]:
+        return None if self.replicates is None else self.replicates[:, 0, :]
+
+
+def _interval(method, point, reps, jack, level, spec, bm, y_sub, s_sub, policy, max_frac):
+    """Return (ci, method_used, note, n_undefined)."""
+    from . import bootstrap as BT
+
+    n_undef = int(np.count_nonzero(~np.isfinite(reps)))
+    if method == "delong" and spec.fn == "roc_auc":
+        lo, hi = BT.delong_ci(y_sub, s_sub, level=level)
+        return [float(lo), float(hi)], "delong", None, n_undef
+    used = method if method != "delong" else "percentile"
+    note = None
+    if method == "delong":
+        note = "DeLong applies to single-target AUC; percentile bootstrap used"
+    if not np.isfinite(point):
+        return None, used, "point estimate undefined", n_undef
+    if n_undef and policy == "error":
+        return None, used, f"{n_undef} undefined replicates (policy: error)", n_undef
+    if n_undef > max_frac * reps.size:
+        return None, used, f"{n_undef} of {reps.size} replicates undefined (over the {max_frac:.0%} limit)", n_undef
+    if used == "bca":
+        ci = BT.bca_ci(point, reps, jack, level=level)
+    else:
+        ci = BT.percentile_ci(reps, level=level)
+    lo, hi = (ci.low, ci.high) if hasattr(ci, "low") else ci
+    return [float(lo), float(hi)], used, note, n_undef
+
+
+def score_task(
+    task: Task,
+    labels: LabelSet,
+    submissions: Sequence[Submission],
+    names: Sequence[str],
+    settings: BootstrapSettings,
+    infos: Optional[Sequence[SubmissionInfo]] = None,
+) -> TaskScores:
+    """Score every submission on the same replicates and build one result per submission."""
+    bound = bind_metrics(task, labels)
+    S, Mn = len(submissions), len(bound)
+    points = np.full((S, Mn), np.nan)
+    for i, sub in enumerate(submissions):
+        if sub.scores.shape[0] != len(labels):
+            raise ValueError("submission is not aligned to the labels")
+        for j, bm in enumerate(bound):
+            points[i, j] = bm.point(sub.scores)
+
+    reps = None
+    plan = strat_name = clusters = key = None
+    jack = None
+    if settings.replicates > 0 and S:
+        from . import bootstrap as BT
+
+        plan, strat_name, clusters, key = plan_for(task, labels, settings)
+        evaluators = [bm.evaluator(sub.scores) for sub in submissions for bm in bound]
+        reps = BT.bootstrap_replicates(evaluators, plan).reshape(S, Mn, -1)
+        if settings.method == "bca":
+            jack = BT.jackknife_values(evaluators, plan).reshape(S, Mn, -1)
+
+    results = []
+    for i, sub in enumerate(submissions):
+        mvals = {}
+        undefined_counts = {}
+        for j, bm in enumerate(bound):
+            spec = bm.spec
+            metric = M.get(spec.fn)
+            mv = dict(
+                value=float(points[i, j]) if np.isfinite(points[i, j]) else None,
+                display_value=format_value(points[i, j]),
+                display_name=spec.display_name,
+                higher_is_better=metric.higher_is_better,
+                targets=list(spec.targets),
+                subgroup={spec.subgroup[0]: spec.subgroup[1]} if spec.subgroup else None,
+                n_cases=bm.n_cases,
+            )
+            if reps is not None:
+                s_sub = sub.scores if bm.mask is None else sub.scores[bm.mask]
+                yy, ss = _slice(spec, bm.y, s_sub)
+                ci, used, note, n_undef = _interval(
+                    settings.method,
+                    points[i, j],
+                    reps[i, j],
+                    None if jack is None else jack[i, j],
+                    settings.level,
+                    spec,
+                    bm,
+                    yy,
+                    ss,
+                    task.resampling.undefined,
+                    task.resampling.max_undefined_fraction,
+                )
+                mv.update(ci=ci, ci_method=used, ci_note=note, undefined_replicates=n_undef)
+                if n_undef:
+                    undefined_counts[spec.name] = n_undef
+            mvals[spec.name] = MetricValue(**mv)
+        boot = None
+        if reps is not None:
+            boot = BootstrapInfo(
+                replicates=settings.replicates,
+                seed=settings.seed,
+                method=settings.method,
+                level=settings.level,
+                stratified=strat_name,
+                cluster=task.resampling.cluster if clusters is not None else None,
+                n_clusters=int(len(np.unique(clusters))) if clusters is not None else None,
+                undefined_policy=task.resampling.undefined,
+                undefined_replicates=undefined_counts,
+                plan_key=key,
+            )
+        info = infos[i] if infos else SubmissionInfo(
+            path=str(sub.path), sha256=sub.sha256, format=sub.format, n_rows=sub.n_rows
+        )
+        warnings = [w.format() for w in sub.warnings] + list(labels.notes)
+        results.append(
+            ScoreResult(
+                task=task.id,
+                task_version=task.version,
+                task_title=task.title,
+                split=labels.split,
+                labels_sha256=labels.sha256,
+                labels_pinned=labels.pinned,
+                synthetic_labels=labels.synthetic,
+                banner=DEMO_BANNER if labels.synthetic else None,
+                n_cases=len(labels),
+                primary=task.primary,
+                metrics=mvals,
+                submission=info,
+                bootstrap=boot,
+                warnings=warnings,
+            )
+        )
+    return TaskScores(
+        task=task,
+        labels=labels,
+        settings=settings,
+        names=list(names),
+        results=results,
+        bound=bound,
+        points=points,
+        replicates=reps,
+        submissions=list(submissions),
+    )
