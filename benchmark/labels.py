@@ -345,10 +345,10 @@ def load_labels(
         p = Path(labels)
         if not p.exists():
             raise LabelError(f"labels path {p} does not exist" + (f" (from ${source})" if source else "") + ".")
-        if p.is_dir() and decl.native == "mrnet" and (p / f"{split}-{task.targets[0]}.csv").is_file():
+        if p.is_dir() and task.dataset.id == "mrnet" and (p / f"{split}-{task.targets[0]}.csv").is_file():
             ids, y, digest, src = _read_mrnet_native(task, p, split)
             usage, extra, synthetic, native = None, None, False, "mrnet"
-        elif p.is_dir() and task.split(split).native == "mrnet" and any(p.glob("*-abnormal.csv")) and not any(
+        elif p.is_dir() and task.dataset.id == "mrnet" and any(p.glob("*-abnormal.csv")) and not any(
             c.is_file() for c in _candidate_files(task, p, split)
         ):
             found = sorted(x.name for x in p.glob("*-abnormal.csv"))
