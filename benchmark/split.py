@@ -11,10 +11,11 @@ A data set such as ScopeMRI has no official test set. ``make_split`` draws one t
   combination of the per-label maxima over their studies;
 * merges label combinations held by too few patients into one ``"other"`` stratum, so that a
   rare combination cannot make the split fail or put all its patients on one side by chance;
-* is a pure function of the input rows and the seed: the row order of the input does not
-  change which patients are drawn.
+* is a pure function of the input rows and the seed: neither the row order of the input nor
+  the order of the label columns changes which patients are drawn.
 
-``write_split`` writes the result as two files kept apart on purpose: ``test_ids.csv`` (the id
+``write_split(public_ids, hidden_labels, out_dir)`` writes the result as two files kept apart on
+purpose: ``test_ids.csv`` (the id
 column and the public columns such as patient id and modality, safe to publish) and
 ``test_labels.csv`` (the id column and the label columns only, to be kept hidden). Both start
 with a ``# `` comment line saying what the file is.
@@ -43,7 +44,7 @@ __all__ = [
     "Split",
     "make_split",
     "write_split",
-    "write_split_files",
+    "split_csv_texts",
     "frame_to_csv_text",
     "atomic_write_text",
 ]
@@ -102,6 +103,8 @@ class SplitSummary:
         The label combinations merged into ``"other"``.
     strata : tuple of StratumSummary
         One entry per stratum, in the order they were processed.
+    stratify_extra : tuple of str
+        Further columns that were part of the stratum key (e.g. ``("modality",)``).
     """
 
     seed: int
@@ -114,6 +117,7 @@ class SplitSummary:
     min_stratum_patients: int
     merged: tuple
     strata: tuple
+    stratify_extra: tuple = ()
 
     def to_dict(self) -> dict:
         """Return the summary as plain Python types (JSON-serialisable)."""
@@ -128,6 +132,7 @@ class SplitSummary:
             "min_stratum_patients": self.min_stratum_patients,
             "merged": list(self.merged),
             "strata": [s.__dict__.copy() for s in self.strata],
+            "stratify_extra": list(self.stratify_extra),
         }
 
     def format(self) -> str:
@@ -211,7 +216,9 @@ def _check_inputs(
             f"column(s) {missing} not found in the table. Available columns: {columns}."
         )
     if len(set(label_cols)) != len(label_cols):
-        raise SplitInputError(f"label_cols must not repeat a column. Got {list(label_cols)} instead.")
+        raise SplitInputError(
+            f"label_cols must not repeat a column. Got {list(label_cols)} instead."
+        )
     leak = [c for c in public_cols if c in set(label_cols)]
     if leak:
         raise SplitInputError(
@@ -276,9 +283,9 @@ def _patient_strata(
     grouped = frame.groupby("patient", sort=True)
     maxima = grouped[list(label_cols)].max()
     parts = [
-        maxima[c].map(lambda v, c=c: f"{c}={_format_value(v)}") for c in label_cols
+        maxima[c].map(lambda v, c=c: f"{c}={_format_value(v)}") for c in sorted(label_cols)
     ]
-    for c in stratify_extra:
+    for c in sorted(stratify_extra):
         values = grouped["__extra__" + c].agg(lambda s: "+".join(sorted(set(s))))
         parts.append(values.map(lambda v, c=c: f"{c}={v}"))
     combo = parts[0]
@@ -383,11 +390,13 @@ def make_split(
 
     Notes
     -----
-    Each stratum is allotted ``test_fraction`` of its cases, rounded by the largest-remainder
-    method so that the allotments add up to ``round(test_fraction * n_cases)``. Within a
-    stratum, patients (sorted by id, then permuted by the seeded generator) are taken while
-    taking them brings the stratum closer to its allotment, so patients with several studies
-    can make the achieved count differ from the allotment by a case or two.
+    Stratum keys name the labels in sorted order (``"a=1|b=0"``), so the order of
+    ``label_cols`` does not change the draw. Each stratum is allotted ``test_fraction`` of
+    its cases, rounded by the largest-remainder method so that the allotments add up to
+    ``round(test_fraction * n_cases)`` (halves rounded up). Within a stratum, patients
+    (sorted by id, then permuted by the seeded generator) are taken while taking them brings
+    the stratum closer to its allotment, so patients with several studies can make the
+    achieved count differ from the allotment by a case or two.
 
     Examples
     --------
@@ -485,6 +494,7 @@ def make_split(
         min_stratum_patients=min_stratum_patients,
         merged=tuple(small),
         strata=tuple(strata),
+        stratify_extra=tuple(stratify_extra),
     )
     return Split(public_ids, hidden, summary)
 
@@ -532,98 +542,119 @@ def frame_to_csv_text(df: pd.DataFrame, comment: str) -> str:
     return f"# {comment}\n" + buf.getvalue()
 
 
-def write_split_files(
-    split: Split,
-    ids_path: os.PathLike,
-    labels_path: os.PathLike,
+def split_csv_texts(
+    public_ids: pd.DataFrame,
+    hidden_labels: pd.DataFrame,
+    summary: Optional[SplitSummary] = None,
     *,
     title: str = "",
     prefix: str = "",
-) -> None:
-    """Write the public id list and the hidden labels of ``split`` to two files.
+) -> tuple:
+    """Render the public id list and the hidden labels as CSV texts with a comment line.
 
     Parameters
     ----------
-    split : Split
-        Result of :func:`make_split`.
-    ids_path : path-like
-        Destination of the public id list (id + public columns).
-    labels_path : path-like
-        Destination of the hidden labels (id + label columns).
+    public_ids : pandas.DataFrame
+        Test cases: id column and public columns (first output of :func:`make_split`).
+    hidden_labels : pandas.DataFrame
+        Test cases: id column and label columns (second output of :func:`make_split`).
+    summary : SplitSummary, optional
+        When given, the comment lines also state the patients, fraction and seed.
     title : str, default=""
         Name of the data set, put in the comment lines.
     prefix : str, default=""
         Text put first in both comment lines (e.g. ``"SYNTHETIC demo data."``).
-    """
-    s = split.summary
-    lead = " ".join(p for p in (prefix.strip(), title.strip()) if p)
-    lead = lead + " " if lead else ""
-    how = (
-        f"{s.n_test_cases} cases from {s.n_test_patients} patients; patient-level split "
-        f"stratified on the label combination, test_fraction={s.test_fraction:g}, seed={s.seed}."
-    )
-    atomic_write_text(
-        ids_path,
-        frame_to_csv_text(
-            split.public_ids,
-            f"{lead}Test set public id list (ids and public columns, no labels): {how}",
-        ),
-    )
-    atomic_write_text(
-        labels_path,
-        frame_to_csv_text(
-            split.hidden_labels,
-            f"{lead}Test set hidden labels (keep out of public repositories): {how}",
-        ),
-    )
-
-
-def write_split(
-    labels: pd.DataFrame,
-    id_col: str,
-    patient_col: Optional[str],
-    label_cols: Sequence[str],
-    public_cols: Sequence[str],
-    test_fraction: float,
-    seed: int,
-    out_dir: os.PathLike,
-    *,
-    stratify_extra: Sequence[str] = (),
-    min_stratum_patients: Optional[int] = None,
-    title: str = "",
-    prefix: str = "",
-) -> Split:
-    """Split ``labels`` with :func:`make_split` and write ``test_ids.csv``, ``test_labels.csv``.
-
-    Parameters
-    ----------
-    labels, id_col, patient_col, label_cols, public_cols, test_fraction, seed
-        As for :func:`make_split`.
-    out_dir : path-like
-        Directory that receives ``test_ids.csv`` and ``test_labels.csv`` (created if needed).
-    stratify_extra, min_stratum_patients
-        As for :func:`make_split`.
-    title, prefix : str
-        As for :func:`write_split_files`.
 
     Returns
     -------
-    Split
-        The split that was written.
+    tuple of str
+        ``(ids_text, labels_text)``.
+
+    Raises
+    ------
+    SplitInputError
+        If the two tables do not list the same ids in the same order, or the id list holds a
+        label column.
     """
-    split = make_split(
-        labels,
-        id_col,
-        patient_col,
-        label_cols,
-        public_cols,
-        test_fraction,
-        seed,
-        stratify_extra=stratify_extra,
-        min_stratum_patients=min_stratum_patients,
+    if not isinstance(public_ids, pd.DataFrame) or not isinstance(hidden_labels, pd.DataFrame):
+        raise TypeError("public_ids and hidden_labels must be pandas DataFrames.")
+    if public_ids.shape[1] == 0 or hidden_labels.shape[1] == 0:
+        raise SplitInputError("public_ids and hidden_labels must hold at least the id column.")
+    id_col = public_ids.columns[0]
+    if hidden_labels.columns[0] != id_col:
+        raise SplitInputError(
+            f"both tables must start with the id column. Got {id_col!r} and "
+            f"{hidden_labels.columns[0]!r} instead."
+        )
+    if list(public_ids[id_col].astype(str)) != list(hidden_labels[id_col].astype(str)):
+        raise SplitInputError(
+            "public_ids and hidden_labels must list the same ids in the same order."
+        )
+    leak = [c for c in hidden_labels.columns[1:] if c in set(public_ids.columns)]
+    if leak:
+        raise SplitInputError(f"the public id list must not hold label columns. Found {leak}.")
+    lead = " ".join(p for p in (prefix.strip(), title.strip()) if p)
+    lead = lead + " " if lead else ""
+    if summary is not None:
+        extra = "".join(f" and {c}" for c in summary.stratify_extra)
+        how = (
+            f"{summary.n_test_cases} cases from {summary.n_test_patients} patients; "
+            f"patient-level split stratified on the label combination{extra}, "
+            f"test_fraction={summary.test_fraction:g}, seed={summary.seed}."
+        )
+    else:
+        how = f"{len(public_ids)} cases."
+    ids_text = frame_to_csv_text(
+        public_ids, f"{lead}Test set public id list (ids and public columns, no labels): {how}"
+    )
+    labels_text = frame_to_csv_text(
+        hidden_labels, f"{lead}Test set hidden labels (keep out of public repositories): {how}"
+    )
+    return ids_text, labels_text
+
+
+def write_split(
+    public_ids: pd.DataFrame,
+    hidden_labels: pd.DataFrame,
+    out_dir: os.PathLike,
+    *,
+    summary: Optional[SplitSummary] = None,
+    title: str = "",
+    prefix: str = "",
+) -> tuple:
+    """Write ``test_ids.csv`` (public) and ``test_labels.csv`` (hidden) into ``out_dir``.
+
+    Parameters
+    ----------
+    public_ids, hidden_labels : pandas.DataFrame
+        The first two outputs of :func:`make_split`.
+    out_dir : path-like
+        Directory that receives both files (created if needed).
+    summary : SplitSummary, optional
+        Third output of :func:`make_split`; adds patients, fraction and seed to the comments.
+    title, prefix : str
+        As for :func:`split_csv_texts`.
+
+    Returns
+    -------
+    tuple of pathlib.Path
+        ``(ids_path, labels_path)``.
+
+    Examples
+    --------
+    >>> import tempfile, pandas as pd
+    >>> df = pd.DataFrame({"uid": [f"s{i}" for i in range(10)], "y": [0, 1] * 5})
+    >>> ids, hidden, summary = make_split(df, "uid", None, ["y"], [], 0.2, seed=0)
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     paths = write_split(ids, hidden, d, summary=summary)
+    ...     print(open(paths[1]).read().splitlines()[1])
+    uid,y
+    """
+    ids_text, labels_text = split_csv_texts(
+        public_ids, hidden_labels, summary, title=title, prefix=prefix
     )
     out = Path(out_dir)
-    write_split_files(
-        split, out / "test_ids.csv", out / "test_labels.csv", title=title, prefix=prefix
-    )
-    return split
+    ids_path, labels_path = out / "test_ids.csv", out / "test_labels.csv"
+    atomic_write_text(ids_path, ids_text)
+    atomic_write_text(labels_path, labels_text)
+    return ids_path, labels_path
