@@ -162,6 +162,7 @@ def cmd_score(args) -> int:
 def cmd_split(args) -> int:
     import pandas as pd
 
+    from .demo import SYNTHETIC
     from .split import make_split, write_split
 
     reg = _registry(args)
@@ -176,7 +177,8 @@ def cmd_split(args) -> int:
     from .labels import _read_csv_str
 
     df, _ = _read_csv_str(path)
-    label_cols = sorted({tg for t in tasks for tg in t.targets} | set(args.extra_label or []))
+    wanted = {tg for t in tasks for tg in t.targets} | set(args.extra_label or [])
+    label_cols = [c for c in df.columns if c in wanted] + sorted(wanted - set(df.columns))
     public_cols = list(t0.public_columns)
     patient = t0.resampling.cluster or t0.id_column
     missing = [c for c in [t0.id_column, patient, *label_cols, *public_cols] if c not in df.columns]
@@ -187,7 +189,8 @@ def cmd_split(args) -> int:
         if df[c].isna().any() or not df[c].isin([0, 1]).all():
             raise UsageError(f"{path}: label column {c!r} must hold 0/1 values.")
         df[c] = df[c].astype(int)
-    pub, hidden, *rest = make_split(
+    extra = [sg.column for sg in t0.subgroups]
+    split = make_split(
         df,
         id_col=t0.id_column,
         patient_col=patient,
@@ -195,14 +198,29 @@ def cmd_split(args) -> int:
         public_cols=[c for c in public_cols if c != t0.id_column],
         test_fraction=args.test_fraction,
         seed=args.seed,
+        stratify_extra=extra,
     )
-    write_split(pub, hidden, args.out)
+    pub = split.public_ids
+    write_split(
+        pub,
+        split.hidden_labels,
+        args.out,
+        summary=split.summary,
+        title=f"{t0.dataset.name} ({path.parent.name}/{path.name}; benchmark.split.make_split).",
+        prefix=f"{SYNTHETIC}." if _is_synthetic(path) else "",
+    )
     print(
-        f"wrote {len(pub)} test cases from {pub[patient].nunique() if patient in pub.columns else '?'} "
-        f"patients: {Path(args.out) / 'test_ids.csv'} (public) and "
-        f"{Path(args.out) / 'test_labels.csv'} (hidden: keep it out of the repository)."
+        f"wrote {len(pub)} test cases from {pub[patient].nunique()} patients: "
+        f"{Path(args.out) / 'test_ids.csv'} (public) and {Path(args.out) / 'test_labels.csv'} "
+        "(hidden: keep it out of the repository)."
     )
     return EXIT_OK
+
+
+def _is_synthetic(path: Path) -> bool:
+    with open(path, encoding="utf-8-sig", errors="replace") as fh:
+        first = fh.readline()
+    return first.startswith("#") and "SYNTHETIC" in first.upper()
 
 
 def cmd_demo(args) -> int:

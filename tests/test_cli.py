@@ -1,0 +1,166 @@
+"""End to end through the command-line interface, on the committed demo files."""
+
+import json
+import math
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from sklearn.metrics import roc_auc_score
+
+from benchmark.cli import main
+
+MRNET_OFFICIAL = "submissions/mrnet/demo-lab-c__densenet-official-format/predictions.csv"
+
+
+def run(args, capsys):
+    code = main(args)
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def _find_official(root):
+    for p in sorted((root / "submissions" / "mrnet").glob("*/submission.toml")):
+        if 'format = "mrnet_official"' in p.read_text():
+            return p.parent / "predictions.csv"
+    raise AssertionError("no official-format MRNet demo submission")
+
+
+def _official_mrnet_score(label_rows: np.ndarray, pred_path) -> float:
+    # The official scorer (stanfordmlgroup.github.io competitions/mrnet/evaluate-v1.0.py):
+    # np.genfromtxt on both files, per-column roc_auc_score, plain mean; rows matched by order.
+    preds = np.genfromtxt(pred_path, delimiter=",")
+    assert preds.shape == label_rows.shape
+    return float(np.mean([roc_auc_score(label_rows[:, j], preds[:, j]) for j in range(3)]))
+
+
+def test_tasks_lists_directions(capsys, root, monkeypatch):
+    monkeypatch.chdir(root)
+    code, out, _ = run(["tasks"], capsys)
+    assert code == 0
+    assert "mrnet" in out and "rsna-lumbar" in out
+    line = next(l for l in out.splitlines() if l.startswith("rsna-cspine"))
+    assert "lower is better" in line
+
+
+def test_split_reproduces_the_committed_scopemri_split(tmp_path, root, capsys, monkeypatch):
+    monkeypatch.chdir(root)
+    code, out, err = run(
+        [
+            "split", "scopemri",
+            "--labels", "tasks/_datasets/scopemri/demo/annotations.csv",
+            "--extra-label", "reverse_bankart",
+            "--test-fraction", "0.2", "--seed", "586",
+            "--out", str(tmp_path),
+        ],
+        capsys,
+    )
+    assert code == 0, err
+    ds = root / "tasks" / "_datasets" / "scopemri"
+    assert (tmp_path / "test_ids.csv").read_bytes() == (ds / "public" / "test_ids.csv").read_bytes()
+    assert (tmp_path / "test_labels.csv").read_bytes() == (ds / "demo" / "test_labels.csv").read_bytes()
+
+
+def test_mrnet_official_format_equals_official_scorer(root, capsys, monkeypatch, tmp_path):
+    monkeypatch.chdir(root)
+    pred = _find_official(root)
+    out_json = tmp_path / "r.json"
+    code, out, err = run(["score", "mrnet", str(pred), "--bootstrap", "0", "--json", str(out_json)], capsys)
+    assert code == 0, err
+    res = json.loads(out_json.read_text())
+    labels = np.genfromtxt(root / "tasks/_datasets/mrnet/demo/test_labels.csv", delimiter=",", skip_header=2)
+    # label file rows are in ascending case order, like the official predictions
+    order = np.argsort(labels[:, 0])
+    expected = _official_mrnet_score(labels[order, 1:], pred)
+    assert abs(res["metrics"]["mean_auc"]["value"] - expected) < 1e-12
+    for key in ("task", "task_version", "split", "labels_sha256", "synthetic_labels", "n_cases", "primary", "metrics", "harness_version"):
+        assert key in res
+    assert res["synthetic_labels"] is True and res["n_cases"] == 120 and res["primary"] == "mean_auc"
+    assert "DEMO: synthetic labels" in out
+
+
+def test_mrnet_native_valid_files(root, tmp_path, capsys, monkeypatch):
+    """A researcher's valid-*.csv release files: expected ids are the ids of those files."""
+    monkeypatch.chdir(root)
+    rng = np.random.default_rng(7)
+    cases = [f"{i}" for i in range(1130, 1250)]
+    y = rng.integers(0, 2, size=(120, 3))
+    for j, t in enumerate(["abnormal", "acl", "meniscus"]):
+        (tmp_path / f"valid-{t}.csv").write_text("".join(f"{c},{v}\n" for c, v in zip(cases, y[:, j])))
+    p = rng.random((120, 3))
+    pred = tmp_path / "pred.csv"
+    np.savetxt(pred, p, delimiter=",", fmt="%.17g")
+    out_json = tmp_path / "r.json"
+    code, _, err = run(
+        ["score", "mrnet", str(pred), "--labels", str(tmp_path), "--split", "valid", "--bootstrap", "0", "--json", str(out_json)],
+        capsys,
+    )
+    assert code == 0, err
+    res = json.loads(out_json.read_text())
+    expected = float(np.mean([roc_auc_score(y[:, j], p[:, j]) for j in range(3)]))
+    assert abs(res["metrics"]["mean_auc"]["value"] - expected) < 1e-12
+    assert res["synthetic_labels"] is False and res["split"] == "valid"
+
+
+def test_json_is_byte_identical_across_runs(root, tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(root)
+    sub = sorted((root / "submissions" / "scopemri-bankart").glob("*/predictions.csv"))[0]
+    a, b = tmp_path / "a.json", tmp_path / "b.json"
+    for p in (a, b):
+        code, _, err = run(["score", "scopemri-bankart", str(sub.relative_to(root)), "--bootstrap", "500", "--json", str(p)], capsys)
+        assert code == 0, err
+    assert a.read_bytes() == b.read_bytes()
+    res = json.loads(a.read_text())
+    assert res["bootstrap"]["cluster"] == "patient_id"
+    assert res["bootstrap"]["replicates"] == 500
+    lo, hi = res["metrics"]["auc/bankart"]["ci"]
+    assert lo <= res["metrics"]["auc/bankart"]["value"] <= hi
+
+
+def test_cspine_half_everywhere_is_ln2(root, tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(root)
+    ids = [l.strip() for l in (root / "tasks/_datasets/rsna-cspine/public/test_ids.csv").read_text().splitlines()[2:] if l.strip()]
+    targets = ["patient_overall"] + [f"C{i}" for i in range(1, 8)]
+    f = tmp_path / "half.csv"
+    f.write_text("row_id,fractured\n" + "".join(f"{i}_{t},0.5\n" for i in ids for t in targets))
+    code, out, err = run(["score", "rsna-cspine", str(f), "--bootstrap", "0", "--json", "-"], capsys)
+    assert code == 0, err
+    res = json.loads(out)
+    assert abs(res["metrics"]["weighted_log_loss"]["value"] - math.log(2)) < 1e-12
+
+
+def test_invalid_submission_exit_2_without_traceback(root, tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(root)
+    f = tmp_path / "bad.csv"
+    f.write_text("case,abnormal,acl\n130,0.5,nan\n")
+    code, out, err = run(["validate", "mrnet", str(f)], capsys)
+    assert code == 2
+    assert "Traceback" not in err and "problem" in err
+
+
+def test_missing_file_and_unknown_task(root, tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(root)
+    code, _, err = run(["validate", "mrnet", str(tmp_path / "nope.csv")], capsys)
+    assert code == 2 and "Traceback" not in err
+    code, _, err = run(["validate", "mrnt", str(tmp_path / "nope.csv")], capsys)
+    assert code == 1 and "Did you mean 'mrnet'" in err
+
+
+def test_label_hash_mismatch_is_a_host_error(root, tmp_path, capsys, monkeypatch):
+    shutil.copytree(root / "tasks", tmp_path / "tasks")
+    lab = tmp_path / "tasks/_datasets/mrnet/demo/test_labels.csv"
+    lab.write_text(lab.read_text() + "\n")  # same rows, different bytes
+    monkeypatch.chdir(tmp_path)
+    pred = _find_official(root)
+    code, _, err = run(["--root", str(tmp_path), "score", "mrnet", str(pred), "--bootstrap", "0"], capsys)
+    assert code == 1
+    assert "9ed1956eb17d3b8180e7bc0f10344e0e642aa0c4ad18a40b808644ad95e4cd33" in err
+    code, _, err = run(["--root", str(tmp_path), "score", "mrnet", str(pred), "--bootstrap", "0", "--allow-label-hash-mismatch"], capsys)
+    assert code == 0, err
+
+
+def test_python_dash_m_works(root):
+    r = subprocess.run([sys.executable, "-m", "benchmark", "tasks"], cwd=root, capture_output=True, text=True)
+    assert r.returncode == 0 and "scopemri-bankart" in r.stdout
