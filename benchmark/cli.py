@@ -140,9 +140,46 @@ def print_result(task, res) -> None:
         extra = f", clustered by {b.cluster} ({b.n_clusters} clusters)" if b.cluster else ""
         strat = f", stratified by {b.stratified}" if b.stratified else ""
         print(f"bootstrap: {b.replicates} replicates, seed {b.seed}{strat}{extra}")
+    _print_comparisons(res)
     for w in res.warnings:
         print(f"warning: {w}")
     print("* primary metric")
+
+
+def _fmt_ci(ci) -> str:
+    if not ci or ci[0] is None:
+        return "interval unavailable"
+    return f"[{format_value(ci[0], 3)}, {format_value(ci[1], 3)}]"
+
+
+def _print_comparisons(res) -> None:
+    comp = res.comparisons or {}
+    for b in comp.get("baselines", []):
+        print(f"vs {b['baseline']} ({b['target']}; {b['source']}):")
+        for q in ("sensitivity", "specificity"):
+            d = b[q]
+            print(
+                f"  {q} at the readers' {d['matched_on']} {format_value(d['matched_value'], 3)}: "
+                f"{format_value(d['submission'], 3)} vs {format_value(d['baseline'], 3)}, "
+                f"difference {format_value(d['difference'], 3)} {_fmt_ci(d['difference_ci'])}: {d['verdict']}"
+            )
+    readers = comp.get("readers", [])
+    if readers:
+        print("vs readers of the reader study (sensitivity at each reader's specificity):")
+        rows = [
+            [
+                r["target"],
+                str(r["reader_id"]),
+                format_value(r["reader_specificity"], 3),
+                format_value(r["reader_sensitivity"], 3),
+                format_value(r["submission_sensitivity"], 3),
+                _fmt_ci(r["difference_ci"]),
+                "" if r.get("mcnemar_p") is None else format_value(r["mcnemar_p"], 3),
+                r["verdict"],
+            ]
+            for r in readers
+        ]
+        print(_table(["target", "reader", "spec", "reader sens", "model sens", "difference CI", "McNemar p", "verdict"], rows))
 
 
 def cmd_score(args) -> int:

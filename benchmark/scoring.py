@@ -172,30 +172,79 @@ class TaskScores:
         return None if self.replicates is None else self.replicates[:, 0, :]
 
 
-def _interval(method, point, reps, jack, level, spec, bm, y_sub, s_sub, policy, max_frac):
-    """Return (ci, method_used, note, n_undefined)."""
+def _interval(method, point, reps, jack, level, spec, y_sub, s_sub, policy, max_frac):
+    """Return (ci, method_used, note, n_undefined) for one metric of one submission."""
     from . import bootstrap as BT
 
     n_undef = int(np.count_nonzero(~np.isfinite(reps)))
-    if method == "delong" and spec.fn == "roc_auc":
-        lo, hi = BT.delong_ci(y_sub, s_sub, level=level)
-        return [float(lo), float(hi)], "delong", None, n_undef
-    used = method if method != "delong" else "percentile"
     note = None
     if method == "delong":
+        if spec.fn == "roc_auc":
+            iv = BT.delong_ci(y_sub, s_sub, level=level)
+            ci = [iv.low, iv.high] if iv.available else None
+            return ci, "delong", iv.reason, n_undef
+        method = "percentile"
         note = "DeLong applies to single-target AUC; percentile bootstrap used"
     if not np.isfinite(point):
-        return None, used, "point estimate undefined", n_undef
+        return None, method, "point estimate undefined", n_undef
     if n_undef and policy == "error":
-        return None, used, f"{n_undef} undefined replicates (policy: error)", n_undef
-    if n_undef > max_frac * reps.size:
-        return None, used, f"{n_undef} of {reps.size} replicates undefined (over the {max_frac:.0%} limit)", n_undef
-    if used == "bca":
-        ci = BT.bca_ci(point, reps, jack, level=level)
-    else:
-        ci = BT.percentile_ci(reps, level=level)
-    lo, hi = (ci.low, ci.high) if hasattr(ci, "low") else ci
-    return [float(lo), float(hi)], used, note, n_undef
+        return None, method, f"{n_undef} undefined replicates (policy: error)", n_undef
+    iv = BT.confidence_interval(
+        point, reps, level, method, jack=jack, undefined="drop", max_undefined=max_frac
+    )
+    if not iv.available:
+        return None, method, iv.reason, n_undef
+    return [iv.low, iv.high], method, note, n_undef
+
+
+def reads_file(task: Task, labels: LabelSet):
+    """The case-level reader study that goes with these labels, if any."""
+    from pathlib import Path
+
+    decl = task.split(labels.split)
+    if labels.synthetic and labels.native is None and decl.demo_reads:
+        if Path(labels.source).resolve() == task.path(decl.demo_labels):
+            return task.path(decl.demo_reads)
+    if labels.native is None:
+        cand = Path(labels.source).parent / f"{labels.split}_reads.csv"
+        if cand.is_file():
+            return cand
+    return None
+
+
+def _comparisons(task, labels, scores, plan, settings):
+    """Radiologist operating points and case-level reader studies for one submission."""
+    from .compare import compare_to_operating_point
+
+    out = {}
+    if task.kind != "binary":
+        return out
+    base = []
+    for b in task.baselines:
+        j = task.targets.index(b.target)
+        cmp_ = compare_to_operating_point(
+            labels.y[:, j], scores[:, j], b, plan, level=settings.level, seed=settings.seed
+        )
+        base.append(cmp_.to_dict())
+    if base:
+        out["baselines"] = base
+    reads_path = reads_file(task, labels)
+    if reads_path is not None:
+        from .readers import compare_with_readers, read_reads, reads_matrix
+
+        reads = read_reads(reads_path, task, list(labels.ids))
+        rows = []
+        for t in sorted(set(reads["target"])):
+            j = task.targets.index(t)
+            rid, mat = reads_matrix(reads, list(labels.ids), t)
+            for c in compare_with_readers(
+                labels.y[:, j], scores[:, j], mat, plan, level=settings.level, reader_ids=rid
+            ):
+                d = c.to_dict()
+                d["target"] = t
+                rows.append(d)
+        out["readers"] = rows
+    return out
 
 
 def score_task(
@@ -205,6 +254,7 @@ def score_task(
     names: Sequence[str],
     settings: BootstrapSettings,
     infos: Optional[Sequence[SubmissionInfo]] = None,
+    with_comparisons: bool = True,
 ) -> TaskScores:
     """Score every submission on the same replicates and build one result per submission."""
     bound = bind_metrics(task, labels)
@@ -254,7 +304,6 @@ def score_task(
                     None if jack is None else jack[i, j],
                     settings.level,
                     spec,
-                    bm,
                     yy,
                     ss,
                     task.resampling.undefined,
@@ -281,6 +330,7 @@ def score_task(
         info = infos[i] if infos else SubmissionInfo(
             path=str(sub.path), sha256=sub.sha256, format=sub.format, n_rows=sub.n_rows
         )
+        comparisons = _comparisons(task, labels, sub.scores, plan, settings) if plan is not None and with_comparisons else {}
         warnings = [w.format() for w in sub.warnings] + list(labels.notes)
         results.append(
             ScoreResult(
@@ -297,6 +347,7 @@ def score_task(
                 metrics=mvals,
                 submission=info,
                 bootstrap=boot,
+                comparisons=comparisons,
                 warnings=warnings,
             )
         )

@@ -110,6 +110,12 @@ class SplitDecl(_Frozen):
     )
     labels_sha256: Optional[str] = None
     native: Optional[str] = None
+    demo_reads: Optional[str] = Field(
+        default=None,
+        description="synthetic case-level reader study matching the demo labels "
+        "(reader_id,case,read[,target]); with hidden labels, <split>_reads.csv beside the "
+        "label file is used instead",
+    )
 
 
 class ResamplingDecl(_Frozen):

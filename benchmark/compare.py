@@ -1,0 +1,1167 @@
+"""Ranks with uncertainty, pairwise comparisons, and comparisons with published readers.
+
+Everything here works on plain arrays. Submissions are compared through their bootstrap
+*replicate matrix* ``reps`` of shape ``(S, B)``: the primary metric of ``S`` submissions
+evaluated on the same ``B`` resamples of the cases (one :class:`~benchmark.bootstrap.
+ResamplingPlan`), so every comparison is paired.
+
+Ranking
+-------
+* :func:`rank_summary` -- point rank, bootstrap rank distribution, median rank, rank interval
+  and probability of being best, as in the ranking-stability analysis and blob plots of
+  challengeR (Wiesenfarth et al. 2021, Scientific Reports 11:2369,
+  doi:10.1038/s41598-021-82017-6).
+* :func:`arena_rank` -- the Chatbot Arena rule: 1 + the number of entries whose interval lies
+  entirely better than this entry's (Chiang et al. 2024, arXiv:2403.04132).
+* :func:`significance_map` -- all pairwise paired bootstrap tests, Holm-adjusted (Holm 1979,
+  Scandinavian Journal of Statistics 6:65-70), as in challengeR's significance maps.
+* :func:`leader_comparison` -- difference from the leader with a paired percentile interval.
+
+Published operating points
+--------------------------
+A published reader operating point (:class:`~benchmark.tasks.BaselineDecl`) gives a
+sensitivity and a specificity. :func:`sensitivity_at_specificity` and
+:func:`specificity_at_sensitivity` read the submission's weighted ROC curve at the baseline's
+specificity or sensitivity, vectorised over bootstrap weights, and
+:func:`compare_to_operating_point` turns both into differences with intervals and a verdict.
+
+Operating-point convention (used throughout, also by :mod:`benchmark.readers`)
+    The empirical ROC curve has one point per distinct score ``t`` (a case is called positive
+    when ``score >= t``) plus the point ``(sensitivity 0, specificity 1)`` of the threshold
+    ``+inf``. With case weights ``w`` the counts are weighted: sensitivity
+    ``sum(w * y * [s >= t]) / sum(w * y)``, specificity
+    ``sum(w * (1 - y) * [s < t]) / sum(w * (1 - y))``. *Sensitivity at specificity* ``q`` is
+    the largest sensitivity among ROC points with specificity ``>= q``; *specificity at
+    sensitivity* ``p`` is the largest specificity among points with sensitivity ``>= p``. No
+    interpolation between ROC points is used, so the value is attained by an actual
+    threshold. Comparisons allow a relative slack of ``1e-12`` for floating-point rounding of
+    the weighted counts. A weighting with no positive (or no negative) weight gives ``nan``.
+
+Verdicts
+--------
+A difference ``submission - baseline`` (higher is better for sensitivity and specificity) is
+``"better"`` when its interval lies strictly above 0, ``"worse"`` when strictly below 0 and
+``"not distinguishable"`` when it contains 0 (an end exactly at 0 counts as containing it). When
+too many replicates are undefined for an interval, the verdict is ``"not available"``.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from typing import Optional
+
+import numpy as np
+
+from .bootstrap import DEFAULT_MAX_UNDEFINED, percentile_ci
+
+__all__ = [
+    "BETTER",
+    "NOT_DISTINGUISHABLE",
+    "WORSE",
+    "NOT_AVAILABLE",
+    "RankSummary",
+    "SignificanceMap",
+    "LeaderDifference",
+    "LeaderComparison",
+    "MatchedComparison",
+    "OperatingPointComparison",
+    "rank_summary",
+    "arena_rank",
+    "bootstrap_p_values",
+    "holm_adjust",
+    "significance_map",
+    "leader_comparison",
+    "verdict",
+    "roc_operating_points",
+    "sensitivity_at_specificity",
+    "specificity_at_sensitivity",
+    "operating_threshold",
+    "compare_to_operating_point",
+    "iter_weights",
+]
+
+BETTER = "better"
+NOT_DISTINGUISHABLE = "not distinguishable"
+WORSE = "worse"
+NOT_AVAILABLE = "not available"
+
+#: Relative slack when comparing a weighted rate with a target rate.
+_RATE_TOL = 1e-12
+
+#: Two-sided 95% standard normal quantile, used to turn a published 95% CI into a standard error.
+_Z975 = 1.959963984540054
+
+
+# --------------------------------------------------------------------------------------------
+# validation helpers
+# --------------------------------------------------------------------------------------------
+def _check_level(level: float, name: str = "level") -> float:
+    if isinstance(level, (bool, np.bool_)) or not isinstance(level, numbers.Real):
+        raise TypeError(f"{name} must be a float in (0, 1). Got {level!r} instead.")
+    level = float(level)
+    if not 0.0 < level < 1.0:
+        raise ValueError(f"{name} must be in (0, 1). Got {level!r} instead.")
+    return level
+
+
+def _check_reps_matrix(reps, n_sub: Optional[int] = None) -> np.ndarray:
+    reps = np.asarray(reps, dtype=np.float64)
+    if reps.ndim != 2 or reps.shape[0] == 0 or reps.shape[1] == 0:
+        raise ValueError(
+            "reps must be a non-empty 2-d array of shape (n_submissions, n_replicates). "
+            f"Got shape {reps.shape} instead."
+        )
+    if n_sub is not None and reps.shape[0] != n_sub:
+        raise ValueError(
+            f"reps must have one row per submission ({n_sub}). Got {reps.shape[0]} rows instead."
+        )
+    if np.isinf(reps).any():
+        raise ValueError("reps must hold finite values or nan (undefined). Got infinity instead.")
+    return reps
+
+
+def _check_points(points) -> np.ndarray:
+    points = np.asarray(points, dtype=np.float64)
+    if points.ndim != 1 or points.shape[0] == 0:
+        raise ValueError(
+            f"points must be a non-empty 1-d array. Got shape {points.shape} instead."
+        )
+    if np.isinf(points).any():
+        raise ValueError("points must hold finite values or nan (undefined). Got infinity instead.")
+    return points
+
+
+def _check_names(names, n: int) -> list[str]:
+    if names is None:
+        return [str(i) for i in range(n)]
+    names = [str(x) for x in names]
+    if len(names) != n:
+        raise ValueError(f"names must have {n} entries. Got {len(names)} instead.")
+    if len(set(names)) != len(names):
+        raise ValueError("names must be distinct.")
+    return names
+
+
+def _oriented(values: np.ndarray, higher_is_better: bool) -> np.ndarray:
+    """Values with the sign flipped when lower is better, so that larger is always better."""
+    if not isinstance(higher_is_better, (bool, np.bool_)):
+        raise TypeError(
+            f"higher_is_better must be a bool. Got {type(higher_is_better).__name__} instead."
+        )
+    return values if higher_is_better else -values
+
+
+def _float_or_none(x) -> Optional[float]:
+    x = float(x)
+    return x if math.isfinite(x) else None
+
+
+# --------------------------------------------------------------------------------------------
+# ranks
+# --------------------------------------------------------------------------------------------
+def _competition_ranks(values: np.ndarray) -> np.ndarray:
+    """Competition ranks along axis 0 (``1 + #strictly better``); nan entries get rank 0.
+
+    ``values`` has shape (S, ...) and is oriented so that larger is better. Entries that are
+    nan are excluded: they neither receive a rank nor push anyone down.
+    """
+    s = values.shape[0]
+    defined = ~np.isnan(values)
+    ranks = np.ones(values.shape, dtype=np.int64)
+    for j in range(s):  # loop over submissions, vectorised over replicates
+        ranks += values[j] > values  # comparisons with nan are False
+    ranks[~defined] = 0
+    return ranks
+
+
+@dataclass(frozen=True)
+class RankSummary:
+    """Rank statistics of one submission.
+
+    Attributes
+    ----------
+    name : str
+    point : float or None
+        The metric on the full data (``None`` when undefined).
+    point_rank : int or None
+        Competition rank of ``point`` among the defined points (ties share the best rank).
+    rank_counts : list of int, length S
+        ``rank_counts[r - 1]`` = number of replicates in which the submission has rank ``r``.
+    n_ranked : int
+        Replicates in which the submission is defined (``sum(rank_counts)``).
+    n_undefined : int
+        Replicates in which the submission's metric is undefined (nan); they are left out of
+        its rank distribution.
+    median_rank : float or None
+        Median of the rank distribution (mean of the two middle ranks for an even count).
+    rank_interval : list of int, length 2, or None
+        ``[(1 - level) / 2, (1 + level) / 2]`` quantiles of the rank distribution (inverse of the
+        empirical CDF, so both ends are attained ranks).
+    p_best : float
+        Fraction of all ``B`` replicates in which the submission has rank 1 (an undefined
+        replicate counts as not best).
+    level : float
+    """
+
+    name: str
+    point: Optional[float]
+    point_rank: Optional[int]
+    rank_counts: list[int]
+    n_ranked: int
+    n_undefined: int
+    median_rank: Optional[float]
+    rank_interval: Optional[list[int]]
+    p_best: float
+    level: float
+
+    def to_dict(self) -> dict:
+        """Plain-dict form (JSON-ready)."""
+        return asdict(self)
+
+
+def _inverse_cdf_quantile(counts: np.ndarray, q: float) -> int:
+    """Smallest rank r with ``P(rank <= r) >= q`` for a rank distribution given by counts."""
+    total = counts.sum()
+    cdf = np.cumsum(counts) / total
+    return int(np.searchsorted(cdf, q - 1e-12, side="left")) + 1
+
+
+def rank_summary(points, reps, higher_is_better: bool, level: float = 0.95, names=None):
+    """Point ranks and bootstrap rank distributions of submissions.
+
+    In every replicate the submissions defined in it are ranked by competition ranking
+    (``1 + number of submissions strictly better``; ties share the best rank), following the
+    bootstrap ranking-stability analysis of challengeR (Wiesenfarth et al. 2021,
+    doi:10.1038/s41598-021-82017-6).
+
+    Undefined values (nan) policy: a submission whose metric is undefined in a replicate is
+    left out of that replicate's ranking (it does not push the others down), the replicate is
+    counted in its ``n_undefined`` and left out of its rank distribution, and it counts as *not
+    best* in ``p_best`` (whose denominator is always ``B``). A submission with an undefined
+    point value gets ``point_rank=None``.
+
+    Parameters
+    ----------
+    points : array-like of shape (S,)
+        Metric of each submission on the full data.
+    reps : array-like of shape (S, B)
+        Metric of each submission on the same ``B`` bootstrap replicates; nan = undefined.
+    higher_is_better : bool
+        Direction of the metric.
+    level : float, default=0.95
+        Coverage of the rank interval.
+    names : sequence of str of length S, default=None
+        Submission names (``"0"``, ``"1"``, ... when omitted).
+
+    Returns
+    -------
+    summaries : list of RankSummary, length S
+        In the order of the input.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> reps = np.array([[0.9, 0.8, 0.9, 0.9],
+    ...                  [0.8, 0.9, 0.7, 0.8]])
+    >>> out = rank_summary([0.9, 0.8], reps, higher_is_better=True, names=["a", "b"])
+    >>> out[0].point_rank, out[0].rank_counts, out[0].p_best
+    (1, [3, 1], 0.75)
+    """
+    level = _check_level(level)
+    points = _check_points(points)
+    reps = _check_reps_matrix(reps, points.shape[0])
+    names = _check_names(names, points.shape[0])
+    s, b = reps.shape
+    point_ranks = _competition_ranks(_oriented(points, higher_is_better))
+    ranks = _competition_ranks(_oriented(reps, higher_is_better))  # (S, B), 0 = undefined
+    alpha = (1.0 - level) / 2.0
+    out = []
+    for i in range(s):
+        counts = np.bincount(ranks[i], minlength=s + 1)
+        n_undefined = int(counts[0])
+        counts = counts[1:]
+        n_ranked = int(counts.sum())
+        if n_ranked:
+            defined = ranks[i][ranks[i] > 0]
+            median = float(np.median(defined))
+            interval = [
+                _inverse_cdf_quantile(counts, alpha),
+                _inverse_cdf_quantile(counts, 1.0 - alpha),
+            ]
+        else:
+            median, interval = None, None
+        out.append(
+            RankSummary(
+                name=names[i],
+                point=_float_or_none(points[i]),
+                point_rank=int(point_ranks[i]) if point_ranks[i] > 0 else None,
+                rank_counts=[int(c) for c in counts],
+                n_ranked=n_ranked,
+                n_undefined=n_undefined,
+                median_rank=median,
+                rank_interval=interval,
+                p_best=float(counts[0]) / b,
+                level=level,
+            )
+        )
+    return out
+
+
+def arena_rank(intervals, higher_is_better: bool) -> np.ndarray:
+    """Rank by non-overlapping confidence intervals (the Chatbot Arena rule).
+
+    ``rank_i = 1 + #{j : interval j lies entirely better than interval i}``; with higher is
+    better that is ``low_j > high_i``, with lower is better ``high_j < low_i`` (Chiang et al.
+    2024, arXiv:2403.04132). Touching intervals overlap. Several entries can share a rank and
+    ranks need not be consecutive.
+
+    Parameters
+    ----------
+    intervals : array-like of shape (S, 2)
+        ``[low, high]`` of each entry.
+    higher_is_better : bool
+
+    Returns
+    -------
+    ranks : ndarray of shape (S,), dtype int64
+
+    Examples
+    --------
+    >>> arena_rank([[0.90, 0.95], [0.85, 0.92], [0.70, 0.80]], higher_is_better=True).tolist()
+    [1, 1, 3]
+    """
+    iv = np.asarray(intervals, dtype=np.float64)
+    if iv.ndim != 2 or iv.shape[1] != 2 or iv.shape[0] == 0:
+        raise ValueError(
+            f"intervals must have shape (n_entries, 2). Got shape {iv.shape} instead."
+        )
+    if not np.isfinite(iv).all():
+        raise ValueError("intervals must be finite. Got nan or infinity instead.")
+    if (iv[:, 0] > iv[:, 1]).any():
+        i = int(np.flatnonzero(iv[:, 0] > iv[:, 1])[0])
+        raise ValueError(
+            f"intervals must satisfy low <= high. Got [{iv[i, 0]}, {iv[i, 1]}] at row {i} instead."
+        )
+    low, high = iv[:, 0], iv[:, 1]
+    if not isinstance(higher_is_better, (bool, np.bool_)):
+        raise TypeError(
+            f"higher_is_better must be a bool. Got {type(higher_is_better).__name__} instead."
+        )
+    if higher_is_better:
+        better = low[None, :] > high[:, None]  # better[i, j]: j entirely above i
+    else:
+        better = high[None, :] < low[:, None]
+    return 1 + better.sum(axis=1).astype(np.int64)
+
+
+# --------------------------------------------------------------------------------------------
+# pairwise tests
+# --------------------------------------------------------------------------------------------
+def bootstrap_p_values(d) -> np.ndarray:
+    """Two-sided paired bootstrap p-values from replicate differences.
+
+    For each row of ``d`` (the differences ``a - b`` on the same replicates, nan = undefined)
+    the one-sided Monte Carlo p-value ``(1 + #{d <= 0 or d >= 0}) / (B + 1)`` (Davison & Hinkley
+    1997, eq. 4.11, doi:10.1017/CBO9780511802843) is doubled::
+
+        p = min(1, 2 * (1 + min(#{d_b <= 0}, #{d_b >= 0})) / (B' + 1))
+
+    with ``B'`` the number of defined replicates; the same formula as
+    :func:`benchmark.bootstrap.paired_difference`. Zero differences count on both sides.
+
+    Parameters
+    ----------
+    d : array-like of shape (m, B) or (B,)
+
+    Returns
+    -------
+    p : ndarray of shape (m,) or float
+        nan where no replicate is defined.
+
+    Examples
+    --------
+    >>> round(float(bootstrap_p_values([0.1, 0.2, -0.1, 0.3])), 6)
+    0.8
+    """
+    d = np.asarray(d, dtype=np.float64)
+    one = d.ndim == 1
+    d2 = np.atleast_2d(d)
+    defined = ~np.isnan(d2)
+    n = defined.sum(axis=1)
+    le = ((d2 <= 0) & defined).sum(axis=1)
+    ge = ((d2 >= 0) & defined).sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = np.minimum(1.0, 2.0 * (1.0 + np.minimum(le, ge)) / (n + 1.0))
+    p = np.where(n > 0, p, np.nan)
+    return float(p[0]) if one else p
+
+
+def holm_adjust(p) -> np.ndarray:
+    """Holm step-down adjusted p-values (Holm 1979, Scand. J. Statist. 6:65-70).
+
+    With the ``m`` defined p-values sorted increasingly, ``p_(1) <= ... <= p_(m)``, the adjusted
+    value is ``max_{l <= k} min(1, (m - l + 1) p_(l))``. Rejecting when the adjusted value is
+    below ``alpha`` is Holm's procedure, which controls the family-wise error rate. nan entries
+    (tests not performed) stay nan and do not count in ``m``.
+
+    Parameters
+    ----------
+    p : array-like of shape (m,)
+
+    Returns
+    -------
+    adjusted : ndarray of shape (m,)
+
+    Examples
+    --------
+    >>> holm_adjust([0.01, 0.04, 0.03]).round(6).tolist()
+    [0.03, 0.06, 0.06]
+    """
+    p = np.asarray(p, dtype=np.float64)
+    if p.ndim != 1:
+        raise ValueError(f"p must be a 1-d array. Got shape {p.shape} instead.")
+    ok = ~np.isnan(p)
+    if ((p[ok] < 0) | (p[ok] > 1)).any():
+        raise ValueError("p must hold probabilities in [0, 1]. Got values outside instead.")
+    out = np.full(p.shape, np.nan)
+    idx = np.flatnonzero(ok)
+    m = idx.size
+    if m == 0:
+        return out
+    order = idx[np.argsort(p[idx], kind="mergesort")]
+    scaled = (m - np.arange(m)) * p[order]
+    out[order] = np.minimum(1.0, np.maximum.accumulate(scaled))
+    return out
+
+
+@dataclass(frozen=True)
+class SignificanceMap:
+    """All pairwise paired bootstrap tests between submissions, Holm-adjusted.
+
+    Attributes
+    ----------
+    names : list of str, length S
+        In the order of the input.
+    order : list of int
+        Submission indices by point rank (best first; ties in input order), the order in which
+        a significance map is usually drawn.
+    p_values : list of list of float or None, shape (S, S)
+        Unadjusted two-sided p-values (symmetric; ``None`` on the diagonal and for pairs with
+        no replicate where both are defined).
+    p_adjusted : list of list of float or None, shape (S, S)
+        Holm-adjusted over all ``S (S - 1) / 2`` tested pairs.
+    better : list of list of bool, shape (S, S)
+        ``better[i][j]``: submission ``i`` is significantly better than ``j`` (adjusted p below
+        ``alpha`` and the replicate differences lie mostly on ``i``'s side).
+    alpha : float
+    """
+
+    names: list[str]
+    order: list[int]
+    p_values: list[list[Optional[float]]]
+    p_adjusted: list[list[Optional[float]]]
+    better: list[list[bool]]
+    alpha: float
+
+    def to_dict(self) -> dict:
+        """Plain-dict form (JSON-ready)."""
+        return asdict(self)
+
+
+def significance_map(reps, points, names, higher_is_better: bool, level: float = 0.05):
+    """Pairwise paired bootstrap tests between all submissions, Holm-adjusted.
+
+    For every pair ``(i, j)`` the replicate differences ``d_b = reps[i, b] - reps[j, b]`` over
+    the replicates where both are defined give a two-sided p-value
+    (:func:`bootstrap_p_values`). The ``S (S - 1) / 2`` p-values are adjusted together by
+    Holm's method (:func:`holm_adjust`), as in the significance maps of challengeR
+    (Wiesenfarth et al. 2021, doi:10.1038/s41598-021-82017-6).
+
+    ``i`` is significantly better than ``j`` when the adjusted p-value is below ``level`` and
+    more replicate differences favour ``i`` than favour ``j`` (the direction of the test
+    itself, taking ``higher_is_better`` into account).
+
+    Parameters
+    ----------
+    reps : array-like of shape (S, B)
+        Replicates of the primary metric on a shared resampling plan; nan = undefined.
+    points : array-like of shape (S,)
+        Metric on the full data; used to order the map.
+    names : sequence of str of length S, or None
+    higher_is_better : bool
+    level : float, default=0.05
+        Significance level ``alpha`` of the family of tests.
+
+    Returns
+    -------
+    result : SignificanceMap
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> base = np.linspace(0.70, 0.80, 200)
+    >>> reps = np.vstack([base + 0.05, base, base + 0.001 * np.sin(np.arange(200))])
+    >>> m = significance_map(reps, [0.8, 0.75, 0.75], ["a", "b", "c"], True)
+    >>> m.better[0]
+    [False, True, True]
+    """
+    alpha = _check_level(level, "level")
+    points = _check_points(points)
+    reps = _check_reps_matrix(reps, points.shape[0])
+    names = _check_names(names, points.shape[0])
+    s = reps.shape[0]
+    oriented = _oriented(reps, higher_is_better)
+    iu, ju = np.triu_indices(s, k=1)
+    d = oriented[iu] - oriented[ju]  # (pairs, B); nan where either is undefined
+    p = bootstrap_p_values(d) if iu.size else np.empty(0)
+    adj = holm_adjust(p) if iu.size else np.empty(0)
+    favour_i = np.nansum(d > 0, axis=1) if iu.size else np.empty(0)
+    favour_j = np.nansum(d < 0, axis=1) if iu.size else np.empty(0)
+
+    p_mat = np.full((s, s), np.nan)
+    a_mat = np.full((s, s), np.nan)
+    better = np.zeros((s, s), dtype=bool)
+    p_mat[iu, ju] = p_mat[ju, iu] = p
+    a_mat[iu, ju] = a_mat[ju, iu] = adj
+    sig = np.nan_to_num(adj, nan=1.0) < alpha
+    better[iu, ju] = sig & (favour_i > favour_j)
+    better[ju, iu] = sig & (favour_j > favour_i)
+
+    key = np.nan_to_num(_oriented(points, higher_is_better), nan=-np.inf)
+    order = [int(i) for i in np.argsort(-key, kind="mergesort")]
+
+    def _plain(mat):
+        return [[_float_or_none(x) for x in row] for row in mat]
+
+    return SignificanceMap(
+        names=names,
+        order=order,
+        p_values=_plain(p_mat),
+        p_adjusted=_plain(a_mat),
+        better=[[bool(x) for x in row] for row in better],
+        alpha=alpha,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# leader comparison
+# --------------------------------------------------------------------------------------------
+def verdict(low, high, higher_is_better: bool = True) -> str:
+    """Verdict of a difference ``submission - reference`` from its interval.
+
+    Parameters
+    ----------
+    low, high : float or None
+        Interval of the difference; ``None`` or nan when unavailable.
+    higher_is_better : bool, default=True
+        Direction of the compared quantity.
+
+    Returns
+    -------
+    verdict : str
+        ``"better"`` when the interval lies strictly on the better side of 0, ``"worse"`` when
+        strictly on the worse side, ``"not distinguishable"`` when it contains 0 (including an
+        end exactly at 0), ``"not available"`` without an interval.
+
+    Examples
+    --------
+    >>> verdict(0.01, 0.05), verdict(0.0, 0.05), verdict(-0.05, -0.01, higher_is_better=False)
+    ('better', 'not distinguishable', 'better')
+    """
+    if low is None or high is None or not (math.isfinite(low) and math.isfinite(high)):
+        return NOT_AVAILABLE
+    if low > high:
+        raise ValueError(f"low must be <= high. Got low={low}, high={high} instead.")
+    if low > 0:
+        return BETTER if higher_is_better else WORSE
+    if high < 0:
+        return WORSE if higher_is_better else BETTER
+    return NOT_DISTINGUISHABLE
+
+
+@dataclass(frozen=True)
+class LeaderDifference:
+    """Difference ``submission - leader`` of the primary metric.
+
+    Attributes
+    ----------
+    name : str
+    difference : float or None
+        ``point - leader point`` in metric units.
+    ci : list of float (length 2) or None
+        Paired percentile interval of the replicate differences.
+    p_value : float or None
+        Two-sided paired bootstrap p-value (:func:`bootstrap_p_values`).
+    verdict : str
+        From the interval, relative to the leader (``"worse"`` = significantly behind).
+    n_replicates, n_undefined : int
+    reason : str or None
+        Why no interval is reported, when none is.
+    """
+
+    name: str
+    difference: Optional[float]
+    ci: Optional[list[float]]
+    p_value: Optional[float]
+    verdict: str
+    n_replicates: int
+    n_undefined: int
+    reason: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class LeaderComparison:
+    """Every submission compared with the leader (best point value)."""
+
+    leader: str
+    level: float
+    higher_is_better: bool
+    differences: list[LeaderDifference] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        """Plain-dict form (JSON-ready)."""
+        return asdict(self)
+
+
+def leader_comparison(
+    reps,
+    points,
+    names,
+    higher_is_better: bool,
+    level: float = 0.95,
+    max_undefined: float = DEFAULT_MAX_UNDEFINED,
+):
+    """Difference of every submission from the leader, with paired percentile intervals.
+
+    The leader is the submission with the best defined point value (the first one in input
+    order on ties). For every other submission ``i``, ``d_b = reps[i, b] - reps[leader, b]``;
+    the interval is the percentile interval of the defined ``d_b``
+    (:func:`benchmark.bootstrap.percentile_ci`: linear interpolation, unavailable when more
+    than ``max_undefined`` of the replicates are undefined) and the p-value is
+    :func:`bootstrap_p_values`. The verdict uses the metric's direction: ``"worse"`` means
+    significantly behind the leader.
+
+    Parameters
+    ----------
+    reps : array-like of shape (S, B)
+    points : array-like of shape (S,)
+    names : sequence of str of length S, or None
+    higher_is_better : bool
+    level : float, default=0.95
+    max_undefined : float, default=0.10
+
+    Returns
+    -------
+    result : LeaderComparison
+        ``differences`` in input order, leader excluded.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> base = np.linspace(0.70, 0.80, 100)
+    >>> r = leader_comparison(np.vstack([base, base - 0.02]), [0.75, 0.73], ["a", "b"], True)
+    >>> r.leader, r.differences[0].verdict, round(r.differences[0].difference, 6)
+    ('a', 'worse', -0.02)
+    """
+    level = _check_level(level)
+    points = _check_points(points)
+    reps = _check_reps_matrix(reps, points.shape[0])
+    names = _check_names(names, points.shape[0])
+    key = _oriented(points, higher_is_better)
+    if np.isnan(key).all():
+        raise ValueError("points must hold at least one defined value. Got only nan instead.")
+    lead = int(np.nanargmax(key))
+    diffs = []
+    for i in range(points.shape[0]):
+        if i == lead:
+            continue
+        d = reps[i] - reps[lead]
+        iv = percentile_ci(d, level, undefined="drop", max_undefined=max_undefined)
+        ci = [iv.low, iv.high] if iv.reason is None else None
+        p = bootstrap_p_values(d) if iv.reason is None else float("nan")
+        diffs.append(
+            LeaderDifference(
+                name=names[i],
+                difference=_float_or_none(points[i] - points[lead]),
+                ci=ci,
+                p_value=_float_or_none(p),
+                verdict=verdict(*(ci or (None, None)), higher_is_better=higher_is_better),
+                n_replicates=iv.n_replicates,
+                n_undefined=iv.n_undefined,
+                reason=iv.reason,
+            )
+        )
+    return LeaderComparison(names[lead], level, bool(higher_is_better), diffs)
+
+
+# --------------------------------------------------------------------------------------------
+# weighted ROC operating points
+# --------------------------------------------------------------------------------------------
+def _check_binary_pair(y, s, name_y="y", name_s="s"):
+    y = np.asarray(y, dtype=np.float64)
+    s = np.asarray(s, dtype=np.float64)
+    if y.ndim != 1 or y.shape[0] == 0:
+        raise ValueError(f"{name_y} must be a non-empty 1-d array. Got shape {y.shape} instead.")
+    if s.shape != y.shape:
+        raise ValueError(
+            f"{name_s} must have the same shape as {name_y} {y.shape}. Got {s.shape} instead."
+        )
+    if not np.isin(y, (0.0, 1.0)).all():
+        raise ValueError(f"{name_y} must hold 0/1 labels. Got other values instead.")
+    if not np.isfinite(s).all():
+        raise ValueError(f"{name_s} must be finite. Got nan or infinity instead.")
+    return y, s
+
+
+def _check_weights(w, n: int) -> np.ndarray:
+    w = np.asarray(w, dtype=np.float64)
+    if w.ndim != 2 or w.shape[1] != n:
+        raise ValueError(f"weights must have shape (b, {n}). Got shape {w.shape} instead.")
+    if not np.isfinite(w).all() or (w < 0).any():
+        raise ValueError("weights must be finite and non-negative.")
+    return w
+
+
+def _check_rate(x, name):
+    arr = np.asarray(x, dtype=np.float64)
+    if not np.isfinite(arr).all() or (arr < 0).any() or (arr > 1).any():
+        raise ValueError(f"{name} must be in [0, 1]. Got {x!r} instead.")
+    return arr
+
+
+def roc_operating_points(y, s, W=None):
+    """Weighted empirical ROC points, vectorised over weightings.
+
+    Parameters
+    ----------
+    y : array-like of shape (n,)
+        0/1 labels.
+    s : array-like of shape (n,)
+        Scores; higher means more likely positive.
+    W : array-like of shape (b, n), default=None
+        Case weights (bootstrap multiplicities); ``None`` = one unit weight per case.
+
+    Returns
+    -------
+    thresholds : ndarray of shape (K + 1,)
+        ``+inf`` followed by the distinct scores in decreasing order (call positive when
+        ``score >= threshold``).
+    sensitivity : ndarray of shape (b, K + 1)
+    specificity : ndarray of shape (b, K + 1)
+        nan rows for a weighting without positive (resp. negative) weight. ``b = 1`` when
+        ``W`` is None.
+
+    Examples
+    --------
+    >>> t, se, sp = roc_operating_points([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8])
+    >>> t.tolist(), se[0].tolist(), sp[0].tolist()
+    ([inf, 0.8, 0.4, 0.35, 0.1], [0.0, 0.5, 0.5, 1.0, 1.0], [1.0, 1.0, 0.5, 0.5, 0.0])
+    """
+    y, s = _check_binary_pair(y, s)
+    n = y.shape[0]
+    W = np.ones((1, n)) if W is None else _check_weights(W, n)
+    order = np.argsort(-s, kind="mergesort")
+    ss = s[order]
+    ys = y[order]
+    last = np.r_[ss[1:] != ss[:-1], True]  # last case of each group of tied scores
+    thresholds = np.r_[np.inf, ss[last]]
+    ws = W[:, order]
+    tp = np.cumsum(ws * ys, axis=1)[:, last]
+    fp = np.cumsum(ws * (1.0 - ys), axis=1)[:, last]
+    zeros = np.zeros((W.shape[0], 1))
+    tp = np.hstack([zeros, tp])
+    fp = np.hstack([zeros, fp])
+    pos = tp[:, -1:]
+    neg = fp[:, -1:]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        sens = np.where(pos > 0, tp / pos, np.nan)
+        spec = np.where(neg > 0, (neg - fp) / neg, np.nan)
+    return thresholds, sens, spec
+
+
+def _select(primary, secondary, target):
+    """Index per row of the ROC point with ``secondary >= target`` and maximal ``primary``.
+
+    Ties in ``primary`` go to the larger ``secondary``. Rows that are undefined give -1.
+    """
+    target = np.asarray(target, dtype=np.float64).reshape(-1, 1)
+    ok = secondary >= target - _RATE_TOL * np.maximum(1.0, np.abs(target))
+    best = np.max(np.where(ok, primary, -np.inf), axis=1, keepdims=True)
+    cand = ok & (primary >= best - _RATE_TOL)
+    idx = np.argmax(np.where(cand, secondary, -np.inf), axis=1)
+    undefined = ~np.isfinite(best[:, 0]) | np.isnan(target[:, 0])
+    return np.where(undefined, -1, idx)
+
+
+def _at(y, s, target, W, matched):
+    _, sens, spec = roc_operating_points(y, s, W)
+    target = _check_rate(target, "target") if np.ndim(target) == 0 else np.asarray(
+        target, dtype=np.float64
+    )
+    if np.ndim(target) == 1 and target.shape[0] != sens.shape[0]:
+        raise ValueError(
+            f"target must be a scalar or have one entry per weighting ({sens.shape[0]}). "
+            f"Got {target.shape[0]} instead."
+        )
+    if matched == "specificity":
+        idx = _select(sens, spec, target)
+        values = sens
+    else:
+        idx = _select(spec, sens, target)
+        values = spec
+    rows = np.arange(values.shape[0])
+    out = np.where(idx >= 0, values[rows, np.maximum(idx, 0)], np.nan)
+    return float(out[0]) if W is None else out
+
+
+def sensitivity_at_specificity(y, s, spec, W=None):
+    """Sensitivity of the ROC point with specificity ``>= spec`` and maximal sensitivity.
+
+    See the operating-point convention in the module docstring (no interpolation).
+
+    Parameters
+    ----------
+    y : array-like of shape (n,)
+        0/1 labels.
+    s : array-like of shape (n,)
+        Scores.
+    spec : float or array-like of shape (b,)
+        Target specificity in [0, 1]; an array gives one target per weighting (nan = undefined).
+    W : array-like of shape (b, n), default=None
+        Bootstrap multiplicity weights.
+
+    Returns
+    -------
+    sensitivity : float (``W`` is None) or ndarray of shape (b,)
+
+    Examples
+    --------
+    >>> y = [0, 0, 0, 0, 1, 1, 1, 1]
+    >>> s = [0.1, 0.2, 0.3, 0.6, 0.4, 0.5, 0.7, 0.9]
+    >>> sensitivity_at_specificity(y, s, 1.0), sensitivity_at_specificity(y, s, 0.75)
+    (0.5, 1.0)
+    """
+    return _at(y, s, spec, W, "specificity")
+
+
+def specificity_at_sensitivity(y, s, sens, W=None):
+    """Specificity of the ROC point with sensitivity ``>= sens`` and maximal specificity.
+
+    Parameters
+    ----------
+    y : array-like of shape (n,)
+    s : array-like of shape (n,)
+    sens : float or array-like of shape (b,)
+        Target sensitivity in [0, 1].
+    W : array-like of shape (b, n), default=None
+
+    Returns
+    -------
+    specificity : float (``W`` is None) or ndarray of shape (b,)
+
+    Examples
+    --------
+    >>> y = [0, 0, 0, 0, 1, 1, 1, 1]
+    >>> s = [0.1, 0.2, 0.3, 0.6, 0.4, 0.5, 0.7, 0.9]
+    >>> specificity_at_sensitivity(y, s, 1.0)
+    0.75
+    """
+    return _at(y, s, sens, W, "sensitivity")
+
+
+def operating_threshold(y, s, target: float, matched: str = "specificity"):
+    """Threshold (unit weights) of the operating point chosen by the module's convention.
+
+    Parameters
+    ----------
+    y, s : array-like of shape (n,)
+    target : float
+        Target specificity (``matched="specificity"``) or sensitivity.
+    matched : {"specificity", "sensitivity"}
+
+    Returns
+    -------
+    threshold : float
+        Call a case positive when ``score >= threshold`` (``inf``: call nothing positive).
+    sensitivity, specificity : float
+        Of that operating point.
+
+    Examples
+    --------
+    >>> operating_threshold([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8], 0.5)
+    (0.35, 1.0, 0.5)
+    """
+    if matched not in ("specificity", "sensitivity"):
+        raise ValueError(
+            f"matched must be 'specificity' or 'sensitivity'. Got {matched!r} instead."
+        )
+    _check_rate(target, "target")
+    t, sens, spec = roc_operating_points(y, s)
+    if matched == "specificity":
+        idx = _select(sens, spec, target)[0]
+    else:
+        idx = _select(spec, sens, target)[0]
+    if idx < 0:
+        raise ValueError("y must hold both classes to choose an operating point.")
+    return float(t[idx]), float(sens[0, idx]), float(spec[0, idx])
+
+
+def iter_weights(weights) -> Iterable[np.ndarray]:
+    """Blocks of bootstrap weights from an array, an iterable of arrays, or a plan.
+
+    Parameters
+    ----------
+    weights : ndarray of shape (b, n), iterable of such arrays, or an object with a
+        ``chunks()`` method (a :class:`~benchmark.bootstrap.ResamplingPlan`)
+
+    Yields
+    ------
+    block : ndarray of shape (b_k, n)
+    """
+    if weights is None:
+        return
+    if hasattr(weights, "chunks") and callable(weights.chunks):
+        yield from weights.chunks()
+        return
+    if isinstance(weights, np.ndarray):
+        if weights.ndim != 2:
+            raise ValueError(
+                f"weights must have shape (b, n). Got shape {weights.shape} instead."
+            )
+        yield weights
+        return
+    for block in weights:
+        yield np.asarray(block, dtype=np.float64)
+
+
+# --------------------------------------------------------------------------------------------
+# comparison with a published operating point
+# --------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class MatchedComparison:
+    """The submission read at one coordinate of a baseline operating point.
+
+    Attributes
+    ----------
+    quantity : str
+        ``"sensitivity"`` (read at the baseline's specificity) or ``"specificity"`` (read at the
+        baseline's sensitivity).
+    matched_on : str
+        The coordinate held fixed.
+    matched_value : float
+        The baseline's value of that coordinate.
+    submission : float or None
+        The submission's value at the matched operating point.
+    submission_ci : list of float or None
+        Bootstrap percentile interval of ``submission``.
+    baseline : float
+        The baseline's value of ``quantity``.
+    baseline_uncertainty : str
+        ``"binomial k/m"``, ``"normal from 95% CI [lo, hi]"`` or ``"none"``.
+    difference : float or None
+        ``submission - baseline``.
+    difference_ci : list of float or None
+        Percentile interval of ``submission_b - baseline_b``.
+    verdict : str
+    n_replicates, n_undefined : int
+    reason : str or None
+    """
+
+    quantity: str
+    matched_on: str
+    matched_value: float
+    submission: Optional[float]
+    submission_ci: Optional[list[float]]
+    baseline: float
+    baseline_uncertainty: str
+    difference: Optional[float]
+    difference_ci: Optional[list[float]]
+    verdict: str
+    n_replicates: int
+    n_undefined: int
+    reason: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class OperatingPointComparison:
+    """A submission compared with a published operating point (sensitivity and specificity)."""
+
+    baseline: str
+    target: str
+    source: str
+    level: float
+    seed: int
+    sensitivity: MatchedComparison
+    specificity: MatchedComparison
+
+    def to_dict(self) -> dict:
+        """Plain-dict form (JSON-ready: floats, lists, str, None)."""
+        return asdict(self)
+
+
+def _baseline_value(value, counts, name):
+    if counts is not None:
+        k, m = (int(x) for x in counts)
+        if m <= 0 or not 0 <= k <= m:
+            raise ValueError(
+                f"{name}_counts must be [k, m] with 0 <= k <= m, m > 0. Got {counts!r} instead."
+            )
+        return k / m
+    return float(_check_rate(value, name))
+
+
+def _baseline_draws(value, counts, ci, b, rng):
+    """Draws of a published rate reflecting its own sampling uncertainty, and their label."""
+    if counts is not None:
+        k, m = (int(x) for x in counts)
+        return rng.binomial(m, k / m, size=b) / m, f"binomial {k}/{m}"
+    if ci is not None:
+        lo, hi = (float(x) for x in ci)
+        if not lo <= value <= hi:
+            raise ValueError(
+                f"baseline CI must contain the value {value}. Got [{lo}, {hi}] instead."
+            )
+        se = (hi - lo) / (2.0 * _Z975)
+        draws = np.clip(value + se * rng.standard_normal(b), 0.0, 1.0)
+        return draws, f"normal from 95% CI [{lo}, {hi}]"
+    return np.full(b, value), "none"
+
+
+def _matched(quantity, matched_on, matched_value, point, reps, base, draws, label, level,
+             max_undefined):
+    sub_iv = percentile_ci(reps, level, undefined="drop", max_undefined=max_undefined)
+    diff_iv = percentile_ci(reps - draws, level, undefined="drop", max_undefined=max_undefined)
+    sub_ci = [sub_iv.low, sub_iv.high] if sub_iv.reason is None else None
+    diff_ci = [diff_iv.low, diff_iv.high] if diff_iv.reason is None else None
+    point = _float_or_none(point)
+    return MatchedComparison(
+        quantity=quantity,
+        matched_on=matched_on,
+        matched_value=float(matched_value),
+        submission=point,
+        submission_ci=sub_ci,
+        baseline=float(base),
+        baseline_uncertainty=label,
+        difference=None if point is None else point - float(base),
+        difference_ci=diff_ci,
+        verdict=verdict(*(diff_ci or (None, None))),
+        n_replicates=diff_iv.n_replicates,
+        n_undefined=diff_iv.n_undefined,
+        reason=diff_iv.reason,
+    )
+
+
+def compare_to_operating_point(
+    y,
+    s,
+    baseline,
+    weights,
+    level: float = 0.95,
+    seed: int = 0,
+    max_undefined: float = DEFAULT_MAX_UNDEFINED,
+) -> OperatingPointComparison:
+    """Compare a submission with a published reader operating point.
+
+    * **Sensitivity at the baseline's specificity**: the submission's ROC curve is read at the
+      baseline specificity (module convention), on the full data and on every bootstrap
+      weighting; difference = submission sensitivity - baseline sensitivity.
+    * **Specificity at the baseline's sensitivity**: likewise with the roles swapped.
+
+    The baseline's value of a coordinate is ``k / m`` when counts are declared (e.g.
+    ``sensitivity_counts = [627, 693]``), else the declared value. The interval of each
+    difference carries both sources of uncertainty: replicate ``b`` of the difference is
+    ``submission_b - baseline_b``, where ``submission_b`` is evaluated under the case
+    resampling weights and ``baseline_b`` is a parametric draw of the baseline's own estimate,
+    ``Binomial(m, k / m) / m`` when counts are given, else ``Normal(value, se)`` with
+    ``se = (high - low) / (2 * 1.96)`` from its published 95% interval (clipped to [0, 1]),
+    else no draw (the baseline is treated as exact, labelled ``"none"``). The baseline draws
+    are independent of the case resamples: a published operating point comes with no
+    case-level reads, so the pairing between its errors and the submission's is unknown. The
+    matched coordinate (e.g. the baseline specificity at which the submission's sensitivity is
+    read) is held at its point value.
+
+    Parameters
+    ----------
+    y : array-like of shape (n,)
+        0/1 labels of the baseline's target.
+    s : array-like of shape (n,)
+        The submission's scores for that target.
+    baseline : BaselineDecl or mapping
+        With ``name``, ``target``, ``sensitivity``, ``specificity`` and optionally
+        ``sensitivity_counts``, ``specificity_counts``, ``sensitivity_ci``, ``specificity_ci``,
+        ``source``.
+    weights : ndarray of shape (B, n), iterable of (b, n) blocks, or a ResamplingPlan
+        Bootstrap multiplicity weights (the task's shared plan).
+    level : float, default=0.95
+        Coverage of every interval and level of the verdicts.
+    seed : int, default=0
+        Seed of the baseline's parametric draws (use the task's resampling seed).
+    max_undefined : float, default=0.10
+        Largest fraction of undefined replicates an interval may drop.
+
+    Returns
+    -------
+    result : OperatingPointComparison
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> y = np.r_[np.ones(50), np.zeros(50)]
+    >>> s = np.r_[np.linspace(0.5, 1.0, 50), np.linspace(0.0, 0.49, 50)]
+    >>> W = np.random.default_rng(0).multinomial(100, np.full(100, 0.01), size=200)
+    >>> base = {"name": "readers", "target": "t", "sensitivity": 0.8, "specificity": 0.8}
+    >>> r = compare_to_operating_point(y, s, base, W.astype(float))
+    >>> r.sensitivity.submission, r.sensitivity.verdict
+    (1.0, 'better')
+    """
+    level = _check_level(level)
+    y, s = _check_binary_pair(y, s)
+    get = (lambda k, d=None: baseline.get(k, d)) if isinstance(baseline, dict) else (
+        lambda k, d=None: getattr(baseline, k, d)
+    )
+    sens_counts, spec_counts = get("sensitivity_counts"), get("specificity_counts")
+    base_sens = _baseline_value(get("sensitivity"), sens_counts, "sensitivity")
+    base_spec = _baseline_value(get("specificity"), spec_counts, "specificity")
+
+    sens_reps, spec_reps = [], []
+    for w in iter_weights(weights):
+        w = _check_weights(w, y.shape[0])
+        _, se, sp = roc_operating_points(y, s, w)
+        rows = np.arange(w.shape[0])
+        i = _select(se, sp, base_spec)
+        sens_reps.append(np.where(i >= 0, se[rows, np.maximum(i, 0)], np.nan))
+        j = _select(sp, se, base_sens)
+        spec_reps.append(np.where(j >= 0, sp[rows, np.maximum(j, 0)], np.nan))
+    if not sens_reps:
+        raise ValueError("weights must hold at least one replicate. Got none instead.")
+    sens_reps = np.concatenate(sens_reps)
+    spec_reps = np.concatenate(spec_reps)
+    b = sens_reps.shape[0]
+
+    rng = np.random.default_rng(np.random.SeedSequence([int(seed), 0]))
+    sens_draws, sens_label = _baseline_draws(base_sens, sens_counts, get("sensitivity_ci"), b, rng)
+    rng = np.random.default_rng(np.random.SeedSequence([int(seed), 1]))
+    spec_draws, spec_label = _baseline_draws(base_spec, spec_counts, get("specificity_ci"), b, rng)
+
+    sens = _matched(
+        "sensitivity", "specificity", base_spec,
+        sensitivity_at_specificity(y, s, base_spec), sens_reps,
+        base_sens, sens_draws, sens_label, level, max_undefined,
+    )
+    spec = _matched(
+        "specificity", "sensitivity", base_sens,
+        specificity_at_sensitivity(y, s, base_sens), spec_reps,
+        base_spec, spec_draws, spec_label, level, max_undefined,
+    )
+    return OperatingPointComparison(
+        baseline=str(get("name", "")),
+        target=str(get("target", "")),
+        source=str(get("source", "") or ""),
+        level=level,
+        seed=int(seed),
+        sensitivity=sens,
+        specificity=spec,
+    )

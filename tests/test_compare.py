@@ -1,0 +1,429 @@
+"""Tests of benchmark.compare: ranks, arena rank, Holm, significance maps, operating points.
+
+Golden values are computed by hand in the comments or from the definitions inside the tests
+(brute-force loops over thresholds, expanded case lists instead of weights).
+"""
+
+import json
+import math
+
+import numpy as np
+import pytest
+
+from benchmark import compare as C
+from benchmark.bootstrap import paired_difference
+
+
+# ------------------------------------------------------------------------------------------
+# rank_summary
+# ------------------------------------------------------------------------------------------
+def test_rank_summary_hand_matrix_with_undefined_replicate():
+    # replicate columns:      r0   r1   r2   r3
+    reps = np.array(
+        [
+            [3.0, 1.0, 2.0, np.nan],  # A
+            [2.0, 2.0, 3.0, 1.0],  # B
+            [1.0, 3.0, 1.0, 2.0],  # C
+        ]
+    )
+    # ranks: r0 A1 B2 C3 | r1 A3 B2 C1 | r2 A2 B1 C3 | r3 (A undefined) B2 C1
+    out = C.rank_summary([0.9, 0.8, 0.7], reps, True, level=0.5, names=["A", "B", "C"])
+    a, b, c = out
+    assert [x.point_rank for x in out] == [1, 2, 3]
+    assert a.rank_counts == [1, 1, 1] and a.n_undefined == 1 and a.n_ranked == 3
+    assert b.rank_counts == [1, 3, 0] and b.n_undefined == 0
+    assert c.rank_counts == [2, 0, 2]
+    assert a.p_best == 0.25 and b.p_best == 0.25 and c.p_best == 0.5  # denominator B = 4
+    assert a.median_rank == 2.0 and b.median_rank == 2.0 and c.median_rank == 2.0
+    # level 0.5: quantiles 0.25 and 0.75 of the inverse empirical CDF
+    assert b.rank_interval == [1, 2]  # CDF 0.25, 1.0, 1.0
+    assert c.rank_interval == [1, 3]  # CDF 0.5, 0.5, 1.0
+    assert a.rank_interval == [1, 3]  # CDF 1/3, 2/3, 1
+
+
+def test_rank_summary_known_frequencies():
+    # 70 replicates A > B > C, 30 replicates B > A > C.
+    B = 100
+    reps = np.empty((3, B))
+    reps[:, :70] = np.array([[3.0], [2.0], [1.0]])
+    reps[:, 70:] = np.array([[2.0], [3.0], [1.0]])
+    a, b, c = C.rank_summary([3, 2, 1], reps, True)
+    assert a.rank_counts == [70, 30, 0] and b.rank_counts == [30, 70, 0]
+    assert c.rank_counts == [0, 0, 100]
+    assert a.p_best == 0.7 and b.p_best == 0.3 and c.p_best == 0.0
+    assert a.median_rank == 1.0 and b.median_rank == 2.0
+    assert a.rank_interval == [1, 2] and b.rank_interval == [1, 2] and c.rank_interval == [3, 3]
+
+
+def test_rank_summary_ties_share_min_rank_and_direction():
+    reps = np.array([[1.0, 0.5], [1.0, 0.7], [0.2, 0.7]])
+    out = C.rank_summary([0.5, 0.5, 0.1], reps, True)
+    assert [x.point_rank for x in out] == [1, 1, 3]
+    # r0: 1, 1, 3; r1: 3, 1, 1
+    assert [x.rank_counts for x in out] == [[1, 0, 1], [2, 0, 0], [1, 0, 1]]
+    # lower is better on negated values gives the same ranks
+    neg = C.rank_summary([-0.5, -0.5, -0.1], -reps, False)
+    assert [x.rank_counts for x in neg] == [x.rank_counts for x in out]
+    assert [x.point_rank for x in neg] == [1, 1, 3]
+
+
+def test_rank_summary_undefined_point_and_errors():
+    out = C.rank_summary([np.nan, 0.3], np.array([[np.nan], [0.1]]), True)
+    assert out[0].point_rank is None and out[0].median_rank is None
+    assert out[0].rank_interval is None and out[0].n_undefined == 1
+    assert out[1].point_rank == 1 and out[1].p_best == 1.0
+    json.dumps([x.to_dict() for x in out], allow_nan=False)
+    with pytest.raises(ValueError, match="one row per submission"):
+        C.rank_summary([1, 2], np.zeros((3, 4)), True)
+    with pytest.raises(ValueError, match="level must be in"):
+        C.rank_summary([1, 2], np.zeros((2, 4)), True, level=1.5)
+
+
+# ------------------------------------------------------------------------------------------
+# arena_rank
+# ------------------------------------------------------------------------------------------
+def test_arena_rank_hand_example():
+    iv = [
+        [0.90, 0.95],  # A: nobody's low above 0.95 -> 1
+        [0.85, 0.92],  # B: nobody's low above 0.92 -> 1
+        [0.70, 0.80],  # C: lows above 0.80: A, B (E's 0.80 only touches) -> 3
+        [0.60, 0.91],  # D: lows above 0.91: none (A's 0.90 is below) -> 1
+        [0.80, 0.84],  # E: lows above 0.84: A, B -> 3
+    ]
+    assert C.arena_rank(iv, True).tolist() == [1, 1, 3, 1, 3]
+    mirrored = [[-h, -l] for l, h in iv]
+    assert C.arena_rank(mirrored, False).tolist() == [1, 1, 3, 1, 3]
+
+
+def test_arena_rank_errors():
+    with pytest.raises(ValueError, match="low <= high"):
+        C.arena_rank([[0.9, 0.8]], True)
+    with pytest.raises(ValueError, match="finite"):
+        C.arena_rank([[np.nan, 0.8]], True)
+    with pytest.raises(ValueError, match="shape"):
+        C.arena_rank([0.1, 0.2], True)
+
+
+# ------------------------------------------------------------------------------------------
+# p-values and Holm
+# ------------------------------------------------------------------------------------------
+def test_bootstrap_p_values_hand():
+    # #(d <= 0) = 1, #(d >= 0) = 3, B = 4: p = 2 (1 + 1) / 5
+    assert C.bootstrap_p_values([0.1, 0.2, -0.1, 0.3]) == pytest.approx(0.8)
+    # zeros count on both sides; capped at 1
+    assert C.bootstrap_p_values([0.0, 0.0, 1.0]) == 1.0
+    # all 99 positive: 2 (1 + 0) / 100
+    assert C.bootstrap_p_values(np.ones(99)) == pytest.approx(0.02)
+    # nan replicates are dropped: 3 defined, all positive -> 2 / 4
+    assert C.bootstrap_p_values([1.0, np.nan, 2.0, 3.0]) == pytest.approx(0.5)
+    assert math.isnan(C.bootstrap_p_values([np.nan, np.nan]))
+
+
+def test_bootstrap_p_values_agree_with_paired_difference():
+    rng = np.random.default_rng(5)
+    a = rng.normal(0.80, 0.02, 500)
+    b = a - rng.normal(0.01, 0.02, 500)
+    ref = paired_difference(a, b, 0.8, 0.79).p_value
+    assert C.bootstrap_p_values(a - b) == pytest.approx(ref)
+
+
+def test_holm_hand_example():
+    # sorted: 0.005*4 = 0.02, 0.01*3 = 0.03, 0.03*2 = 0.06, 0.04*1 = 0.04 -> running max 0.06
+    adj = C.holm_adjust([0.01, 0.04, 0.03, 0.005])
+    assert adj == pytest.approx([0.03, 0.06, 0.06, 0.02])
+    assert C.holm_adjust([0.5, 0.6]) == pytest.approx([1.0, 1.0])
+    out = C.holm_adjust([0.01, np.nan, 0.04])  # m = 2
+    assert out[0] == pytest.approx(0.02) and math.isnan(out[1]) and out[2] == pytest.approx(0.04)
+    with pytest.raises(ValueError, match="probabilities"):
+        C.holm_adjust([1.2])
+
+
+# ------------------------------------------------------------------------------------------
+# significance_map
+# ------------------------------------------------------------------------------------------
+def _reference_map(reps, alpha):
+    """Pairwise p-values and Holm from the definitions, with plain loops."""
+    s, _ = reps.shape
+    pairs, ps = [], []
+    for i in range(s):
+        for j in range(i + 1, s):
+            d = reps[i] - reps[j]
+            d = d[~np.isnan(d)]
+            k = min(int(np.sum(d <= 0)), int(np.sum(d >= 0)))
+            pairs.append((i, j))
+            ps.append(min(1.0, 2 * (1 + k) / (len(d) + 1)))
+    m = len(ps)
+    order = sorted(range(m), key=lambda t: ps[t])
+    adj = [0.0] * m
+    running = 0.0
+    for rank, t in enumerate(order):
+        running = max(running, min(1.0, (m - rank) * ps[t]))
+        adj[t] = running
+    return pairs, ps, adj
+
+
+def test_significance_map_against_reference():
+    rng = np.random.default_rng(11)
+    base = rng.normal(0.8, 0.02, 400)
+    reps = np.vstack(
+        [
+            base + 0.03 + rng.normal(0, 0.005, 400),  # clearly best
+            base + rng.normal(0, 0.005, 400),
+            base + 0.0005 + rng.normal(0, 0.005, 400),  # indistinguishable from row 1
+            base - 0.03 + rng.normal(0, 0.005, 400),  # clearly worst
+        ]
+    )
+    reps[3, :5] = np.nan
+    names = ["a", "b", "c", "d"]
+    res = C.significance_map(reps, reps.mean(axis=1), names, True, level=0.05)
+    pairs, ps, adj = _reference_map(reps, 0.05)
+    for (i, j), p, q in zip(pairs, ps, adj):
+        assert res.p_values[i][j] == pytest.approx(p) and res.p_values[j][i] == pytest.approx(p)
+        assert res.p_adjusted[i][j] == pytest.approx(q)
+    assert res.p_values[0][0] is None
+    better = np.array(res.better)
+    assert better[0, 1:].all() and better[:3, 3].all()
+    assert not better[1, 2] and not better[2, 1]
+    assert not better.diagonal().any() and not (better & better.T).any()
+    assert res.order == [0, 2, 1, 3]
+    # lower is better: negate everything, same verdicts
+    low = C.significance_map(-reps, -reps.mean(axis=1), names, False)
+    assert low.better == res.better and low.order == res.order
+    json.dumps(res.to_dict(), allow_nan=False)
+
+
+def test_significance_map_holm_makes_it_harder():
+    # two submissions differing in 97 of 100 replicates: raw p = 2 * 4 / 101 = 0.079 > 0.05
+    d = np.r_[np.full(97, 0.01), np.full(3, -0.01)]
+    reps = np.vstack([0.8 + d, np.full(100, 0.8)])
+    res = C.significance_map(reps, [0.81, 0.8], None, True)
+    assert res.p_values[0][1] == pytest.approx(2 * 4 / 101)
+    assert not res.better[0][1]
+
+
+# ------------------------------------------------------------------------------------------
+# verdicts and leader comparison
+# ------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "low, high, hib, expected",
+    [
+        (1e-12, 0.1, True, "better"),
+        (0.0, 0.1, True, "not distinguishable"),
+        (-0.1, 0.0, True, "not distinguishable"),
+        (-0.1, -1e-12, True, "worse"),
+        (-0.1, 0.1, True, "not distinguishable"),
+        (0.01, 0.02, False, "worse"),
+        (-0.02, -0.01, False, "better"),
+        (None, 0.1, True, "not available"),
+        (float("nan"), 0.1, True, "not available"),
+    ],
+)
+def test_verdict_boundaries(low, high, hib, expected):
+    assert C.verdict(low, high, hib) == expected
+
+
+def test_verdict_rejects_reversed_interval():
+    with pytest.raises(ValueError, match="low must be <= high"):
+        C.verdict(0.2, 0.1)
+
+
+def test_leader_comparison_matches_quantiles():
+    rng = np.random.default_rng(3)
+    base = rng.normal(0.8, 0.02, 1000)
+    reps = np.vstack([base - 0.001 + rng.normal(0, 0.01, 1000), base + 0.02, base])
+    points = np.array([0.799, 0.82, 0.80])
+    res = C.leader_comparison(reps, points, ["x", "y", "z"], True, level=0.9)
+    assert res.leader == "y" and [d.name for d in res.differences] == ["x", "z"]
+    for d, i in zip(res.differences, [0, 2]):
+        diff = reps[i] - reps[1]
+        lo, hi = np.quantile(diff, [0.05, 0.95])  # linear interpolation (R type 7)
+        assert d.ci == pytest.approx([lo, hi])
+        assert d.difference == pytest.approx(points[i] - 0.82)
+    assert res.differences[1].verdict == "worse"  # exactly 0.02 behind in every replicate
+    assert res.differences[1].p_value == pytest.approx(2 / 1001)
+    # lower is better: the leader is the smallest value
+    low = C.leader_comparison(reps, points, ["x", "y", "z"], False)
+    assert low.leader == "x"
+    json.dumps(res.to_dict(), allow_nan=False)
+
+
+def test_leader_comparison_too_many_undefined():
+    reps = np.vstack([np.linspace(0.7, 0.9, 10), np.linspace(0.6, 0.8, 10)])
+    reps[1, :5] = np.nan
+    res = C.leader_comparison(reps, [0.8, 0.7], None, True)
+    d = res.differences[0]
+    assert d.ci is None and d.verdict == "not available" and d.reason
+    assert d.n_undefined == 5
+
+
+# ------------------------------------------------------------------------------------------
+# operating points
+# ------------------------------------------------------------------------------------------
+Y8 = np.array([0, 0, 0, 0, 1, 1, 1, 1])
+S8 = np.array([0.1, 0.2, 0.3, 0.6, 0.4, 0.5, 0.7, 0.9])
+# ROC points (threshold: sens, spec), by hand:
+#  inf: 0, 1 | 0.9: .25, 1 | 0.7: .5, 1 | 0.6: .5, .75 | 0.5: .75, .75 | 0.4: 1, .75
+#  0.3: 1, .5 | 0.2: 1, .25 | 0.1: 1, 0
+
+
+@pytest.mark.parametrize(
+    "spec, sens", [(1.0, 0.5), (0.8, 0.5), (0.75, 1.0), (0.5, 1.0), (0.0, 1.0)]
+)
+def test_sensitivity_at_specificity_hand(spec, sens):
+    assert C.sensitivity_at_specificity(Y8, S8, spec) == sens
+
+
+@pytest.mark.parametrize(
+    "sens, spec", [(1.0, 0.75), (0.75, 0.75), (0.6, 0.75), (0.5, 1.0), (0.0, 1.0)]
+)
+def test_specificity_at_sensitivity_hand(sens, spec):
+    assert C.specificity_at_sensitivity(Y8, S8, sens) == spec
+
+
+def test_operating_threshold_hand():
+    assert C.operating_threshold(Y8, S8, 0.75) == (0.4, 1.0, 0.75)
+    # equal sensitivity 0.5 at thresholds 0.7 and 0.6: the higher specificity wins
+    assert C.operating_threshold(Y8, S8, 0.9) == (0.7, 0.5, 1.0)
+    assert C.operating_threshold(Y8, S8, 1.0, matched="sensitivity") == (0.4, 1.0, 0.75)
+    with pytest.raises(ValueError, match="both classes"):
+        C.operating_threshold([1, 1], [0.2, 0.3], 0.5)
+
+
+def test_tied_scores_form_one_roc_point():
+    y = [0, 1, 1, 0]
+    s = [0.5, 0.5, 0.8, 0.2]
+    # 0.8: sens .5 spec 1 | 0.5 (one positive, one negative tied): sens 1 spec .5
+    assert C.sensitivity_at_specificity(y, s, 1.0) == 0.5
+    assert C.sensitivity_at_specificity(y, s, 0.6) == 0.5
+    assert C.sensitivity_at_specificity(y, s, 0.5) == 1.0
+
+
+def _brute_sens_at_spec(y, s, spec):
+    """Sensitivity at specificity from an expanded case list, by looping over thresholds."""
+    best = 0.0
+    for t in np.r_[np.inf, np.unique(s)]:
+        pred = s >= t
+        sp = np.mean(~pred[y == 0])
+        if sp >= spec - 1e-12:
+            best = max(best, np.mean(pred[y == 1]))
+    return best
+
+
+def test_weighted_operating_points_equal_expanded_cases():
+    rng = np.random.default_rng(0)
+    n = 30
+    y = np.r_[np.ones(12), np.zeros(18)]
+    s = np.round(rng.uniform(size=n), 1)  # many ties
+    W = rng.multinomial(n, np.full(n, 1 / n), size=40).astype(float)
+    W[0] = 1.0
+    got = C.sensitivity_at_specificity(y, s, 0.8, W)
+    got_spec = C.specificity_at_sensitivity(y, s, 0.7, W)
+    assert got.shape == (40,)
+    for b in range(40):
+        reps = W[b].astype(int)
+        ye, se = np.repeat(y, reps), np.repeat(s, reps)
+        if ye.min() == ye.max():
+            assert math.isnan(got[b])
+            continue
+        assert got[b] == pytest.approx(_brute_sens_at_spec(ye, se, 0.8))
+        assert got_spec[b] == pytest.approx(
+            _brute_sens_at_spec(1 - ye, -se, 0.7)  # spec at sens = swap the classes
+        )
+    assert got[0] == C.sensitivity_at_specificity(y, s, 0.8)
+
+
+def test_weighted_operating_points_per_row_targets_and_undefined():
+    W = np.array([[1.0] * 8, [1, 1, 1, 1, 0, 0, 0, 0]])
+    out = C.sensitivity_at_specificity(Y8, S8, np.array([1.0, 0.5]), W)
+    assert out[0] == 0.5 and math.isnan(out[1])  # no positive weight in row 1
+    with pytest.raises(ValueError, match="one entry per weighting"):
+        C.sensitivity_at_specificity(Y8, S8, np.array([1.0, 0.5, 0.2]), W)
+    with pytest.raises(ValueError, match=r"target must be in \[0, 1\]"):
+        C.sensitivity_at_specificity(Y8, S8, 1.2)
+
+
+def test_rate_slack_for_rounded_counts():
+    # 124 negatives score below every positive, 23 above them: at sensitivity 1 the
+    # specificity is exactly 124/147
+    y = np.r_[np.zeros(147), np.ones(10)]
+    s = np.r_[np.arange(147) / 1000.0, np.full(10, 0.5)]
+    s[:124] -= 1.0
+    s[124:147] += 1.0
+    assert C.specificity_at_sensitivity(y, s, 1.0) == pytest.approx(124 / 147)
+    assert C.sensitivity_at_specificity(y, s, 124 / 147) == 1.0
+    # a rounding-size excess is absorbed, a real one is not (next point up: sensitivity 0)
+    assert C.sensitivity_at_specificity(y, s, 124 / 147 + 1e-15) == 1.0
+    assert C.sensitivity_at_specificity(y, s, 124 / 147 + 1e-6) == 0.0
+
+
+# ------------------------------------------------------------------------------------------
+# compare_to_operating_point
+# ------------------------------------------------------------------------------------------
+def _plan(n, b, seed):
+    rng = np.random.default_rng(seed)
+    return rng.multinomial(n, np.full(n, 1 / n), size=b).astype(float)
+
+
+def test_compare_to_operating_point_perfect_submission_binomial_baseline(registry):
+    base = registry.get("mrnet").baselines[0]
+    y = np.r_[np.ones(99), np.zeros(21)]
+    s = np.r_[np.linspace(0.6, 1.0, 99), np.linspace(0.0, 0.5, 21)]
+    W = _plan(120, 4000, 1)
+    r = C.compare_to_operating_point(y, s, base, W, level=0.95, seed=7)
+    sens = r.sensitivity
+    assert sens.baseline == pytest.approx(627 / 693)
+    assert sens.matched_value == pytest.approx(124 / 147)
+    assert sens.baseline_uncertainty == "binomial 627/693"
+    assert sens.submission == 1.0 and sens.submission_ci == [1.0, 1.0]
+    assert sens.difference == pytest.approx(1 - 627 / 693)
+    # the difference replicates are 1 - Binomial(693, p)/693: width ~ 2 * 1.96 * binomial sd
+    sd = math.sqrt(627 / 693 * 66 / 693 / 693)
+    width = sens.difference_ci[1] - sens.difference_ci[0]
+    assert width == pytest.approx(2 * 1.96 * sd, rel=0.1)
+    assert sens.verdict == "better"
+    assert r.specificity.baseline_uncertainty == "binomial 124/147"
+    assert r.specificity.submission == 1.0
+    # deterministic and JSON-ready
+    r2 = C.compare_to_operating_point(y, s, base, W, level=0.95, seed=7)
+    assert r.to_dict() == r2.to_dict()
+    json.dumps(r.to_dict(), allow_nan=False)
+
+
+def test_compare_to_operating_point_ci_only_and_exact_baseline():
+    y = np.r_[np.ones(60), np.zeros(60)]
+    rng = np.random.default_rng(2)
+    s = y * 0.3 + rng.uniform(size=120)
+    W = _plan(120, 3000, 4)
+    exact = {"name": "b", "target": "t", "sensitivity": 0.7, "specificity": 0.7}
+    r = C.compare_to_operating_point(y, s, exact, W)
+    # no baseline uncertainty: the difference interval is the submission interval shifted
+    assert r.sensitivity.baseline_uncertainty == "none"
+    assert r.sensitivity.difference_ci == pytest.approx(
+        [r.sensitivity.submission_ci[0] - 0.7, r.sensitivity.submission_ci[1] - 0.7]
+    )
+    with_ci = dict(exact, sensitivity_ci=[0.6, 0.8])
+    r_ci = C.compare_to_operating_point(y, s, with_ci, W)
+    assert r_ci.sensitivity.baseline_uncertainty == "normal from 95% CI [0.6, 0.8]"
+    w0 = np.diff(r.sensitivity.difference_ci)[0]
+    w1 = np.diff(r_ci.sensitivity.difference_ci)[0]
+    assert w1 > w0  # the baseline's own uncertainty widens the interval
+    # sensitivity at the point: brute force on the full data
+    assert r.sensitivity.submission == pytest.approx(_brute_sens_at_spec(y, s, 0.7))
+    # iterable of blocks gives the same result as one array
+    r_blocks = C.compare_to_operating_point(y, s, exact, [W[:1000], W[1000:]])
+    assert r_blocks.to_dict() == r.to_dict()
+
+
+def test_compare_to_operating_point_worse_verdict():
+    rng = np.random.default_rng(8)
+    y = np.r_[np.ones(80), np.zeros(80)]
+    s = rng.uniform(size=160)  # uninformative scores
+    W = _plan(160, 2000, 9)
+    base = {"name": "b", "target": "t", "sensitivity": 0.95, "specificity": 0.95,
+            "sensitivity_counts": [950, 1000], "specificity_counts": [950, 1000]}
+    r = C.compare_to_operating_point(y, s, base, W)
+    assert r.sensitivity.verdict == "worse" and r.specificity.verdict == "worse"
+    with pytest.raises(ValueError, match="k <= m"):
+        C.compare_to_operating_point(y, s, dict(base, sensitivity_counts=[5, 4]), W)
+    with pytest.raises(ValueError, match="at least one replicate"):
+        C.compare_to_operating_point(y, s, base, [])
