@@ -8,8 +8,8 @@ definition:
 * ``batch(y_true, y_score, weights) -> ndarray of shape (B,)`` evaluates it
   under ``B`` case weightings at once (bootstrap multiplicities, jackknife
   masks). Row ``b`` of the result equals ``fn(y_true, y_score,
-  sample_weight=weights[b])``; ``fn`` is implemented as a one-row ``batch`` so
-  the two agree to the last bit.
+  sample_weight=weights[b])``; ``fn`` is implemented as a one-row ``batch`` and
+  the two agree to floating-point rounding.
 
 A weighting under which a metric is undefined (one class only for an AUC, zero
 total weight for a loss) gives ``nan``.
@@ -58,8 +58,8 @@ __all__ = [
     "rsna_lumbar_any_severe_spinal_loss_batch",
     "rsna_lumbar_foraminal_loss",
     "rsna_lumbar_foraminal_loss_batch",
-    "rsna_lumbar_score",
-    "rsna_lumbar_score_batch",
+    "rsna_lumbar_loss",
+    "rsna_lumbar_loss_batch",
     "rsna_lumbar_spinal_loss",
     "rsna_lumbar_spinal_loss_batch",
     "rsna_lumbar_subarticular_loss",
@@ -134,6 +134,11 @@ _SEVERE = LUMBAR_CLASSES.index("severe")
 # dense pair matrix (one matrix product, fastest for test sets of a few
 # hundred cases) to a sorted cumulative-sum evaluation (linear memory).
 _AUC_DENSE_MAX_PAIRS = 32_768
+# Replicates are evaluated in blocks of rows: this bounds temporaries, keeps
+# them in cache, and keeps each matrix product small enough to run on one
+# thread (multi-threaded BLAS degrades sharply on a busy machine).
+_AUC_DENSE_BLOCK_ROWS = 256
+_AUC_SORTED_BLOCK_ELEMENTS = 1 << 20
 
 _INPUT_KINDS = ("binary", "multilabel", "multiclass")
 
@@ -265,7 +270,7 @@ def get(name: str) -> Metric:
     >>> get("roc_acu")
     Traceback (most recent call last):
         ...
-    KeyError: "Unknown metric 'roc_acu'. Did you mean 'roc_auc'?"
+    KeyError: "Unknown metric 'roc_acu'. Did you mean 'roc_auc' or 'mean_roc_auc'?"
     """
     try:
         return _REGISTRY[name]
@@ -457,34 +462,60 @@ def _ratio(weights: np.ndarray, numerator: np.ndarray, denominator: np.ndarray) 
 # ---------------------------------------------------------------------------
 
 
-def _auc_numerator_dense(pos, neg, y_score, weights):
-    # K[j, i] = [s_i > s_j] + 0.5 [s_i == s_j] for negative j and positive i,
-    # so the numerator of replicate b is w_neg[b] @ K @ w_pos[b].
+def _auc_parts_dense(pos, neg, y_score, weights):
+    # kernel[j, i] = [s_i > s_j] + 0.5 [s_i == s_j] for negative j and positive
+    # i, so the numerator of replicate b is w_neg[b] @ kernel @ w_pos[b].
     sp = y_score[pos]
     sn = y_score[neg]
     kernel = (sp[None, :] > sn[:, None]).astype(np.float64)
     kernel += 0.5 * (sp[None, :] == sn[:, None])
-    return np.einsum("bi,bi->b", weights[:, pos], weights[:, neg] @ kernel)
+    b = weights.shape[0]
+    num, total_pos, total_neg = np.empty(b), np.empty(b), np.empty(b)
+    for start in range(0, b, _AUC_DENSE_BLOCK_ROWS):
+        rows = slice(start, start + _AUC_DENSE_BLOCK_ROWS)
+        w_pos = weights[rows][:, pos]
+        w_neg = weights[rows][:, neg]
+        num[rows] = np.einsum("bi,bi->b", w_pos, w_neg @ kernel)
+        total_pos[rows] = w_pos.sum(axis=1)
+        total_neg[rows] = w_neg.sum(axis=1)
+    return num, total_pos, total_neg
 
 
-def _auc_numerator_sorted(pos, neg, y_score, weights):
+def _auc_parts_sorted(pos, neg, y_score, weights):
     # Negatives sorted by score; for a positive with score s, ``lo`` negatives
-    # score strictly below s and ``hi`` score at most s. With C the cumulative
-    # negative weight (C[:, 0] = 0), the positive contributes
+    # score strictly below s and ``hi`` at most s. With C the cumulative
+    # negative weight (C[0] = 0), the positive contributes
     # w_i * (C[lo] + 0.5 (C[hi] - C[lo])) = w_i * (C[lo] + C[hi]) / 2.
+    # Blocks of replicates are processed case-major so that the cumulative
+    # sum runs along the contiguous axis.
     neg = neg[np.argsort(y_score[neg], kind="stable")]
     sn = y_score[neg]
     sp = y_score[pos]
     lo = np.searchsorted(sn, sp, side="left")
     hi = np.searchsorted(sn, sp, side="right")
-    cum = np.zeros((weights.shape[0], neg.size + 1))
-    np.cumsum(weights[:, neg], axis=1, out=cum[:, 1:])
-    tied = lo != hi
-    num = np.einsum("bi,bi->b", weights[:, pos[~tied]], cum[:, lo[~tied]])
-    if np.any(tied):
-        both = cum[:, lo[tied]] + cum[:, hi[tied]]
-        num += 0.5 * np.einsum("bi,bi->b", weights[:, pos[tied]], both)
-    return num
+    # Positives without a tied negative first: they need C[lo] only.
+    by_tie = np.argsort(lo != hi, kind="stable")
+    pos, lo, hi = pos[by_tie], lo[by_tie], hi[by_tie]
+    n_untied = int(np.count_nonzero(lo == hi))
+    lo_tied, hi_tied = lo[n_untied:], hi[n_untied:]
+    b, n = weights.shape
+    step = max(1, _AUC_SORTED_BLOCK_ELEMENTS // n)
+    num, total_pos, total_neg = np.empty(b), np.empty(b), np.empty(b)
+    for start in range(0, b, step):
+        rows = slice(start, start + step)
+        w_t = weights[rows].T  # (n, rows)
+        cum = np.empty((neg.size + 1, w_t.shape[1]))
+        cum[0] = 0.0
+        np.cumsum(w_t[neg], axis=0, out=cum[1:])
+        w_pos = w_t[pos]
+        block = np.einsum("ib,ib->b", w_pos[:n_untied], cum[lo[:n_untied]])
+        if n_untied < pos.size:
+            both = cum[lo_tied] + cum[hi_tied]
+            block += 0.5 * np.einsum("ib,ib->b", w_pos[n_untied:], both)
+        num[rows] = block
+        total_pos[rows] = w_pos.sum(axis=0)
+        total_neg[rows] = cum[-1]
+    return num, total_pos, total_neg
 
 
 def _auc_batch(y_true: np.ndarray, y_score: np.ndarray, weights: np.ndarray) -> np.ndarray:
@@ -494,12 +525,10 @@ def _auc_batch(y_true: np.ndarray, y_score: np.ndarray, weights: np.ndarray) -> 
     out = np.full(weights.shape[0], np.nan)
     if pos.size == 0 or neg.size == 0 or weights.shape[0] == 0:
         return out
-    total_pos = weights @ is_pos.astype(np.float64)
-    total_neg = weights @ (~is_pos).astype(np.float64)
     if pos.size * neg.size <= _AUC_DENSE_MAX_PAIRS:
-        num = _auc_numerator_dense(pos, neg, y_score, weights)
+        num, total_pos, total_neg = _auc_parts_dense(pos, neg, y_score, weights)
     else:
-        num = _auc_numerator_sorted(pos, neg, y_score, weights)
+        num, total_pos, total_neg = _auc_parts_sorted(pos, neg, y_score, weights)
     den = total_pos * total_neg
     np.divide(num, den, out=out, where=den > 0)
     return out
@@ -508,9 +537,10 @@ def _auc_batch(y_true: np.ndarray, y_score: np.ndarray, weights: np.ndarray) -> 
 def roc_auc_batch(y_true, y_score, weights) -> np.ndarray:
     """Weighted ROC AUC under many case weightings at once.
 
-    Same definition as :func:`roc_auc`; the pairs are evaluated with one
-    matrix product (small test sets) or one sort and a cumulative sum along
-    the case axis (large test sets), with no loop over replicates.
+    Same definition as :func:`roc_auc`. The cases are sorted once; the pairs
+    are then counted for whole blocks of replicates at a time, with a matrix
+    product over a (negative x positive) pair kernel for small test sets or a
+    cumulative sum of the negative weights for large ones.
 
     Parameters
     ----------
@@ -543,13 +573,13 @@ def roc_auc_batch(y_true, y_score, weights) -> np.ndarray:
 
 
 def roc_auc(y_true, y_score, sample_weight=None) -> float:
-    """Area under the ROC curve, weighted Mann-Whitney form.
+    r"""Area under the ROC curve, weighted Mann-Whitney form.
 
     .. math::
 
-        \\mathrm{AUC} = \\frac{\\sum_{i \\in P} \\sum_{j \\in N} w_i w_j
-        \\left([s_i > s_j] + \\tfrac12 [s_i = s_j]\\right)}
-        {\\left(\\sum_{i \\in P} w_i\\right) \\left(\\sum_{j \\in N} w_j\\right)}
+        \mathrm{AUC} = \frac{\sum_{i \in P} \sum_{j \in N} w_i w_j
+        \left([s_i > s_j] + \tfrac12 [s_i = s_j]\right)}
+        {\left(\sum_{i \in P} w_i\right) \left(\sum_{j \in N} w_j\right)}
 
     where ``P`` and ``N`` are the positive and negative cases. This equals the
     trapezoidal area under the weighted ROC curve, i.e.
@@ -749,12 +779,12 @@ def log_loss_batch(y_true, y_score, weights) -> np.ndarray:
 
 
 def log_loss(y_true, y_score, sample_weight=None) -> float:
-    """Sample-weighted binary log loss (cross-entropy).
+    r"""Sample-weighted binary log loss (cross-entropy).
 
     .. math::
 
-        L = -\\frac{\\sum_i w_i \\left(y_i \\log p_i + (1 - y_i) \\log(1 - p_i)\\right)}
-        {\\sum_i w_i}, \\qquad p_i = \\mathrm{clip}(s_i, 10^{-15}, 1 - 10^{-15})
+        L = -\frac{\sum_i w_i \left(y_i \log p_i + (1 - y_i) \log(1 - p_i)\right)}
+        {\sum_i w_i}, \qquad p_i = \mathrm{clip}(s_i, 10^{-15}, 1 - 10^{-15})
 
     Parameters
     ----------
@@ -824,15 +854,15 @@ def rsna_cspine_weighted_log_loss_batch(y_true, y_score, weights) -> np.ndarray:
 
 
 def rsna_cspine_weighted_log_loss(y_true, y_score, sample_weight=None) -> float:
-    """RSNA 2022 Cervical Spine Fracture Detection competition metric.
+    r"""RSNA 2022 Cervical Spine Fracture Detection competition metric.
 
     For study ``s`` with labels ``y_sc`` and clipped predictions ``p_sc`` over
     the columns ``c`` of ``CSPINE_TARGETS`` (``patient_overall, C1..C7``):
 
     .. math::
 
-        L_s = \\frac{\\sum_c w_{sc}\\, \\mathrm{bce}(y_{sc}, p_{sc})}{\\sum_c w_{sc}},
-        \\qquad L = \\frac{\\sum_s m_s L_s}{\\sum_s m_s}
+        L_s = \frac{\sum_c w_{sc}\, \mathrm{bce}(y_{sc}, p_{sc})}{\sum_c w_{sc}},
+        \qquad L = \frac{\sum_s m_s L_s}{\sum_s m_s}
 
     with ``w = 1`` (negative) / ``2`` (positive) for C1-C7, ``7`` / ``14`` for
     ``patient_overall``, predictions clipped to ``[1e-15, 1 - 1e-15]`` and
@@ -930,7 +960,7 @@ def _lumbar_component(key: str, y_true, y_score, weights) -> np.ndarray:
 
 _LUMBAR_BATCH_DOC = """RSNA 2024 lumbar {what} under many study weightings at once.
 
-    See :func:`rsna_lumbar_score` for the definition.
+    See :func:`rsna_lumbar_loss` for the definition.
 
     Parameters
     ----------
@@ -992,10 +1022,10 @@ for _f, _what, _none, _value in (
 del _f, _what, _none, _value
 
 
-def rsna_lumbar_score_batch(y_true, y_score, weights) -> np.ndarray:
+def rsna_lumbar_loss_batch(y_true, y_score, weights) -> np.ndarray:
     """RSNA 2024 lumbar competition score under many study weightings at once.
 
-    See :func:`rsna_lumbar_score` for the definition.
+    See :func:`rsna_lumbar_loss` for the definition.
 
     Parameters
     ----------
@@ -1016,24 +1046,26 @@ def rsna_lumbar_score_batch(y_true, y_score, weights) -> np.ndarray:
     Examples
     --------
     >>> import numpy as np
-    >>> from benchmark.metrics import rsna_lumbar_score_batch
+    >>> from benchmark.metrics import rsna_lumbar_loss_batch
     >>> y_true = np.zeros((2, 25), dtype=int)
     >>> y_score = np.full((2, 25, 3), 1 / 3)
-    >>> np.round(rsna_lumbar_score_batch(y_true, y_score, [[1, 1], [0, 3]]), 4)
+    >>> np.round(rsna_lumbar_loss_batch(y_true, y_score, [[1, 1], [0, 3]]), 4)
     array([0.9253, 0.9253])
     """
     y_true = np.asarray(y_true, dtype=np.int64)
     y_score = np.asarray(y_score, dtype=np.float64)
     weights = _check_weights(weights, y_true.shape[0])
     terms = _lumbar_terms(y_true, y_score)
-    parts = [
-        _ratio(weights, *terms[key])
-        for key in ("spinal", "foraminal", "subarticular", "any_severe_spinal")
-    ]
-    return (parts[0] + parts[1] + parts[2] + parts[3]) / 4.0
+    keys = ("spinal", "foraminal", "subarticular", "any_severe_spinal")
+    # One pass over the weights for all eight numerators and denominators.
+    stacked = np.column_stack([terms[k][0] for k in keys] + [terms[k][1] for k in keys])
+    sums = weights @ stacked
+    parts = np.full((weights.shape[0], 4), np.nan)
+    np.divide(sums[:, :4], sums[:, 4:], out=parts, where=sums[:, 4:] > 0)
+    return (parts[:, 0] + parts[:, 1] + parts[:, 2] + parts[:, 3]) / 4.0
 
 
-def rsna_lumbar_score(y_true, y_score, sample_weight=None) -> float:
+def rsna_lumbar_loss(y_true, y_score, sample_weight=None) -> float:
     """RSNA 2024 Lumbar Spine Degenerative Classification competition score.
 
     Lower is better. Definition of the host's metric notebook (version 10,
@@ -1091,20 +1123,20 @@ def rsna_lumbar_score(y_true, y_score, sample_weight=None) -> float:
     loss is ``ln 3``, the any-severe loss is ``-ln(2/3)``.
 
     >>> import numpy as np
-    >>> from benchmark.metrics import rsna_lumbar_score
+    >>> from benchmark.metrics import rsna_lumbar_loss
     >>> y_true = np.zeros((2, 25), dtype=int)
     >>> y_score = np.full((2, 25, 3), 1 / 3)
-    >>> round(rsna_lumbar_score(y_true, y_score), 4)  # (3 ln 3 + ln 1.5) / 4
+    >>> round(rsna_lumbar_loss(y_true, y_score), 4)  # (3 ln 3 + ln 1.5) / 4
     0.9253
     """
     y_true, y_score, sw = _validate_lumbar(y_true, y_score, sample_weight)
-    return float(rsna_lumbar_score_batch(y_true, y_score, sw[None, :])[0])
+    return float(rsna_lumbar_loss_batch(y_true, y_score, sw[None, :])[0])
 
 
 _LUMBAR_FN_DOC = """RSNA 2024 lumbar {what}: one of the four score components.
 
     {definition}
-    See :func:`rsna_lumbar_score` for the weighting, clipping and rescaling
+    See :func:`rsna_lumbar_loss` for the weighting, clipping and rescaling
     rules and their source.
 
     Parameters
@@ -1206,8 +1238,8 @@ register(
 )
 register(
     Metric(
-        "rsna_lumbar_score", "Competition score", False, rsna_lumbar_score,
-        rsna_lumbar_score_batch, "multiclass", 0.0, _MULTICLASS_LOSS_MAX,
+        "rsna_lumbar_loss", "Competition score", False, rsna_lumbar_loss,
+        rsna_lumbar_loss_batch, "multiclass", 0.0, _MULTICLASS_LOSS_MAX,
     )
 )
 register(
