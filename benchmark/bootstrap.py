@@ -65,8 +65,12 @@ __all__ = [
     "percentile_ci",
 ]
 
-#: Default upper bound, in bytes, of one block of weights handed to a consumer.
-DEFAULT_MAX_BYTES = 64 * 2**20
+#: Default upper bound, in bytes, of one block of weights handed to a consumer
+#: (128 MiB: 160 replicates of 100,000 cases). Metric ``batch`` functions pay a
+#: per-call cost independent of the number of rows (e.g. sorting the scores
+#: for the AUC), so blocks much smaller than this slow large test sets down;
+#: peak memory stays a few times this bound.
+DEFAULT_MAX_BYTES = 128 * 2**20
 
 #: Default largest fraction of undefined replicates an interval may drop.
 DEFAULT_MAX_UNDEFINED = 0.10
@@ -75,9 +79,15 @@ DEFAULT_MAX_UNDEFINED = 0.10
 # on the number of resampling units, never on how a consumer chunks them. Each
 # block has its own random stream (SeedSequence spawn key = block index), so
 # block ``k`` can be generated without generating blocks ``0..k-1``.
-_BLOCK_DRAWS = 2**21
+_BLOCK_DRAWS = 2**18
 _MAX_BLOCK_ROWS = 1024
 _SCHEME_VERSION = "multiplicity-weights/1"
+
+# Replicates within this relative distance of the point estimate (bias
+# correction) or of 0 (paired p-value) count as ties: the point and the
+# replicates come from different code paths (``fn`` and ``batch``) whose
+# rounding may differ in the last bits, and rounding must not decide the side.
+_TIE_RTOL = 1e-12
 
 UndefinedPolicy = Literal["drop", "error"]
 
@@ -194,6 +204,24 @@ class ResamplingPlan:
         Stratum code of each unit (``0`` for all units of an unstratified plan).
     n_strata : int
         Number of strata (1 for an unstratified plan).
+    strata, clusters : ndarray of shape (n,) or None
+        Integer codes of the given strata and clusters (distinct values in
+        sorted order), read-only.
+
+    Notes
+    -----
+    Random stream. Replicates are generated in internal blocks of
+    ``R = clip(2**18 // n_units, 1, 1024)`` consecutive replicates. Block
+    ``k`` uses its own generator
+    ``numpy.random.default_rng(SeedSequence((seed, int(sha256(key))),
+    spawn_key=(k,)))`` where ``int(sha256(key))`` is the big-endian integer
+    of the UTF-8 key's digest. For each stratum in increasing order, with
+    ``m`` units, the block draws ``rng.integers(0, m, size=(rows, m))``: row
+    ``r`` holds the ``m`` draws of replicate ``k * R + r``, mapping to the
+    stratum's units in increasing unit order. A unit's multiplicity is the
+    number of times it is drawn; a case's weight is its unit's multiplicity.
+    The generation is vectorised per block (one ``integers`` call per
+    stratum and one ``bincount``), with no Python loop over replicates.
 
     Examples
     --------
@@ -339,25 +367,79 @@ class ResamplingPlan:
         }
 
     # ------------------------------------------------------------------ #
-    def _block(self, index):
-        """Weights of internal block ``index``: float64 (rows, n)."""
-        rows = min(self._block_rows, self.replicates - index * self._block_rows)
+    def _block(self, index, out):
+        """Write the weights of internal block ``index`` into ``out`` (rows, n)."""
+        rows = out.shape[0]
         seq = np.random.SeedSequence(entropy=self._entropy, spawn_key=(index,))
         rng = np.random.default_rng(seq)
         n_units = self.n_units
+        row_offsets = (np.arange(rows, dtype=np.int64) * n_units)[:, None]
         if self._members[0] is None:
             draws = rng.integers(0, n_units, size=(rows, n_units))
+            draws += row_offsets
         else:
-            draws = np.empty((rows, n_units), dtype=np.int64)
+            # Only the multiset of (row, unit) pairs matters to the counts, so
+            # the draws of each stratum occupy a contiguous part of ``draws``.
+            draws = np.empty(rows * n_units, dtype=np.int64)
             for (lo, hi), members in zip(self._stratum_bounds, self._members):
-                draws[:, lo:hi] = members[rng.integers(0, hi - lo, size=(rows, hi - lo))]
-        draws += (np.arange(rows, dtype=np.int64) * n_units)[:, None]
+                part = draws[rows * lo : rows * hi].reshape(rows, hi - lo)
+                picks = rng.integers(0, hi - lo, size=(rows, hi - lo))
+                np.take(members, picks, out=part, mode="clip")  # picks are in range
+                part += row_offsets
         counts = np.bincount(draws.reshape(-1), minlength=rows * n_units)
-        del draws
         counts = counts.reshape(rows, n_units)
         if self.clusters is not None:
             counts = counts[:, self.unit_of_case]
-        return counts.astype(np.float64)
+        out[...] = counts
+
+    def _fill(self, start, out, cache):
+        """Write the weights of replicates ``start .. start + len(out)`` into ``out``.
+
+        ``cache`` holds the last internal block that was only partly used, so
+        that consecutive calls generate every block once.
+        """
+        size = self._block_rows
+        stop = start + out.shape[0]
+        pos = start
+        while pos < stop:
+            index = pos // size
+            first = index * size
+            rows = min(size, self.replicates - first)
+            hi = min(stop, first + rows)
+            target = out[pos - start : hi - start]
+            if pos == first and hi == first + rows:
+                self._block(index, target)  # whole block: generate in place
+            else:
+                if cache.get("index") != index:
+                    block = np.empty((rows, self.n), dtype=np.float64)
+                    self._block(index, block)
+                    cache["index"], cache["block"] = index, block
+                target[...] = cache["block"][pos - first : hi - first]
+            pos = hi
+
+    def _chunk_rows(self, max_rows, max_bytes):
+        rows = max(1, _check_int(max_bytes, "max_bytes", 1) // (8 * self.n))
+        if max_rows is not None:
+            rows = min(rows, _check_int(max_rows, "max_rows", 1))
+        return rows
+
+    def _iter_weights(self, rows, reuse):
+        """Blocks of ``rows`` replicates; with ``reuse`` one buffer is overwritten."""
+        cache = {}
+        buffer = None
+        for start in range(0, self.replicates, rows):
+            b = min(rows, self.replicates - start)
+            if reuse and buffer is not None and buffer.shape[0] >= b:
+                buffer.flags.writeable = True
+                out = buffer[:b]
+            else:
+                out = np.empty((b, self.n), dtype=np.float64)
+                buffer = out if reuse else None
+            self._fill(start, out, cache)
+            if reuse:
+                # Shared by several consumers in turn: none may modify it.
+                out.flags.writeable = False
+            yield out
 
     def chunks(self, max_rows=None, max_bytes=DEFAULT_MAX_BYTES):
         """Iterate over the weights in blocks of consecutive replicates.
@@ -372,30 +454,13 @@ class ResamplingPlan:
 
         Yields
         ------
-        weights : ndarray of shape (b, n), dtype float64, read-only
+        weights : ndarray of shape (b, n), dtype float64
             Multiplicity weights of the next ``b`` replicates, in replicate
-            order. The concatenation of all blocks is the same for every
-            ``max_rows`` and ``max_bytes``.
+            order, in a new array each time. The concatenation of all blocks
+            is the same for every ``max_rows`` and ``max_bytes``.
         """
-        rows = max(1, _check_int(max_bytes, "max_bytes", 1) // (8 * self.n))
-        if max_rows is not None:
-            rows = min(rows, _check_int(max_rows, "max_rows", 1))
-        size = self._block_rows
-        cached_index, cached = -1, None
-        for start in range(0, self.replicates, rows):
-            stop = min(self.replicates, start + rows)
-            parts = []
-            pos = start
-            while pos < stop:
-                index = pos // size
-                if index != cached_index:
-                    cached_index, cached = index, None
-                    cached = _readonly(self._block(index))
-                lo = pos - index * size
-                hi = min(stop - index * size, cached.shape[0])
-                parts.append(cached[lo:hi])
-                pos += hi - lo
-            yield parts[0] if len(parts) == 1 else _readonly(np.concatenate(parts))
+        rows = self._chunk_rows(max_rows, max_bytes)
+        yield from self._iter_weights(rows, reuse=False)
 
     def weights(self):
         """All weights at once.
@@ -482,7 +547,9 @@ def bootstrap_replicates(evaluators, plan, *, max_rows=None, max_bytes=DEFAULT_M
     """Evaluate statistics on every bootstrap replicate of a plan.
 
     The weights are generated once per block and shared by all evaluators,
-    so every statistic sees the same replicates (paired).
+    so every statistic sees the same replicates (paired). Evaluators receive
+    a read-only array that is overwritten after they return: they must not
+    keep a reference to it.
 
     Parameters
     ----------
@@ -511,7 +578,9 @@ def bootstrap_replicates(evaluators, plan, *, max_rows=None, max_bytes=DEFAULT_M
     evaluators = _check_evaluators(evaluators)
     if not isinstance(plan, ResamplingPlan):
         raise TypeError(f"plan must be a ResamplingPlan. Got {type(plan).__name__} instead.")
-    return _evaluate(evaluators, plan.chunks(max_rows, max_bytes), plan.replicates)
+    # One buffer is reused for every block: the weights are consumed right away.
+    blocks = plan._iter_weights(plan._chunk_rows(max_rows, max_bytes), reuse=True)
+    return _evaluate(evaluators, blocks, plan.replicates)
 
 
 def jackknife_values(evaluators, plan, *, max_rows=None, max_bytes=DEFAULT_MAX_BYTES):
@@ -675,7 +744,10 @@ def bca_ci(
 
     Bias correction ``z0 = Phi^-1(p)`` with ``p`` the proportion of finite
     replicates below the point estimate, replicates equal to it counting one
-    half (the mid-rank convention of ``scipy.stats.bootstrap``).
+    half (the mid-rank convention of ``scipy.stats.bootstrap``); replicates
+    within ``1e-12 * max(1, |point|)`` of the point count as equal to it, so
+    that rounding differences between the computation of the point and of
+    the replicates do not move them from one side to the other.
     Acceleration ``a = sum(d^3) / (6 sum(d^2)^(3/2))`` with
     ``d = mean(jack) - jack`` over the leave-one-unit-out jackknife values
     (Efron & Tibshirani 1993, eq. 14.15); ``a = 0`` when all jackknife values
@@ -732,7 +804,9 @@ def bca_ci(
             f"{bad} of {jack.size} jackknife values are undefined; "
             "the acceleration cannot be estimated"
         )
-    below = np.count_nonzero(kept < point) + 0.5 * np.count_nonzero(kept == point)
+    tol = _TIE_RTOL * max(1.0, abs(point))
+    tied = np.abs(kept - point) <= tol
+    below = np.count_nonzero((kept < point) & ~tied) + 0.5 * np.count_nonzero(tied)
     prop = below / kept.size
     if prop <= 0.0 or prop >= 1.0:
         return unavailable(
@@ -860,7 +934,8 @@ def paired_difference(
     with ``B`` the number of replicates where both statistics are defined.
     It inverts the percentile interval: ``p <= 1 - level`` only if 0 lies
     outside (or on the edge of) the ``level`` percentile interval of ``d``.
-    Replicates with ``d_b = 0`` count on both sides, which is conservative,
+    Replicates with ``d_b = 0`` (within ``1e-12`` relative to the larger
+    point estimate) count on both sides, which is conservative,
     the ``+1`` keeps ``p > 0``, and identical statistics give ``p = 1``.
 
     Parameters
@@ -928,7 +1003,8 @@ def paired_difference(
     too_many = kept.size == 0 or n_undefined > max_undefined * d.size
     p_value = None
     if not too_many:
-        extreme = min(np.count_nonzero(kept <= 0.0), np.count_nonzero(kept >= 0.0))
+        tol = _TIE_RTOL * max(1.0, abs(float(point_a)), abs(float(point_b)))
+        extreme = min(np.count_nonzero(kept <= tol), np.count_nonzero(kept >= -tol))
         p_value = float(min(1.0, 2.0 * (1.0 + extreme) / (kept.size + 1.0)))
     return PairedDifference(difference, interval, p_value, int(kept.size), n_undefined)
 
