@@ -292,7 +292,7 @@ def cmd_leaderboard(args) -> int:
 
 
 # -- parser ----------------------------------------------------------------------------------------
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: Optional[Sequence[str]] = None) -> argparse.ArgumentParser:
     p = _Parser(prog="benchmark", description=__doc__.splitlines()[0])
     p.add_argument("--version", action="version", version=f"benchmark {__version__}")
     p.add_argument("--root", help="benchmark root holding tasks/ and submissions/ (default: auto)")
@@ -346,17 +346,20 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--cache", help="result cache folder (default: .cache/results)")
     s.set_defaults(func=cmd_leaderboard)
 
-    try:
+    # The CI module (git, ledger) is imported only when it is asked for, or for --help,
+    # keeping the start-up of the other commands short.
+    words = list(sys.argv[1:] if argv is None else argv)
+    if "ci" in words or not words or any(w in ("-h", "--help") for w in words):
         from .ci import register_cli
-    except ImportError:
-        register_cli = None
-    if register_cli is not None:
+
         register_cli(sub, _Parser)
+    else:
+        sub.add_parser("ci", help="grade pull-request submissions (benchmark ci grade --help)")
     return p
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    parser = build_parser()
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help(sys.stderr)

@@ -380,7 +380,8 @@ def load_labels(
     # Public columns: from the public id list for the split's own files, else from the file.
     if native is None:
         pub = load_public(task, split)
-        missing = [i for i in pub.ids if i not in set(ids)]
+        have = set(ids)
+        missing = [i for i in pub.ids if i not in have]
         if missing:
             raise LabelError(
                 f"{src}: labels lack {len(missing)} case(s) of the public id list of "
