@@ -66,7 +66,7 @@ MAX_URL = 2000
 #: ``submission.toml`` files larger than this are refused before being read.
 MAX_FILE_BYTES = 1 << 20
 
-_ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+_ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 # Unicode bidi embeddings, overrides and isolates: they reorder how text is displayed.
 _BIDI = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))}
 
@@ -185,7 +185,7 @@ class SubmissionMeta(BaseModel):
             return v
         if len(v) > 64 or not _ID_RE.match(v):
             raise ValueError(
-                f"must be a name of lower-case letters, digits and '-' (at most 64). Got {v!r} instead"
+                f"must be a name of lower-case letters, digits, '-' and '_' (at most 64). Got {v!r} instead"
             )
         return v
 

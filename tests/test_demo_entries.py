@@ -1,0 +1,35 @@
+"""Every committed demo submission is valid for its task and scores as intended."""
+
+import pytest
+
+from benchmark.entries import discover
+from benchmark.labels import load_labels
+from benchmark.submission import read_submission
+
+
+def _entries(registry, root):
+    for task in registry:
+        for e in discover(root, task.id):
+            yield task, e
+
+
+def test_every_demo_submission_is_valid(registry, root):
+    seen = 0
+    for task, e in _entries(registry, root):
+        assert e.meta_error is None, f"{e.folder}: {e.meta_error}"
+        assert e.meta.synthetic is True and e.meta.task == task.id
+        labels = load_labels(task, e.meta.split)
+        sub = read_submission(task, e.predictions, labels.public_cases(), format=e.meta.format)
+        assert sub.format == e.meta.format
+        seen += 1
+    assert seen >= 4 * len(list(registry))
+
+
+def test_prevalence_baseline_is_last(registry, root):
+    from benchmark.board import score_board
+
+    for task in registry:
+        board = score_board(task, root, replicates=0)
+        assert not [r for r in board.rows if r.problems is not None]
+        last = board.scored[-1]
+        assert "prevalence" in last.entry.name, (task.id, [r.entry.name for r in board.scored])
