@@ -1,48 +1,134 @@
-"""Leaderboard data: every submission of every task scored on one shared plan per task."""
+"""Leaderboard data: every submission of every task scored on one shared plan per task.
+
+:func:`score_all_tasks` validates and scores every submission folder of every task, caches
+what it computed, and adds the comparisons the leaderboard shows (bootstrap rank
+distributions, difference from the leader, pairwise significance, reader operating points,
+ROC and calibration curves).
+
+Cache
+-----
+Scoring a task with thousands of bootstrap replicates is the slow part of a build, so each
+submission's result is stored under ``<cache>/<task>/<plan>/<entry>.{json,npy}``:
+
+* ``<plan>`` hashes the cache schema, the harness version, the task id, version and full
+  declaration, the split, the sha256 of the labels, and the bootstrap seed, replicates, method
+  and level — everything that defines the shared :class:`~benchmark.bootstrap.ResamplingPlan`;
+* ``<entry>`` adds the sha256 of the prediction file and its declared format.
+
+The ``.npy`` file holds the submission's replicate matrix ``(M, B)`` (one row per metric
+spec, primary first); the ``.json`` file holds the result record, ROC and calibration curves
+and reader comparisons. Because every submission of a task is evaluated on the same
+replicates, cached and freshly scored submissions compare exactly as if all had been scored
+together. An unchanged rebuild reads the cache only.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import json
+import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Optional
 
 import numpy as np
 
+from . import __version__
+from . import metrics as M
 from .entries import Entry, discover
 from .errors import SubmissionInvalid
-from .labels import LabelSet, load_labels
-from .results import DEMO_BANNER, ScoreResult, SubmissionInfo, format_value
-from .scoring import BootstrapSettings, TaskScores, score_task
-from .submission import read_submission
+from .labels import LabelSet, load_labels, sha256_file
+from .results import DEMO_BANNER, ScoreResult, SubmissionInfo, atomic_write_bytes, atomic_write_text, canonical_json, format_value
+from .scoring import BootstrapSettings, plan_for, score_task
 from .tasks import Task, TaskRegistry
 
+CACHE_SCHEMA = "leaderboard-cache-1"
+SIGNIFICANCE_MAX = 30  # entries shown in the pairwise significance map (best by point rank)
+CALIBRATION_BINS = 10
+SCORE_BATCH = 25  # submissions scored together (bounds the replicate matrix in memory)
 
+__all__ = [
+    "BoardRow",
+    "TaskBoard",
+    "score_board",
+    "score_all_tasks",
+    "competition_ranks",
+    "calibration_stats",
+    "thin_curve",
+]
+
+
+# -- rows and boards ----------------------------------------------------------------------------
 @dataclass
 class BoardRow:
+    """One submission folder of a task and everything computed for it."""
+
     entry: Entry
     result: Optional[ScoreResult] = None
     problems: Optional[SubmissionInvalid] = None
     rank: Optional[int] = None
+    replicates: Optional[np.ndarray] = None  # (M, B), primary first; None without bootstrap
+    curves: dict = field(default_factory=dict)  # roc, calibration, operating_points
+    cached: bool = False
+    rank_summary: Optional[dict] = None
+    arena_rank: Optional[int] = None
+    leader_difference: Optional[dict] = None
+    better_than: list[str] = field(default_factory=list)
 
 
 @dataclass
 class TaskBoard:
+    """A task's leaderboard: scored rows (best first), invalid rows last, and comparisons."""
+
     task: Task
     labels: LabelSet
     rows: list[BoardRow]
-    scores: Optional[TaskScores]
+    settings: BootstrapSettings
+    metric_names: list[str]
+    labels_arg: Optional[str] = None
+    leader: Optional[str] = None
+    significance: Optional[dict] = None
+    cache_dir: Optional[Path] = None
     extras: dict = field(default_factory=dict)
 
     @property
     def scored(self) -> list[BoardRow]:
         return [r for r in self.rows if r.result is not None]
 
+    @property
+    def invalid(self) -> list[BoardRow]:
+        return [r for r in self.rows if r.problems is not None]
+
+    @property
+    def points(self) -> np.ndarray:
+        """Point values ``(S, M)`` of the scored rows, in row order (nan = undefined)."""
+        rows = self.scored
+        out = np.full((len(rows), len(self.metric_names)), np.nan)
+        for i, r in enumerate(rows):
+            for j, name in enumerate(self.metric_names):
+                v = r.result.metrics[name].value
+                out[i, j] = np.nan if v is None else v
+        return out
+
+    @property
+    def replicates(self) -> Optional[np.ndarray]:
+        """Replicate matrix ``(S, M, B)`` of the scored rows, or None without bootstrap."""
+        rows = self.scored
+        if not rows or any(r.replicates is None for r in rows):
+            return None
+        return np.stack([r.replicates for r in rows])
+
     def text_table(self) -> str:
         from .cli import _table
 
         t = self.task
         spec = t.primary_spec
-        out = [f"{t.id}: {t.title}", f"split {self.labels.split}, {len(self.labels)} cases; primary {t.primary} ({'higher' if spec.higher_is_better else 'lower'} is better)"]
+        out = [
+            f"{t.id}: {t.title}",
+            f"split {self.labels.split}, {len(self.labels)} cases; primary {t.primary} "
+            f"({'higher' if spec.higher_is_better else 'lower'} is better)",
+        ]
         if self.labels.synthetic:
             out.append(f"*** {DEMO_BANNER} — scores are illustrative, not real results ***")
         specs = t.metric_specs()
@@ -55,8 +141,7 @@ class TaskBoard:
             ci = "" if not pm.ci or pm.ci[0] is None else f"[{format_value(pm.ci[0])}, {format_value(pm.ci[1])}]"
             rows.append([str(r.rank), r.entry.label, pm.display_value, ci] + [res.metrics[n].display_value for n in shown])
         out.append(_table(headers, rows, {0, 2}))
-        bad = [r for r in self.rows if r.problems is not None]
-        for r in bad:
+        for r in self.invalid:
             out.append(f"invalid: {r.entry.name}: {len(r.problems.problems)} problem(s)")
         return "\n".join(out)
 
@@ -68,56 +153,431 @@ def competition_ranks(values: np.ndarray, higher_is_better: bool) -> np.ndarray:
     return np.array([1 + int(np.sum(key < k)) for k in key], dtype=int)
 
 
+# -- hashing and the cache ----------------------------------------------------------------------
+def _sha(obj) -> str:
+    return hashlib.sha256(json.dumps(obj, sort_keys=True, default=str).encode("utf-8")).hexdigest()
+
+
+def task_fingerprint(task: Task) -> str:
+    """sha256 of the task's full declaration (its id, version, metrics, baselines...)."""
+    return _sha(task.model_dump(mode="json"))
+
+
+def plan_hash(task: Task, labels: LabelSet, settings: BootstrapSettings) -> str:
+    return _sha(
+        {
+            "schema": CACHE_SCHEMA,
+            "harness": __version__,
+            "task": task.id,
+            "task_version": task.version,
+            "task_fingerprint": task_fingerprint(task),
+            "split": labels.split,
+            "labels_sha256": labels.sha256,
+            "seed": settings.seed,
+            "replicates": settings.replicates,
+            "method": settings.method,
+            "level": settings.level,
+        }
+    )
+
+
+class ResultCache:
+    """Per-submission results of one task and plan: ``<key>.json`` + ``<key>.npy``."""
+
+    def __init__(self, folder: Optional[Path]):
+        self.folder = Path(folder) if folder is not None else None
+
+    def load(self, key: str):
+        if self.folder is None:
+            return None
+        jpath = self.folder / f"{key}.json"
+        npath = self.folder / f"{key}.npy"
+        try:
+            record = json.loads(jpath.read_text(encoding="utf-8"))
+            reps = np.load(npath, allow_pickle=False) if record.get("has_replicates") else None
+            result = ScoreResult.model_validate(record["result"])
+        except (OSError, ValueError, KeyError):
+            return None
+        return result, reps, record.get("curves", {})
+
+    def store(self, key: str, result: ScoreResult, reps: Optional[np.ndarray], curves: dict) -> None:
+        if self.folder is None:
+            return
+        if reps is not None:
+            import io
+
+            buf = io.BytesIO()
+            np.save(buf, np.ascontiguousarray(reps, dtype=np.float64), allow_pickle=False)
+            atomic_write_bytes(self.folder / f"{key}.npy", buf.getvalue())
+        record = {
+            "has_replicates": reps is not None,
+            "result": result.model_dump(mode="json"),
+            "curves": curves,
+        }
+        atomic_write_text(self.folder / f"{key}.json", canonical_json(record))
+
+
+# -- curves -------------------------------------------------------------------------------------
+_LEVEL = re.compile(r"_l\d_[ls]\d$")
+
+
+def roc_groups(task: Task) -> list[dict]:
+    """The ROC panels of a task.
+
+    Binary tasks: one per target. Multi-class tasks: one per condition (targets without their
+    side and spinal level), "most severe class vs the others", pooled over the condition's
+    labelled targets.
+    """
+    if task.kind == "binary":
+        return [{"key": t, "title": t, "targets": [j], "positive": None} for j, t in enumerate(task.targets)]
+    groups: dict[str, list[int]] = {}
+    for j, t in enumerate(task.targets):
+        cond = re.sub(r"^(left|right)_", "", _LEVEL.sub("", t))
+        groups.setdefault(cond, []).append(j)
+    pos = len(task.classes) - 1
+    return [
+        {
+            "key": cond,
+            "title": f"{cond.replace('_', ' ')}: {task.classes[pos]} vs other",
+            "targets": idx,
+            "positive": pos,
+        }
+        for cond, idx in groups.items()
+    ]
+
+
+def _group_arrays(task: Task, y: np.ndarray, s: np.ndarray, group: dict):
+    idx = group["targets"]
+    if task.kind == "binary":
+        return y[:, idx[0]].astype(float), s[:, idx[0]].astype(float)
+    yy = y[:, idx].ravel()
+    ss = s[:, idx, group["positive"]].ravel()
+    keep = yy >= 0
+    return (yy[keep] == group["positive"]).astype(float), ss[keep].astype(float)
+
+
+def thin_curve(x: np.ndarray, y: np.ndarray, tol: float = 1e-12) -> tuple[np.ndarray, np.ndarray]:
+    """Drop the points of a polyline that lie on the segment between their neighbours."""
+    x = np.asarray(x, dtype=float)
+    y = np.asarray(y, dtype=float)
+    if x.size <= 2:
+        return x, y
+    dx1, dy1 = x[1:-1] - x[:-2], y[1:-1] - y[:-2]
+    dx2, dy2 = x[2:] - x[1:-1], y[2:] - y[1:-1]
+    cross = dx1 * dy2 - dy1 * dx2
+    dup = (dx2 == 0) & (dy2 == 0)
+    keep = np.r_[True, (np.abs(cross) > tol) & ~dup, True]
+    return x[keep], y[keep]
+
+
+def _r(v, digits: int = 6):
+    if v is None:
+        return None
+    v = float(v)
+    return round(v, digits) if math.isfinite(v) else None
+
+
+def _expit(z):
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def _logistic_fit(y: np.ndarray, x: Optional[np.ndarray], offset: np.ndarray, iters: int = 50):
+    """Newton-Raphson for ``logit P(y=1) = a (+ b x) + offset``; None when it does not converge."""
+    cols = [np.ones_like(y)] + ([x] if x is not None else [])
+    X = np.stack(cols, axis=1)
+    beta = np.zeros(X.shape[1])
+    for _ in range(iters):
+        p = _expit(X @ beta + offset)
+        w = p * (1 - p)
+        grad = X.T @ (y - p)
+        hess = (X * w[:, None]).T @ X
+        try:
+            step = np.linalg.solve(hess, grad)
+        except np.linalg.LinAlgError:
+            return None
+        beta = beta + step
+        if not np.all(np.isfinite(beta)) or np.max(np.abs(beta)) > 1e6:
+            return None
+        if np.max(np.abs(step)) < 1e-10:
+            return beta
+    return None
+
+
+def calibration_stats(y, p, bins: int = CALIBRATION_BINS) -> dict:
+    """Reliability numbers and a binned reliability curve of probabilities ``p`` for 0/1 ``y``.
+
+    * ``calibration_in_the_large``: intercept ``a`` of ``logit P(y) = a + logit(p)`` (0 when the
+      mean prediction matches the event rate; positive when risks are underestimated);
+    * ``calibration_slope``: ``b`` of ``logit P(y) = a + b logit(p)`` (1 ideal, below 1 when
+      predictions are too extreme); None when ``p`` is constant or the fit does not converge;
+    * ``brier``: mean squared error of ``p``; ``ece``: expected calibration error over
+      ``bins`` equal-width bins (mean absolute gap weighted by bin size).
+
+    >>> s = calibration_stats([0, 1, 0, 1], [0.5, 0.5, 0.5, 0.5])
+    >>> s["brier"], s["calibration_slope"]
+    (0.25, None)
+    """
+    y = np.asarray(y, dtype=float)
+    p = np.clip(np.asarray(p, dtype=float), 1e-15, 1 - 1e-15)
+    n = int(y.size)
+    logit = np.log(p) - np.log1p(-p)
+    citl = slope = None
+    if 0 < y.sum() < n:
+        a = _logistic_fit(y, None, logit)
+        citl = None if a is None else float(a[0])
+        if np.ptp(logit) > 1e-12:
+            ab = _logistic_fit(y, logit, np.zeros_like(y))
+            slope = None if ab is None else float(ab[1])
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    which = np.clip(np.searchsorted(edges, p, side="right") - 1, 0, bins - 1)
+    table = []
+    ece = 0.0
+    for b in range(bins):
+        m = which == b
+        k = int(m.sum())
+        if not k:
+            continue
+        mp, ob = float(p[m].mean()), float(y[m].mean())
+        ece += k / n * abs(ob - mp)
+        table.append({"low": _r(edges[b], 3), "high": _r(edges[b + 1], 3), "n": k, "mean_predicted": _r(mp), "observed": _r(ob)})
+    return {
+        "n": n,
+        "events": int(y.sum()),
+        "observed_rate": _r(y.mean()) if n else None,
+        "mean_predicted": _r(p.mean()) if n else None,
+        "calibration_in_the_large": _r(citl),
+        "calibration_slope": _r(slope),
+        "brier": _r(np.mean((p - y) ** 2)) if n else None,
+        "ece": _r(ece),
+        "bins": table,
+    }
+
+
+def has_calibration(task: Task) -> bool:
+    """Whether the task scores probabilities by a log loss (then calibration is shown)."""
+    return any("log_loss" in s.fn or s.fn.endswith("_loss") or s.fn == "rsna_lumbar_score" for s in task.metric_specs())
+
+
+def calibration_groups(task: Task) -> list[dict]:
+    if task.kind == "binary":
+        return [{"key": t, "title": t, "target": j, "cls": None} for j, t in enumerate(task.targets)]
+    return [{"key": c, "title": f"{c} (all targets)", "target": None, "cls": k} for k, c in enumerate(task.classes)]
+
+
+def submission_curves(
+    task: Task, labels: LabelSet, scores: np.ndarray, plan, settings: BootstrapSettings, known_ops=None
+) -> dict:
+    """ROC curves, calibration and reader comparisons of one submission (JSON-ready).
+
+    ``known_ops``: reader operating-point comparisons already computed by the scorer (the
+    ``baselines`` of :attr:`ScoreResult.comparisons`); computed here when absent.
+    """
+    from . import compare as C
+
+    y = labels.y
+    out: dict = {"roc": [], "calibration": [], "operating_points": []}
+    for g in roc_groups(task):
+        yy, ss = _group_arrays(task, y, scores, g)
+        item = {"key": g["key"], "title": g["title"], "n": int(yy.size), "positives": int(yy.sum())}
+        if 0 < yy.sum() < yy.size:
+            fpr, tpr, _ = M.roc_curve_points(yy, ss)
+            fx, fy = thin_curve(fpr, tpr)
+            item.update(auc=_r(M.roc_auc(yy, ss)), fpr=[_r(v, 5) for v in fx], tpr=[_r(v, 5) for v in fy])
+        else:
+            item.update(auc=None, fpr=[], tpr=[])
+        out["roc"].append(item)
+    if has_calibration(task):
+        for g in calibration_groups(task):
+            if g["cls"] is None:
+                yy, pp = y[:, g["target"]], scores[:, g["target"]]
+            else:
+                keep = y >= 0
+                yy, pp = (y[keep] == g["cls"]).astype(float), scores[..., g["cls"]][keep]
+            out["calibration"].append({"key": g["key"], "title": g["title"], **calibration_stats(yy, pp)})
+    if known_ops:
+        out["operating_points"] = [json.loads(canonical_json(c)) for c in known_ops]
+    elif task.kind == "binary":
+        for b in task.baselines:
+            j = task.targets.index(b.target)
+            yy, ss = y[:, j], scores[:, j]
+            if plan is not None:
+                comp = C.compare_to_operating_point(
+                    yy, ss, b, plan, level=settings.level, seed=task.resampling.seed
+                ).to_dict()
+            else:
+                comp = {
+                    "baseline": b.name,
+                    "target": b.target,
+                    "source": b.source,
+                    "level": settings.level,
+                    "sensitivity": {"quantity": "sensitivity", "matched_on": "specificity", "submission": _r(C.sensitivity_at_specificity(yy, ss, b.specificity)), "baseline": b.sensitivity, "matched_value": b.specificity, "submission_ci": None, "difference": None, "difference_ci": None, "verdict": "no interval (no bootstrap)"},
+                    "specificity": {"quantity": "specificity", "matched_on": "sensitivity", "submission": _r(C.specificity_at_sensitivity(yy, ss, b.sensitivity)), "baseline": b.specificity, "matched_value": b.sensitivity, "submission_ci": None, "difference": None, "difference_ci": None, "verdict": "no interval (no bootstrap)"},
+                }
+            out["operating_points"].append(json.loads(canonical_json(comp)))
+    return out
+
+
+# -- scoring ------------------------------------------------------------------------------------
+def _entry_key(plan_key: str, pred_sha: str, fmt: Optional[str]) -> str:
+    return _sha({"plan": plan_key, "predictions_sha256": pred_sha, "format": fmt})[:32]
+
+
+def _info(row: BoardRow, root: Path, sub=None, base: Optional[SubmissionInfo] = None) -> SubmissionInfo:
+    e = row.entry
+    try:
+        rel = e.predictions.relative_to(root).as_posix()
+    except ValueError:
+        rel = e.predictions.as_posix()
+    if sub is not None:
+        return SubmissionInfo(
+            path=rel, sha256=sub.sha256, format=sub.format, n_rows=sub.n_rows,
+            team=e.meta.team if e.meta else None, model=e.meta.model if e.meta else None,
+        )
+    return base.model_copy(update={"path": rel, "team": e.meta.team if e.meta else None, "model": e.meta.model if e.meta else None})
+
+
 def score_board(
     task: Task,
     root: Path,
     labels_path=None,
     replicates: Optional[int] = None,
     progress: Optional[Callable[[str], None]] = None,
+    cache_dir=None,
 ) -> TaskBoard:
+    """Score every submission of ``task`` (from the cache where possible) and compare them."""
+    from .submission import read_submission
+
+    root = Path(root)
     labels = load_labels(task, None, labels_path)
-    entries = discover(root, task.id)
-    rows = [BoardRow(e) for e in entries]
-    subs, ok_rows = [], []
+    settings = BootstrapSettings.from_task(task, replicates=replicates)
+    pkey = plan_hash(task, labels, settings)
+    cache = ResultCache(Path(cache_dir) / task.id / pkey[:16] if cache_dir is not None else None)
+    rows = [BoardRow(e) for e in discover(root, task.id)]
+    names = [s.name for s in task.metric_specs()]
+
+    pending: list[tuple[BoardRow, str]] = []
     for row in rows:
         e = row.entry
         if e.meta_error is not None:
             row.problems = e.meta_error
             continue
+        fmt = e.meta.format if e.meta else None
+        key = None
+        if e.predictions.is_file():
+            key = _entry_key(pkey, sha256_file(e.predictions), fmt)
+            hit = cache.load(key)
+            if hit is not None:
+                res, reps, curves = hit
+                row.result = res.model_copy(update={"submission": _info(row, root, base=res.submission)})
+                row.replicates, row.curves, row.cached = reps, curves, True
+                continue
+        pending.append((row, key))
+
+    if pending and progress:
+        progress(
+            f"{task.id}: {len(rows) - len(pending)} cached, validating and scoring {len(pending)} "
+            f"submission(s) on {settings.replicates} paired replicates"
+        )
+    subs = []
+    for row, key in pending:
+        e = row.entry
         try:
             sub = read_submission(task, e.predictions, labels.public_cases(), format=e.meta.format if e.meta else None)
         except SubmissionInvalid as exc:
             row.problems = exc
             continue
-        subs.append(sub)
-        ok_rows.append(row)
-    settings = BootstrapSettings.from_task(task, replicates=replicates)
-    if progress and subs:
-        progress(f"{task.id}: scoring {len(subs)} submission(s) on {settings.replicates} paired replicates")
-    infos = [
-        SubmissionInfo(
-            path=str(r.entry.predictions.relative_to(root)),
-            sha256=s.sha256,
-            format=s.format,
-            n_rows=s.n_rows,
-            team=r.entry.meta.team if r.entry.meta else None,
-            model=r.entry.meta.model if r.entry.meta else None,
+        subs.append((row, key, sub))
+
+    plan = None  # built only when the scorer did not compare with the reader baselines itself
+    done = 0
+    for start in range(0, len(subs), SCORE_BATCH):
+        batch = subs[start : start + SCORE_BATCH]
+        scores = score_task(
+            task, labels, [s for _, _, s in batch], [r.entry.name for r, _, _ in batch], settings,
+            [_info(r, root, sub=s) for r, _, s in batch],
         )
-        for r, s in zip(ok_rows, subs)
-    ]
-    scores = score_task(task, labels, subs, [r.entry.name for r in ok_rows], settings, infos) if subs else None
-    if scores is not None:
-        for r, res in zip(ok_rows, scores.results):
-            r.result = res
-        ranks = competition_ranks(scores.points[:, 0], task.higher_is_better)
-        for r, k in zip(ok_rows, ranks):
-            r.rank = int(k)
-    order = sorted(
-        range(len(rows)),
-        key=lambda i: (rows[i].rank is None, rows[i].rank or 0, rows[i].entry.name),
+        for i, (row, key, sub) in enumerate(batch):
+            row.result = scores.results[i]
+            row.replicates = None if scores.replicates is None else np.array(scores.replicates[i])
+            known = row.result.comparisons.get("baselines") if row.result.comparisons else None
+            if not known and plan is None and settings.replicates > 0 and task.kind == "binary" and task.baselines:
+                plan = plan_for(task, labels, settings)[0]
+            row.curves = submission_curves(task, labels, sub.scores, plan, settings, known)
+            if key is not None:
+                cache.store(key, row.result, row.replicates, row.curves)
+        done += len(batch)
+        if progress and len(subs) > SCORE_BATCH:
+            progress(f"{task.id}: scored {done}/{len(subs)}")
+
+    board = TaskBoard(
+        task, labels, rows, settings, names,
+        labels_arg=None if labels_path is None else str(labels_path),
+        cache_dir=None if cache_dir is None else Path(cache_dir),
     )
-    rows = [rows[i] for i in order]
-    return TaskBoard(task, labels, rows, scores)
+    _rank(board)
+    return board
+
+
+def _rank(board: TaskBoard) -> None:
+    """Order the rows, rank them and add the bootstrap comparisons."""
+    from . import compare as C
+
+    task = board.task
+    hib = task.higher_is_better
+    scored = [r for r in board.rows if r.result is not None]
+    if scored:
+        prim = np.array([np.nan if r.result.primary_value is None else r.result.primary_value for r in scored])
+        for r, k in zip(scored, competition_ranks(prim, hib)):
+            r.rank = int(k)
+    board.rows.sort(key=lambda r: (r.rank is None, r.rank or 0, r.entry.name))
+    scored = board.scored
+    if not scored:
+        return
+    names = [r.entry.name for r in scored]
+    prim = board.points[:, 0]
+    finite = np.isfinite(prim)
+    if finite.any():
+        board.leader = names[int(np.flatnonzero(prim == (np.nanmax(prim) if hib else np.nanmin(prim)))[0])]
+    reps = board.replicates
+    if reps is None:
+        return
+    rp = reps[:, 0, :]
+    level = board.settings.level
+    for r, s in zip(scored, C.rank_summary(prim, rp, hib, level=level, names=names)):
+        r.rank_summary = s.to_dict()
+    ivals = np.array([
+        [np.nan, np.nan] if not (r.result.metrics[task.primary].ci and r.result.metrics[task.primary].ci[0] is not None)
+        else r.result.metrics[task.primary].ci
+        for r in scored
+    ], dtype=float)
+    ok = np.all(np.isfinite(ivals), axis=1)
+    if ok.any():
+        ar = C.arena_rank(ivals[ok], hib)
+        for r, k in zip([r for r, o in zip(scored, ok) if o], ar):
+            r.arena_rank = int(k)
+    if finite.any() and len(scored) > 1:
+        lc = C.leader_comparison(rp, prim, names, hib, level=level)
+        diffs = {d.name: d for d in lc.differences}
+        for r in scored:
+            d = diffs.get(r.entry.name)
+            if d is not None:
+                r.leader_difference = {
+                    "difference": _r(d.difference, 12), "ci": None if d.ci is None else [_r(v, 12) for v in d.ci],
+                    "p_value": _r(d.p_value, 12), "verdict": d.verdict, "reason": d.reason,
+                }
+    top = [i for i in range(len(scored)) if finite[i]][:SIGNIFICANCE_MAX]
+    if len(top) > 1:
+        sm = C.significance_map(rp[top], prim[top], [names[i] for i in top], hib, level=1 - level)
+        for a, i in enumerate(top):
+            scored[i].better_than = [names[top[b]] for b in range(len(top)) if sm.better[a][b]]
+        board.significance = {
+            "names": sm.names,
+            "order": sm.order,
+            "p_adjusted": [[_r(v, 12) for v in row] for row in sm.p_adjusted],
+            "better": sm.better,
+            "alpha": sm.alpha,
+            "n_total": int(finite.sum()),
+        }
 
 
 def score_all_tasks(
@@ -127,4 +587,12 @@ def score_all_tasks(
     progress: Optional[Callable[[str], None]] = None,
     cache_dir=None,
 ) -> list[TaskBoard]:
-    return [score_board(t, reg.root, labels, replicates, progress) for t in reg]
+    """Score every task's submissions; results are cached under ``cache_dir``.
+
+    ``cache_dir`` defaults to ``<root>/.cache/results``; pass ``False`` to disable the cache.
+    """
+    if cache_dir is None:
+        cache_dir = Path(reg.root) / ".cache" / "results"
+    elif cache_dir is False:
+        cache_dir = None
+    return [score_board(t, reg.root, labels, replicates, progress, cache_dir) for t in reg]

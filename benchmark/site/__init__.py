@@ -1,0 +1,1 @@
+"""The static leaderboard site: :mod:`.render` (pages, JSON, CSV) and :mod:`.plots` (SVG figures)."""

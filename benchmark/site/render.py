@@ -1,0 +1,499 @@
+"""Render the static leaderboard site from scored task boards.
+
+``build_site(reg, boards, out)`` writes::
+
+    out/index.html                   every task: dataset, metric, direction, leader, entries
+    out/leaderboard.json             everything the pages show (one canonical JSON document)
+    out/static/site.css, sort.js     styles (light and dark) and the table sorter
+    out/<task>/index.html            the task's table, forest plot, rank blobs, significance map
+    out/<task>/<task>.csv            the task's table as CSV
+    out/<task>/<entry>.html          one page per submission
+
+Pages are rendered by jinja2 with autoescaping on; every string that comes from a
+``submission.toml`` is escaped, and only ``http``/``https`` links are kept. The output depends
+only on the inputs (no clock, sorted iteration, deterministic SVG), so a rebuild of unchanged
+inputs gives the same bytes. Files that a previous build wrote and this one did not (a removed
+submission) are deleted.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import os
+import re
+from pathlib import Path
+from typing import Iterable, Optional
+from urllib.parse import urlsplit
+
+import jinja2
+
+from .. import __version__
+from ..board import SIGNIFICANCE_MAX
+from ..results import DEMO_BANNER, atomic_write_text, canonical_json, format_value
+from . import plots
+
+HERE = Path(__file__).resolve().parent
+STATIC_FILES = ("site.css", "sort.js")
+SITE_JSON = "leaderboard.json"
+OWNED_SUFFIXES = {".html", ".csv", ".json", ".css", ".js"}
+
+__all__ = ["build_site", "site_data", "safe_url", "SITE_JSON"]
+
+
+# -- helpers ------------------------------------------------------------------------------------
+_CTRL = re.compile(r"[\x00-\x20\x7f]")
+
+
+def safe_url(url) -> Optional[str]:
+    """``url`` when it is an absolute http(s) URL without spaces or control characters, else None.
+
+    >>> safe_url("https://example.org/x"), safe_url("javascript:alert(1)"), safe_url(" http://a")
+    ('https://example.org/x', None, None)
+    """
+    if not isinstance(url, str) or not url or _CTRL.search(url):
+        return None
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        return None
+    return url
+
+
+def _attr(obj, name, default=None):
+    if obj is None:
+        return default
+    if isinstance(obj, dict):
+        return obj.get(name, default)
+    return getattr(obj, name, default)
+
+
+def _links(meta) -> list[dict]:
+    out = []
+    for link in _attr(meta, "links", None) or []:
+        url = safe_url(_attr(link, "url"))
+        if url is None:
+            continue
+        title = _attr(link, "title") or url
+        out.append({"title": str(title), "url": url})
+    return out
+
+
+def _num(v) -> Optional[float]:
+    if v is None:
+        return None
+    v = float(v)
+    return v if math.isfinite(v) else None
+
+
+def _fmt(v, digits: int = 4) -> str:
+    return "" if v is None else format_value(v, digits)
+
+
+def _slug(name: str) -> str:
+    s = re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-.")
+    return s or "entry"
+
+
+def wilson(k: int, m: int, z: float = 1.959963984540054) -> list[float]:
+    """Wilson score interval of the proportion ``k / m``."""
+    p = k / m
+    den = 1 + z * z / m
+    centre = (p + z * z / (2 * m)) / den
+    half = z * math.sqrt(p * (1 - p) / m + z * z / (4 * m * m)) / den
+    return [max(0.0, centre - half), min(1.0, centre + half)]
+
+
+def _baseline_ci(value_ci, counts):
+    if value_ci:
+        return [float(value_ci[0]), float(value_ci[1])], "published"
+    if counts:
+        return wilson(int(counts[0]), int(counts[1])), "Wilson interval from the counts"
+    return None, None
+
+
+def _reproduce(board, res) -> str:
+    t = board.task
+    parts = ["benchmark", "score", t.id, res.submission.path]
+    if res.submission.format:
+        parts += ["--format", res.submission.format]
+    parts += ["--split", res.split]
+    if res.bootstrap is not None:
+        parts += ["--bootstrap", str(res.bootstrap.replicates), "--seed", str(res.bootstrap.seed)]
+        parts += ["--ci", res.bootstrap.method, "--level", repr(res.bootstrap.level)]
+    else:
+        parts += ["--bootstrap", "0"]
+    if not res.synthetic_labels:
+        parts += ["--labels", '"$BENCHMARK_LABELS_DIR"']
+    return " ".join(parts)
+
+
+# -- the data behind every page ------------------------------------------------------------------
+def _metric_columns(task) -> list[dict]:
+    cols = []
+    for s in task.metric_specs():
+        cols.append(
+            {
+                "name": s.name,
+                "display_name": s.display_name,
+                "higher_is_better": s.higher_is_better,
+                "targets": list(s.targets),
+                "subgroup": None if s.subgroup is None else {"column": s.subgroup[0], "value": s.subgroup[1]},
+                "primary": s.primary,
+            }
+        )
+    return cols
+
+
+def _entry_data(board, row, page: str) -> dict:
+    res = row.result
+    meta = row.entry.meta
+    date = _attr(meta, "date")
+    metrics = {}
+    for name, mv in res.metrics.items():
+        ci = None
+        if mv.ci and mv.ci[0] is not None and mv.ci[1] is not None:
+            ci = [mv.ci[0], mv.ci[1]]
+        metrics[name] = {
+            "value": mv.value,
+            "display_value": mv.display_value,
+            "ci": ci,
+            "ci_method": mv.ci_method,
+            "ci_note": mv.ci_note,
+            "n_cases": mv.n_cases,
+        }
+    rs = row.rank_summary or {}
+    is_leader = board.leader == row.entry.name
+    diff = row.leader_difference
+    if is_leader:
+        diff = {"difference": 0.0, "ci": None, "p_value": None, "verdict": "leader", "reason": None}
+    return {
+        "name": row.entry.name,
+        "page": page,
+        "rank": row.rank,
+        "rank_interval": rs.get("rank_interval"),
+        "median_rank": rs.get("median_rank"),
+        "p_best": rs.get("p_best"),
+        "rank_counts": rs.get("rank_counts"),
+        "arena_rank": row.arena_rank,
+        "leader": is_leader,
+        "team": str(_attr(meta, "team", "") or row.entry.name),
+        "model": str(_attr(meta, "model", "") or ""),
+        "authors": [str(a) for a in (_attr(meta, "authors") or [])],
+        "description": str(_attr(meta, "description", "") or ""),
+        "date": None if date is None else str(date.isoformat() if hasattr(date, "isoformat") else date),
+        "links": _links(meta),
+        "external_data": bool(_attr(meta, "external_data", False)),
+        "external_data_description": str(_attr(meta, "external_data_description", "") or ""),
+        "synthetic": bool(_attr(meta, "synthetic", False)),
+        "submission": {
+            "path": res.submission.path,
+            "sha256": res.submission.sha256,
+            "format": res.submission.format,
+            "n_rows": res.submission.n_rows,
+        },
+        "metrics": metrics,
+        "leader_difference": diff,
+        "significantly_better_than": list(row.better_than),
+        "operating_points": row.curves.get("operating_points", []),
+        "roc": row.curves.get("roc", []),
+        "calibration": row.curves.get("calibration", []),
+        "warnings": list(res.warnings),
+        "reproduce": _reproduce(board, res),
+    }
+
+
+def _task_data(board) -> dict:
+    t = board.task
+    labels = board.labels
+    scored = board.scored
+    pages = {}
+    used = set()
+    for r in scored:
+        slug = _slug(r.entry.name)
+        while slug in used or slug == "index":
+            slug += "-"
+        used.add(slug)
+        pages[r.entry.name] = f"{slug}.html"
+    entries = [_entry_data(board, r, pages[r.entry.name]) for r in scored]
+    boot = scored[0].result.bootstrap if scored else None
+    baselines = []
+    for b in t.baselines:
+        sens_ci, sens_how = _baseline_ci(b.sensitivity_ci, b.sensitivity_counts)
+        spec_ci, spec_how = _baseline_ci(b.specificity_ci, b.specificity_counts)
+        baselines.append(
+            {
+                "name": b.name, "target": b.target, "readers": b.readers,
+                "sensitivity": b.sensitivity, "sensitivity_ci": sens_ci, "sensitivity_ci_source": sens_how,
+                "specificity": b.specificity, "specificity_ci": spec_ci, "specificity_ci_source": spec_how,
+                "sensitivity_counts": b.sensitivity_counts, "specificity_counts": b.specificity_counts,
+                "derived": b.derived, "source": b.source,
+            }
+        )
+    references = [
+        {"name": r.name, "split": r.split, "metrics": dict(sorted(r.metrics.items())),
+         "ci": {k: list(v) for k, v in sorted(r.ci.items())}, "note": r.note, "source": r.source}
+        for r in t.references
+    ]
+    leader = next((e for e in entries if e["leader"]), None)
+    return {
+        "id": t.id,
+        "version": t.version,
+        "title": t.title,
+        "description": t.description,
+        "kind": t.kind,
+        "targets": list(t.targets),
+        "classes": list(t.classes),
+        "dataset": {
+            "id": t.dataset.id, "name": t.dataset.name, "modality": t.dataset.modality,
+            "institution": t.dataset.institution, "url": safe_url(t.dataset.url),
+            "citation": t.dataset.citation, "doi": t.dataset.doi, "license": t.dataset.license,
+        },
+        "primary": t.primary,
+        "primary_display_name": t.primary_spec.display_name,
+        "higher_is_better": t.higher_is_better,
+        "direction": "higher is better" if t.higher_is_better else "lower is better",
+        "split": labels.split,
+        "n_cases": len(labels),
+        "labels_sha256": labels.sha256,
+        "synthetic_labels": bool(labels.synthetic),
+        "banner": DEMO_BANNER if labels.synthetic else None,
+        "bootstrap": None if boot is None else boot.model_dump(mode="json"),
+        "level": board.settings.level,
+        "metrics": _metric_columns(t),
+        "leader": None if leader is None else {"name": leader["name"], "team": leader["team"], "model": leader["model"],
+                                               "value": leader["metrics"][t.primary]["value"], "page": leader["page"]},
+        "n_entries": len(entries),
+        "entries": entries,
+        "invalid": [
+            {"name": r.entry.name, "problems": len(r.problems.problems)} for r in board.invalid
+        ],
+        "baselines": baselines,
+        "references": references,
+        "significance": board.significance,
+        "csv": f"{t.id}.csv",
+    }
+
+
+def site_data(reg, boards) -> dict:
+    """The document written to ``leaderboard.json``: everything the pages show."""
+    tasks = [_task_data(b) for b in sorted(boards, key=lambda b: b.task.id)]
+    return {
+        "schema": "benchmark-leaderboard-1",
+        "harness_version": __version__,
+        "banner": DEMO_BANNER if any(t["synthetic_labels"] for t in tasks) else None,
+        "tasks": tasks,
+    }
+
+
+# -- CSV ----------------------------------------------------------------------------------------
+def task_csv(task: dict) -> str:
+    metrics = [m["name"] for m in task["metrics"]]
+    head = ["rank", "rank_low", "rank_high", "entry", "team", "model", "date"]
+    for m in metrics:
+        head += [m, f"{m}_ci_low", f"{m}_ci_high"]
+    head += ["diff_from_leader", "diff_ci_low", "diff_ci_high", "diff_p_value", "predictions_sha256"]
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(head)
+
+    def f(v):
+        return "" if v is None else repr(float(v))
+
+    for e in task["entries"]:
+        ri = e["rank_interval"] or [None, None]
+        row = [e["rank"], ri[0] if ri[0] is not None else "", ri[1] if ri[1] is not None else "", e["name"], e["team"], e["model"], e["date"] or ""]
+        for m in metrics:
+            mv = e["metrics"][m]
+            ci = mv["ci"] or [None, None]
+            row += [f(mv["value"]), f(ci[0]), f(ci[1])]
+        d = e["leader_difference"] or {}
+        dci = d.get("ci") or [None, None]
+        row += [f(d.get("difference")), f(dci[0]), f(dci[1]), f(d.get("p_value")), e["submission"]["sha256"]]
+        w.writerow(row)
+    return buf.getvalue()
+
+
+# -- figures ------------------------------------------------------------------------------------
+def _label(e: dict) -> str:
+    return f"{e['team']} / {e['model']}" if e["model"] else e["team"]
+
+
+def _task_figures(task: dict, cache) -> dict:
+    figs: dict = {"forest": None, "blob": None, "significance": None}
+    prim = task["primary"]
+    rows = []
+    for e in task["entries"]:
+        mv = e["metrics"][prim]
+        ci = mv["ci"] or [None, None]
+        rows.append({"label": _label(e), "value": mv["value"], "low": ci[0], "high": ci[1], "kind": "leader" if e["leader"] else "entry"})
+    for r in task["references"]:
+        if prim in r["metrics"]:
+            ci = r["ci"].get(prim) or [None, None]
+            rows.append({"label": f"{r['name']} (published)", "value": r["metrics"][prim], "low": ci[0], "high": ci[1], "kind": "reference"})
+    if rows:
+        data = {"rows": rows, "metric": task["primary_display_name"], "higher_is_better": task["higher_is_better"],
+                "level": task["level"], "title": f"{task['primary_display_name']}: entries and published references"}
+        alt = (f"Forest plot of {task['primary_display_name']} for {len(rows)} rows, best first, each with its "
+               f"{task['level']:.0%} interval; published references drawn as diamonds.")
+        figs["forest"] = {"svg": plots.render("forest", data, "forest", alt, cache), "alt": alt}
+    ranked = [e for e in task["entries"] if e["rank_counts"]]
+    if len(ranked) > 1:
+        top = ranked[:SIGNIFICANCE_MAX]
+        data = {
+            "labels": [_label(e) for e in top],
+            "counts": [e["rank_counts"] for e in top],
+            "median": [e["median_rank"] for e in top],
+            "interval": [e["rank_interval"] for e in top],
+            "title": "Rank distribution over bootstrap replicates",
+        }
+        alt = (f"Blob plot: for each of {len(top)} entries, circles sized by how often it reached each rank in "
+               "the bootstrap replicates, with a cross at the median rank and a line for the 95% rank interval.")
+        figs["blob"] = {"svg": plots.render("blob", data, "blob", alt, cache), "alt": alt, "shown": len(top), "total": len(ranked)}
+    sig = task["significance"]
+    if sig and len(sig["names"]) > 1:
+        by_name = {e["name"]: e for e in task["entries"]}
+        order = sig["order"]
+        labels = [_label(by_name[sig["names"][i]]) for i in order]
+        better = [[sig["better"][i][j] for j in order] for i in order]
+        data = {"labels": labels, "better": better, "title": f"Pairwise paired bootstrap tests (Holm, \u03b1 = {sig['alpha']:g})"}
+        alt = (f"Significance map of {len(labels)} entries: a cell is coloured when the row entry is significantly "
+               "better or worse than the column entry after Holm adjustment.")
+        figs["significance"] = {"svg": plots.render("significance", data, "significance", alt, cache), "alt": alt,
+                                "shown": len(labels), "total": sig["n_total"]}
+    return figs
+
+
+def _entry_figures(task: dict, e: dict, cache) -> dict:
+    figs: dict = {"roc": None, "calibration": None}
+    panels = []
+    for g in e["roc"]:
+        readers = []
+        for b in task["baselines"]:
+            if b["target"] != g["key"]:
+                continue
+            op = next((o for o in e["operating_points"] if o.get("baseline") == b["name"]), None)
+            sens = (op or {}).get("sensitivity") or {}
+            readers.append({
+                "name": b["name"], "fpr": 1 - b["specificity"], "tpr": b["sensitivity"],
+                "fpr_ci": None if not b["specificity_ci"] else [1 - b["specificity_ci"][1], 1 - b["specificity_ci"][0]],
+                "tpr_ci": b["sensitivity_ci"],
+                "matched": {"fpr": 1 - b["specificity"], "tpr": sens.get("submission")},
+            })
+        panels.append({"title": g["title"], "fpr": g["fpr"], "tpr": g["tpr"], "auc": g["auc"], "readers": readers})
+    if panels:
+        alt = (f"ROC curves of {_label(e)} for {len(panels)} target(s)"
+               + (", with the published reader operating points and their intervals." if task["baselines"] else "."))
+        figs["roc"] = {"svg": plots.render("roc", {"panels": panels}, "roc", alt, cache), "alt": alt}
+    if e["calibration"]:
+        data = {"panels": [{"title": c["title"], "bins": c["bins"]} for c in e["calibration"]]}
+        alt = (f"Reliability diagrams of {_label(e)}: observed event rate against mean predicted probability in "
+               f"{len(e['calibration'])} panel(s); the dotted diagonal is perfect calibration.")
+        figs["calibration"] = {"svg": plots.render("calibration", data, "calibration", alt, cache), "alt": alt}
+    return figs
+
+
+# -- pages --------------------------------------------------------------------------------------
+def _env() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(HERE / "templates")),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["fmt"] = _fmt
+    env.filters["pct"] = lambda v: "" if v is None else f"{100 * v:.1f}%"
+    env.filters["sortnum"] = lambda v: "" if v is None else repr(float(v))
+    env.filters["label"] = _label
+    env.filters["safe_url"] = safe_url
+    return env
+
+
+def _subgroup_table(task: dict, e: dict) -> list[dict]:
+    """Rows ``metric x subgroup value`` for the metrics declared with subgroups."""
+    out = []
+    for m in task["metrics"]:
+        if m["subgroup"] is None:
+            continue
+        base = m["name"].split("[")[0]
+        mv = e["metrics"][m["name"]]
+        out.append({**mv, "metric": base, "column": m["subgroup"]["column"], "group": m["subgroup"]["value"]})
+    return out
+
+
+class _Writer:
+    """Writes files under ``out``, skipping unchanged ones, and remembers what it wrote."""
+
+    def __init__(self, out: Path):
+        self.out = out
+        self.written: set[Path] = set()
+
+    def text(self, rel: str, text: str) -> Path:
+        path = self.out / rel
+        self.written.add(path.resolve())
+        data = text.encode("utf-8")
+        if not (path.is_file() and path.read_bytes() == data):
+            atomic_write_text(path, text)
+            os.chmod(path, 0o644)
+        return path
+
+    def prune(self) -> None:
+        for p in sorted(self.out.rglob("*")):
+            if p.is_file() and p.suffix in OWNED_SUFFIXES and p.resolve() not in self.written:
+                p.unlink()
+        for d in sorted((d for d in self.out.rglob("*") if d.is_dir()), key=lambda d: -len(d.parts)):
+            if not any(d.iterdir()):
+                d.rmdir()
+
+
+def build_site(reg, boards: Iterable, out, cache_dir=None) -> Path:
+    """Render the whole site into ``out``; returns the path of ``index.html``.
+
+    ``cache_dir`` holds drawn figures (default: the boards' result cache, else
+    ``<root>/.cache/results``); ``False`` draws every figure afresh.
+    """
+    boards = list(boards)
+    out = Path(out)
+    if cache_dir is None:
+        known = [b.cache_dir for b in boards if getattr(b, "cache_dir", None) is not None]
+        cache_dir = known[0] if known else Path(reg.root) / ".cache" / "results"
+    elif cache_dir is False:
+        cache_dir = None
+    previous_build = (out / SITE_JSON).is_file()
+    out.mkdir(parents=True, exist_ok=True)
+    data = site_data(reg, boards)
+    env = _env()
+    w = _Writer(out)
+    common = {"site": data, "banner": data["banner"], "version": __version__}
+
+    w.text(SITE_JSON, canonical_json(data))
+    for name in STATIC_FILES:
+        w.text(f"static/{name}", (HERE / "static" / name).read_text(encoding="utf-8"))
+
+    index = w.text("index.html", env.get_template("index.html.j2").render(root="", page_title="Leaderboards", **common))
+    task_tpl = env.get_template("task.html.j2")
+    entry_tpl = env.get_template("entry.html.j2")
+    for task in data["tasks"]:
+        tid = task["id"]
+        w.text(f"{tid}/{task['csv']}", task_csv(task))
+        figs = _task_figures(task, cache_dir)
+        w.text(
+            f"{tid}/index.html",
+            task_tpl.render(root="../", page_title=task["title"], task=task, figs=figs, **common),
+        )
+        for e in task["entries"]:
+            w.text(
+                f"{tid}/{e['page']}",
+                entry_tpl.render(
+                    root="../", page_title=f"{_label(e)} \u2013 {task['title']}", task=task, e=e,
+                    figs=_entry_figures(task, e, cache_dir), subgroups=_subgroup_table(task, e), **common,
+                ),
+            )
+    if previous_build:
+        w.prune()
+    return index

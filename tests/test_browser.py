@@ -1,0 +1,287 @@
+"""The leaderboard in a real browser (Playwright + Debian's chromium), opened from file://.
+
+Checks: sorting by mouse and keyboard, no request leaving file://, no console errors, no
+axe-core violations (light and dark colour schemes), no script from submission.toml running,
+and screenshots at desktop and phone widths under artifacts/screenshots/.
+
+``scripts/test-deps.sh`` installs chromium, Playwright and axe-playwright-python; under
+``CI=true`` a missing browser is an error, not a skip.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from benchmark.board import score_all_tasks
+from benchmark.site.render import build_site
+from benchmark.tasks import load_registry
+
+REPO = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+SHOTS = REPO / "artifacts" / "screenshots"
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+try:
+    from playwright.sync_api import sync_playwright
+except ImportError:  # pragma: no cover - depends on the environment
+    sync_playwright = None
+
+if sync_playwright is None or not Path(CHROMIUM).is_file():
+    # Never skipped: `make test` installs both (scripts/test-deps.sh).
+    raise RuntimeError(
+        "browser tests need Playwright and /usr/bin/chromium: run `make test` "
+        "(or scripts/test-deps.sh .venv/bin/python) to install them"
+    )
+
+AXE_JS = None
+try:
+    import axe_playwright_python
+
+    AXE_JS = (Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text(encoding="utf-8")
+except (ImportError, OSError):  # pragma: no cover
+    if IN_CI:
+        raise
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Path:
+    """The demo site of every task, built from the repository's tasks and submissions."""
+    out = tmp_path_factory.mktemp("site") / "leaderboard"
+    reg = load_registry(REPO)
+    build_site(reg, score_all_tasks(reg), out)
+    return out
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        yield b
+        b.close()
+
+
+class Guard:
+    """A page that refuses every request outside file:// and records console errors."""
+
+    def __init__(self, browser, width=1280, height=800, scheme="light"):
+        self.context = browser.new_context(viewport={"width": width, "height": height}, color_scheme=scheme)
+        self.page = self.context.new_page()
+        self.blocked: list[str] = []
+        self.errors: list[str] = []
+        self.dialogs: list[str] = []
+        self.context.route("**/*", self._route)
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.on("dialog", self._dialog)
+
+    def _route(self, route):
+        url = route.request.url
+        if url.startswith("file://"):
+            route.continue_()
+        else:
+            self.blocked.append(url)
+            route.abort()
+
+    def _dialog(self, dialog):
+        self.dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    def open(self, path: Path):
+        self.page.goto(path.resolve().as_uri(), wait_until="load")
+        return self.page
+
+    def close(self):
+        self.context.close()
+
+
+def axe_violations(page) -> list:
+    page.evaluate(AXE_JS)
+    result = page.evaluate(
+        "async () => await axe.run(document, {resultTypes: ['violations'], preload: false})"
+    )
+    return [
+        {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:5]}
+        for v in result["violations"]
+    ]
+
+
+def pages_to_check(site: Path) -> list[Path]:
+    data = json.loads((site / "leaderboard.json").read_text())
+    out = [site / "index.html"]
+    for t in data["tasks"]:
+        out.append(site / t["id"] / "index.html")
+        if t["entries"]:
+            out.append(site / t["id"] / t["entries"][0]["page"])
+    return out
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_no_network_no_console_errors_no_axe_violations(site, browser, scheme):
+    g = Guard(browser, scheme=scheme)
+    try:
+        for path in pages_to_check(site):
+            page = g.open(path)
+            assert g.errors == [], f"{path.relative_to(site)}: {g.errors}"
+            violations = axe_violations(page)
+            assert violations == [], f"{path.relative_to(site)} ({scheme}): {violations}"
+        assert g.blocked == [], g.blocked
+        assert g.errors == [], g.errors
+    finally:
+        g.close()
+
+
+def column_texts(page, col: int) -> list[str]:
+    return page.eval_on_selector_all(
+        "#board tbody tr", f"rows => rows.map(r => r.children[{col}].getAttribute('data-sort'))"
+    )
+
+
+def test_sort_by_click_and_keyboard(site, browser):
+    g = Guard(browser)
+    try:
+        page = g.open(site / "mrnet" / "index.html")
+        headers = page.locator("#board thead th")
+        names = [h.strip() for h in headers.all_inner_texts()]
+        team_col = next(i for i, n in enumerate(names) if n.startswith("Team"))
+        metric_col = next(i for i, n in enumerate(names) if "Mean AUC" in n or "mean" in n.lower())
+        date_col = next(i for i, n in enumerate(names) if n.startswith("Date"))
+
+        # mouse: team column ascending, then descending
+        headers.nth(team_col).locator("button").click()
+        teams = [t.lower() for t in column_texts(page, team_col)]
+        assert teams == sorted(teams)
+        assert headers.nth(team_col).get_attribute("aria-sort") == "ascending"
+        assert headers.nth(0).get_attribute("aria-sort") is None
+        headers.nth(team_col).locator("button").click()
+        assert [t.lower() for t in column_texts(page, team_col)] == sorted(teams, reverse=True)
+        assert headers.nth(team_col).get_attribute("aria-sort") == "descending"
+
+        # keyboard: Tab-reachable button, Enter sorts best first (higher is better), Space flips
+        button = headers.nth(metric_col).locator("button")
+        button.focus()
+        assert page.evaluate("document.activeElement.tagName") == "BUTTON"
+        page.keyboard.press("Enter")
+        vals = column_texts(page, metric_col)
+        nums = [float(v) for v in vals if v]
+        assert nums == sorted(nums, reverse=True) and len(nums) >= 2
+        assert vals[len(nums):] == [""] * (len(vals) - len(nums))  # empty cells last
+        assert headers.nth(metric_col).get_attribute("aria-sort") == "descending"
+        page.keyboard.press("Space")
+        vals = column_texts(page, metric_col)
+        nums = [float(v) for v in vals if v]
+        assert nums == sorted(nums)
+        assert headers.nth(metric_col).get_attribute("aria-sort") == "ascending"
+
+        # reach a header button with Tab alone
+        page.locator("body").focus()
+        seen = set()
+        for _ in range(60):
+            page.keyboard.press("Tab")
+            seen.add(page.evaluate("document.activeElement.closest('th') ? document.activeElement.closest('th').cellIndex : -1"))
+            if date_col in seen:
+                break
+        assert date_col in seen
+        page.keyboard.press("Enter")
+        dates = [d for d in column_texts(page, date_col) if d]
+        assert dates == sorted(dates)
+        assert g.errors == [] and g.blocked == []
+    finally:
+        g.close()
+
+
+def test_screenshots_desktop_and_phone(site, browser):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    data = json.loads((site / "leaderboard.json").read_text())
+    mrnet = next(t for t in data["tasks"] if t["id"] == "mrnet")
+    targets = {
+        "index": site / "index.html",
+        "task-mrnet": site / "mrnet" / "index.html",
+        "entry-mrnet": site / "mrnet" / mrnet["entries"][0]["page"],
+    }
+    for label, (w, h) in {"desktop": (1280, 800), "phone": (390, 844)}.items():
+        for scheme in ("light", "dark"):
+            g = Guard(browser, w, h, scheme)
+            try:
+                for name, path in targets.items():
+                    page = g.open(path)
+                    # no page-level horizontal scrolling: wide tables scroll inside their region
+                    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+                    assert overflow <= 1, f"{name} at {label}: {overflow}px horizontal overflow"
+                    shot = SHOTS / f"{name}-{label}-{scheme}.png"
+                    page.screenshot(path=str(shot), full_page=(label == "desktop" and name != "task-mrnet"))
+                    assert shot.stat().st_size > 5000
+            finally:
+                g.close()
+
+
+XSS_TOML = r'''
+synthetic = true
+task = "scopemri-bankart"
+split = "test"
+team = "<script>window.__xss = 1</script><img src=x onerror=\"window.__xss = 2\">"
+model = "\"><svg onload=window.__xss=3>"
+authors = ["<script>window.__xss = 8</script>"]
+description = "<iframe src=\"javascript:window.__xss = 4\"></iframe>"
+date = 2026-01-30
+external_data = false
+external_data_description = ""
+links = [{ title = "<b onmouseover=window.__xss=5>x</b>", url = "https://example.org/?q=\"><script>window.__xss=7</script>" }]
+format = "canonical"
+'''
+
+XSS_JS_LINK_TOML = XSS_TOML.replace(
+    'links = [', 'links = [{ title = "click", url = "javascript:window.__xss=6" }, '
+).replace('model = "', 'model = "js-link ')
+
+
+def test_xss_payloads_do_not_run(tmp_path, browser):
+    root = tmp_path / "root"
+    shutil.copytree(REPO / "tasks" / "scopemri-bankart", root / "tasks" / "scopemri-bankart")
+    shutil.copytree(REPO / "tasks" / "_datasets" / "scopemri", root / "tasks" / "_datasets" / "scopemri")
+    demo = sorted((REPO / "submissions" / "scopemri-bankart").iterdir())[-1]
+    for name, toml in {"xss__payload": XSS_TOML, "xss__js-link": XSS_JS_LINK_TOML}.items():
+        folder = root / "submissions" / "scopemri-bankart" / name
+        folder.mkdir(parents=True)
+        shutil.copyfile(demo / "predictions.csv", folder / "predictions.csv")
+        (folder / "submission.toml").write_text(XSS_TOML if name == "xss__payload" else toml)
+    reg = load_registry(root)
+    boards = score_all_tasks(reg, replicates=200, cache_dir=tmp_path / "cache")
+    out = tmp_path / "site"
+    build_site(reg, boards, out, cache_dir=tmp_path / "cache")
+    assert "javascript:" not in (out / "leaderboard.json").read_text().replace("javascript:window.__xss = 4", "")
+    pages = sorted(out.rglob("*.html"))
+    assert len(pages) >= 3
+    g = Guard(browser)
+    try:
+        for path in pages:
+            page = g.open(path)
+            # fire the events an injected handler would wait for
+            page.eval_on_selector_all(
+                "body *",
+                "els => els.forEach(e => ['mouseover', 'mouseenter', 'focus', 'load', 'error']"
+                ".forEach(t => e.dispatchEvent(new Event(t, {bubbles: true}))))",
+            )
+            assert page.evaluate("window.__xss") is None, path
+            hrefs = page.eval_on_selector_all("[href], [src]", "els => els.map(e => e.getAttribute('href') || e.getAttribute('src'))")
+            assert not [h for h in hrefs if h.strip().lower().startswith("javascript:")], path
+            assert page.locator("script:not([src])").count() == 0, path
+            assert page.locator("iframe, img[onerror], svg[onload], b[onmouseover]").count() == 0, path
+        # the payload is shown as text
+        page = g.open(out / "scopemri-bankart" / "index.html")
+        assert "<script>window.__xss = 1</script>" in page.locator("#board").inner_text()
+        assert g.dialogs == [] and g.blocked == []
+    finally:
+        g.close()

@@ -1,0 +1,230 @@
+"""Static leaderboard: data, caching, escaping, determinism and the committed site."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from benchmark.board import calibration_stats, score_all_tasks, thin_curve
+from benchmark.site.render import build_site, safe_url
+from benchmark.tasks import load_registry
+
+REPO = Path(__file__).resolve().parent.parent
+B = 200
+
+
+def small_root(tmp_path: Path, task: str = "mrnet", dataset: str = "mrnet") -> Path:
+    """A benchmark root with one task, its dataset block and its demo submissions."""
+    root = tmp_path / "root"
+    shutil.copytree(REPO / "tasks" / task, root / "tasks" / task)
+    shutil.copytree(REPO / "tasks" / "_datasets" / dataset, root / "tasks" / "_datasets" / dataset)
+    shutil.copytree(REPO / "submissions" / task, root / "submissions" / task)
+    return root
+
+
+def build(root: Path, out: Path, cache, replicates=B, log=None):
+    reg = load_registry(root)
+    boards = score_all_tasks(reg, replicates=replicates, cache_dir=cache, progress=(log.append if log is not None else None))
+    return build_site(reg, boards, out, cache_dir=cache), boards
+
+
+def tree(folder: Path) -> dict:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def mrnet_site(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("mrnet")
+    root = small_root(tmp)
+    log: list[str] = []
+    index, boards = build(root, tmp / "site", tmp / "cache", log=log)
+    return {"root": root, "site": tmp / "site", "index": index, "boards": boards, "tmp": tmp, "log": log}
+
+
+# -- helpers ------------------------------------------------------------------------------------
+def test_safe_url_keeps_only_http_and_https():
+    assert safe_url("https://example.org/a?b=1") == "https://example.org/a?b=1"
+    assert safe_url("http://example.org") == "http://example.org"
+    for bad in ["javascript:alert(1)", "JaVaScRiPt:alert(1)", "data:text/html,x", "//example.org",
+                "ftp://example.org", " https://example.org", "https://exa mple.org", "java\tscript:x", "", None, 3]:
+        assert safe_url(bad) is None, bad
+
+
+def test_thin_curve_is_lossless():
+    x = np.array([0, 0, 0, 0.25, 0.5, 0.5, 1.0])
+    y = np.array([0, 0.5, 1.0, 1.0, 1.0, 1.0, 1.0])
+    tx, ty = thin_curve(x, y)
+    assert tx.tolist() == [0, 0, 1.0] and ty.tolist() == [0, 1.0, 1.0]
+    # every dropped point lies on the kept polyline
+    assert np.allclose(np.interp(x[2:], tx[1:], ty[1:]), y[2:])
+
+
+def test_calibration_stats_known_values():
+    rng = np.random.default_rng(0)
+    p = rng.uniform(0.02, 0.98, 20000)
+    y = (rng.uniform(size=p.size) < p).astype(float)
+    s = calibration_stats(y, p)
+    assert abs(s["calibration_in_the_large"]) < 0.05
+    assert abs(s["calibration_slope"] - 1) < 0.05
+    assert s["ece"] < 0.02
+    assert s["brier"] == pytest.approx(np.mean((p - y) ** 2), abs=1e-6)
+    # predictions pushed to the extremes: slope below one; shifted down: positive intercept
+    z = np.log(p / (1 - p))
+    over = 1 / (1 + np.exp(-2 * z))
+    assert calibration_stats(y, over)["calibration_slope"] == pytest.approx(0.5, abs=0.05)
+    low = 1 / (1 + np.exp(-(z - 1)))
+    assert calibration_stats(y, low)["calibration_in_the_large"] == pytest.approx(1.0, abs=0.06)
+    assert sum(b["n"] for b in s["bins"]) == p.size
+
+
+# -- pages and data -----------------------------------------------------------------------------
+def test_site_layout_and_json(mrnet_site):
+    site = mrnet_site["site"]
+    assert mrnet_site["index"] == site / "index.html"
+    data = json.loads((site / "leaderboard.json").read_text())
+    task = data["tasks"][0]
+    assert task["id"] == "mrnet" and task["n_entries"] == len(task["entries"]) >= 2
+    assert (site / "mrnet" / "index.html").is_file() and (site / "mrnet" / "mrnet.csv").is_file()
+    for e in task["entries"]:
+        assert (site / "mrnet" / e["page"]).is_file()
+        assert e["reproduce"].startswith("benchmark score mrnet submissions/mrnet/")
+        assert f"--bootstrap {B}" in e["reproduce"]
+    ranks = [e["rank"] for e in task["entries"]]
+    assert ranks == sorted(ranks) and ranks[0] == 1
+    lead = task["entries"][0]
+    assert lead["leader"] and lead["leader_difference"]["difference"] == 0.0
+    for e in task["entries"][1:]:
+        d = e["leader_difference"]
+        assert d["difference"] <= 0 and d["ci"][0] <= d["difference"] <= d["ci"][1] + 1e-12
+        lo, hi = e["rank_interval"]
+        assert 1 <= lo <= hi <= len(task["entries"])
+        assert sum(e["rank_counts"]) == B
+    # MRNet's reader baseline is compared on every entry
+    assert all(e["operating_points"] and e["operating_points"][0]["target"] == "abnormal" for e in task["entries"])
+    assert task["references"] and task["baselines"]
+
+
+def test_task_page_shows_the_table(mrnet_site):
+    site = mrnet_site["site"]
+    html = (site / "mrnet" / "index.html").read_text()
+    data = json.loads((site / "leaderboard.json").read_text())["tasks"][0]
+    assert "DEMO: synthetic labels" in html
+    assert html.count("<table") == 1 and "<caption>" in html and 'scope="col"' in html
+    assert 'aria-sort="ascending"' in html
+    assert html.count('data-kind="entry"') == data["n_entries"]
+    assert html.count('data-kind="baseline"') == len(data["baselines"])
+    assert html.count('data-kind="reference"') == len(data["references"])
+    for e in data["entries"]:
+        assert e["metrics"]["mean_auc"]["display_value"] in html
+    for fig in ("forest", "blob", "significance"):
+        assert f'id="{fig}-' in html, fig
+    csv_rows = list(csv.DictReader(io.StringIO((site / "mrnet" / "mrnet.csv").read_text())))
+    assert [r["entry"] for r in csv_rows] == [e["name"] for e in data["entries"]]
+    assert float(csv_rows[0]["mean_auc"]) == data["entries"][0]["metrics"]["mean_auc"]["value"]
+
+
+def test_svg_is_themable_and_ids_unique(mrnet_site):
+    site = mrnet_site["site"]
+    for page in [site / "mrnet" / "index.html", *sorted((site / "mrnet").glob("demo-*.html"))]:
+        html = page.read_text()
+        ids = re.findall(r'\bid="([^"]+)"', html)
+        assert len(ids) == len(set(ids)), page
+        for svg in re.findall(r"<svg.*?</svg>", html, flags=re.S):
+            assert 'role="img"' in svg and "aria-label=" in svg
+            assert "currentColor" in svg
+            assert "#ffffff" not in svg.lower() and "fill: white" not in svg
+            assert "<metadata>" not in svg and "Matplotlib" not in svg
+
+
+def test_entry_page_content(mrnet_site):
+    site = mrnet_site["site"]
+    data = json.loads((site / "leaderboard.json").read_text())["tasks"][0]
+    e = data["entries"][0]
+    html = (site / "mrnet" / e["page"]).read_text()
+    assert "ROC curves" in html and 'id="roc-' in html
+    assert e["reproduce"] in html
+    assert e["submission"]["sha256"] in html
+    assert "sensitivity at specificity" in html
+    assert "Calibration" not in html  # MRNet is scored by AUC only
+
+
+def test_calibration_on_log_loss_task(tmp_path):
+    root = small_root(tmp_path, "scopemri-bankart", "scopemri")
+    build(root, tmp_path / "site", tmp_path / "cache")
+    data = json.loads((tmp_path / "site" / "leaderboard.json").read_text())["tasks"][0]
+    e = data["entries"][0]
+    assert e["calibration"] and {"calibration_in_the_large", "calibration_slope", "brier", "ece"} <= set(e["calibration"][0])
+    html = (tmp_path / "site" / "scopemri-bankart" / e["page"]).read_text()
+    assert "Calibration" in html and 'id="calibration-' in html
+    assert "Subgroups" in html and "modality = MRA" in html and "modality = MRI" in html
+
+
+# -- determinism and the cache ------------------------------------------------------------------
+def test_rebuild_is_byte_identical_and_cached(mrnet_site, tmp_path):
+    root, tmp = mrnet_site["root"], mrnet_site["tmp"]
+    log: list[str] = []
+    build(root, tmp_path / "again", tmp / "cache", log=log)
+    assert any("5 cached, validating and scoring 0" in m for m in log) or not any("scoring" in m for m in log)
+    assert tree(tmp_path / "again") == tree(mrnet_site["site"])
+    # without any cache: same bytes again
+    build(root, tmp_path / "fresh", None)
+    assert tree(tmp_path / "fresh") == tree(mrnet_site["site"])
+
+
+def test_changed_prediction_is_rescored_and_removed_entry_pruned(mrnet_site, tmp_path):
+    root = tmp_path / "root"
+    shutil.copytree(mrnet_site["root"], root)
+    cache = tmp_path / "cache"
+    shutil.copytree(mrnet_site["tmp"] / "cache", cache)
+    out = tmp_path / "site"
+    shutil.copytree(mrnet_site["site"], out)
+    subs = sorted((root / "submissions" / "mrnet").iterdir())
+    victim, removed = subs[-1], subs[0]
+    pred = victim / "predictions.csv"
+    text = pred.read_text()
+    pred.write_text(text.replace("0.", "0.0", 1) if "0." in text else text + "\n")
+    shutil.rmtree(removed)
+    log: list[str] = []
+    build(root, out, cache, log=log)
+    assert any("validating and scoring 1 " in m for m in log), log
+    data = json.loads((out / "leaderboard.json").read_text())["tasks"][0]
+    assert removed.name not in [e["name"] for e in data["entries"]]
+    assert not list((out / "mrnet").glob(f"{removed.name}*.html"))
+
+
+def test_escaping_of_submission_strings(tmp_path):
+    root = small_root(tmp_path)
+    folder = sorted((root / "submissions" / "mrnet").iterdir())[-1]
+    toml = (folder / "submission.toml").read_text()
+    toml = re.sub(r'^team = .*$', 'team = "<b>Bold & \\"Co\\"</b>"', toml, flags=re.M)
+    toml = re.sub(r'^links = .*$', 'links = [{ title = "<i>x</i>", url = "https://example.org/?a=1&b=\\"2" }]', toml, flags=re.M)
+    (folder / "submission.toml").write_text(toml)
+    build(root, tmp_path / "site", tmp_path / "cache")
+    site = tmp_path / "site"
+    for page in site.rglob("*.html"):
+        html = page.read_text()
+        assert "<b>Bold" not in html and "<i>x</i>" not in html, page
+    task_html = (site / "mrnet" / "index.html").read_text()
+    assert "&lt;b&gt;Bold &amp; &#34;Co&#34;&lt;/b&gt;" in task_html
+    assert 'href="https://example.org/?a=1&amp;b=&#34;2"' in task_html
+
+
+def test_committed_leaderboard_is_up_to_date(tmp_path):
+    """The committed leaderboard/ equals a fresh build of the committed tasks and submissions.
+
+    Fails when a task, a submission or the site code changed without rebuilding: run
+    ``benchmark leaderboard build``.
+    """
+    reg = load_registry(REPO)
+    boards = score_all_tasks(reg)  # default cache: .cache/results (same bytes with or without)
+    build_site(reg, boards, tmp_path / "site")
+    fresh, committed = tree(tmp_path / "site"), tree(REPO / "leaderboard")
+    stale = sorted(k for k in set(fresh) | set(committed) if fresh.get(k) != committed.get(k))
+    assert not stale, f"leaderboard/ is stale ({len(stale)} files differ, e.g. {stale[:5]}); run `benchmark leaderboard build`"
