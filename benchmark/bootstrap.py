@@ -39,9 +39,8 @@ from __future__ import annotations
 import hashlib
 import math
 import numbers
-from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Literal, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 from scipy import special, stats
@@ -88,8 +87,6 @@ _SCHEME_VERSION = "multiplicity-weights/1"
 # replicates come from different code paths (``fn`` and ``batch``) whose
 # rounding may differ in the last bits, and rounding must not decide the side.
 _TIE_RTOL = 1e-12
-
-UndefinedPolicy = Literal["drop", "error"]
 
 
 # --------------------------------------------------------------------------- #
@@ -698,7 +695,8 @@ def percentile_ci(
     Parameters
     ----------
     reps : array-like of shape (B,)
-        Bootstrap replicates of the statistic; ``nan`` marks an undefined one.
+        Bootstrap replicates of the statistic; a non-finite value (``nan``)
+        marks an undefined replicate.
     level : float, default=0.95
         Nominal coverage.
     undefined : {"drop", "error"}, default="drop"
@@ -759,7 +757,7 @@ def bca_ci(
     point : float
         Statistic on the full data.
     reps : array-like of shape (B,)
-        Bootstrap replicates; ``nan`` marks an undefined one.
+        Bootstrap replicates; a non-finite value marks an undefined one.
     jack : array-like of shape (J,)
         Jackknife values (see :func:`jackknife_values`).
     level : float, default=0.95
