@@ -196,6 +196,54 @@ def cmd_score(args) -> int:
     return EXIT_OK
 
 
+def cmd_compare(args) -> int:
+    from .labels import load_labels
+    from .scoring import BootstrapSettings, compare_two
+    from .submission import read_submission
+
+    task = _registry(args).get(args.task)
+    settings = BootstrapSettings.from_task(
+        task, replicates=args.bootstrap, seed=args.seed, method="percentile", level=args.level
+    )
+    labels = load_labels(task, args.split, args.labels, allow_hash_mismatch=args.allow_label_hash_mismatch)
+    subs = [
+        read_submission(task, f, labels.public_cases(), format=args.format, max_mb=args.max_mb)
+        for f in (args.a, args.b)
+    ]
+    res = compare_two(task, labels, subs[0], subs[1], [str(args.a), str(args.b)], settings)
+    text = canonical_json(res)
+    if args.json == "-":
+        sys.stdout.write(text)
+        return EXIT_OK
+    if args.json:
+        atomic_write_text(args.json, text)
+    print(f"{task.id}: A = {args.a}")
+    print(f"{' ' * len(task.id)}  B = {args.b}")
+    print(f"split {labels.split}, {len(labels)} cases; paired bootstrap, {settings.replicates} replicates, seed {settings.seed}")
+    if labels.synthetic:
+        print(f"*** {DEMO_BANNER} — scores are illustrative, not real results ***")
+    rows = []
+    for name, m in res["metrics"].items():
+        dl = m.get("delong")
+        rows.append(
+            [
+                name,
+                format_value(m["a"]),
+                format_value(m["b"]),
+                format_value(m["difference"]),
+                _fmt_ci(m["ci"]),
+                "" if m["p_value"] is None else f"{m['p_value']:.4f}",
+                "" if not dl else f"{dl['p_value']:.4f}",
+                {None: "not distinguishable", str(args.a): "A", str(args.b): "B"}[m["better"]],
+            ]
+        )
+    level = f"{settings.level:.0%} CI"
+    print(_table(["metric", "A", "B", "A - B", level, "p (bootstrap)", "p (DeLong)", "better"], rows, {1, 2, 3}))
+    if args.json:
+        print(f"result written to {args.json}")
+    return EXIT_OK
+
+
 def cmd_split(args) -> int:
     import pandas as pd
 
@@ -322,6 +370,21 @@ def build_parser(argv: Optional[Sequence[str]] = None) -> argparse.ArgumentParse
     s.add_argument("--level", type=float, help="confidence level (default: task, 0.95)")
     s.add_argument("--allow-label-hash-mismatch", action="store_true", help="score even if the labels' sha256 differs from the task's pin")
     s.set_defaults(func=cmd_score)
+
+    s = sub.add_parser("compare", help="paired comparison of two submissions on the same cases")
+    s.add_argument("task", help="task id")
+    s.add_argument("a", help="first prediction file")
+    s.add_argument("b", help="second prediction file")
+    s.add_argument("--format", help="submission format of both files (default: detected)")
+    s.add_argument("--split", help="split name (default: the task's default split)")
+    s.add_argument("--max-mb", type=float, help="refuse files larger than this")
+    s.add_argument("--labels", help="label file or folder (default: $BENCHMARK_LABELS_DIR, else demo labels)")
+    s.add_argument("--json", metavar="OUT", help="write the comparison JSON to OUT ('-' for stdout)")
+    s.add_argument("--bootstrap", type=int, metavar="B", help="paired replicates (default: task)")
+    s.add_argument("--seed", type=int, help="resampling seed (default: task)")
+    s.add_argument("--level", type=float, help="confidence level (default: task, 0.95)")
+    s.add_argument("--allow-label-hash-mismatch", action="store_true")
+    s.set_defaults(func=cmd_compare)
 
     s = sub.add_parser("split", help="make a patient-level stratified hidden test split")
     s.add_argument("dataset", help="dataset id (e.g. scopemri)")

@@ -362,3 +362,77 @@ def score_task(
         replicates=reps,
         submissions=list(submissions),
     )
+
+
+def compare_two(
+    task: Task,
+    labels: LabelSet,
+    a: Submission,
+    b: Submission,
+    names: Sequence[str],
+    settings: BootstrapSettings,
+) -> dict:
+    """Paired comparison of two submissions on every metric of the task.
+
+    Both are evaluated on the same bootstrap replicates; for each metric the result holds the
+    two point values, the difference ``a - b`` (oriented so that a positive value means ``a`` has
+    the larger metric value), its paired percentile interval and two-sided bootstrap p-value, and,
+    for single-target AUC metrics, the paired DeLong test (as pROC's ``roc.test``).
+    """
+    from . import bootstrap as BT
+
+    if settings.replicates == 0:
+        raise UsageError("a paired comparison needs bootstrap replicates (--bootstrap >= 100).")
+    ts = score_task(task, labels, [a, b], names, settings, with_comparisons=False)
+    out = {
+        "task": task.id,
+        "task_version": task.version,
+        "split": labels.split,
+        "labels_sha256": labels.sha256,
+        "synthetic_labels": labels.synthetic,
+        "a": names[0],
+        "b": names[1],
+        "bootstrap": ts.results[0].bootstrap.model_dump(mode="json"),
+        "metrics": {},
+    }
+    for j, bm in enumerate(ts.bound):
+        spec = bm.spec
+        pdiff = BT.paired_difference(
+            ts.replicates[0, j], ts.replicates[1, j], ts.points[0, j], ts.points[1, j],
+            settings.level,
+        )
+        iv = pdiff.interval
+        better = None
+        if iv.available:
+            hib = spec.higher_is_better
+            if iv.low > 0:
+                better = names[0] if hib else names[1]
+            elif iv.high < 0:
+                better = names[1] if hib else names[0]
+        entry = {
+            "a": float(ts.points[0, j]),
+            "b": float(ts.points[1, j]),
+            "difference": float(pdiff.difference),
+            "ci": [iv.low, iv.high] if iv.available else None,
+            "ci_note": iv.reason,
+            "p_value": pdiff.p_value,
+            "higher_is_better": spec.higher_is_better,
+            "better": better,
+            "undefined_replicates": pdiff.n_undefined,
+        }
+        if spec.fn == "roc_auc":
+            sa = a.scores if bm.mask is None else a.scores[bm.mask]
+            sb = b.scores if bm.mask is None else b.scores[bm.mask]
+            y, xa = _slice(spec, bm.y, sa)
+            _, xb = _slice(spec, bm.y, sb)
+            if min(int(y.sum()), int((1 - y).sum())) >= 2:
+                t = BT.delong_paired_test(y, xa, xb, settings.level)
+                entry["delong"] = {
+                    "difference": float(t.difference),
+                    "se": float(t.se),
+                    "z": float(t.z),
+                    "p_value": float(t.p_value),
+                    "ci": [float(t.ci_low), float(t.ci_high)],
+                }
+        out["metrics"][spec.name] = entry
+    return out

@@ -164,3 +164,49 @@ def test_label_hash_mismatch_is_a_host_error(root, tmp_path, capsys, monkeypatch
 def test_python_dash_m_works(root):
     r = subprocess.run([sys.executable, "-m", "benchmark", "tasks"], cwd=root, capture_output=True, text=True)
     assert r.returncode == 0 and "scopemri-bankart" in r.stdout
+
+
+def test_compare_self_and_reversed(root, tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(root)
+    a = "submissions/mrnet/demo-lab-a__resnet-baseline/predictions.csv"
+    code, out, err = run(["compare", "mrnet", a, a, "--bootstrap", "300", "--json", "-"], capsys)
+    assert code == 0, err
+    res = json.loads(out)
+    for m in res["metrics"].values():
+        assert m["difference"] == 0 and m["ci"] == [0.0, 0.0] and m["p_value"] == 1.0 and m["better"] is None
+    # B = 1 - A reverses every ranking: AUC(B) = 1 - AUC(A) exactly.
+    lines = [l for l in (root / a).read_text().splitlines() if l and not l.startswith("#")]
+    rev = tmp_path / "rev.csv"
+    rev.write_text(lines[0] + "\n" + "".join(
+        ",".join([c[0]] + [repr(1.0 - float(x)) for x in c[1:]]) + "\n" for c in (l.split(",") for l in lines[1:])
+    ))
+    code, out, err = run(["compare", "mrnet", a, str(rev), "--bootstrap", "300", "--json", "-"], capsys)
+    assert code == 0, err
+    res = json.loads(out)
+    m = res["metrics"]["auc/acl"]
+    assert abs(m["a"] + m["b"] - 1) < 1e-12
+    assert m["better"] == a and m["ci"][0] > 0 and m["delong"]["p_value"] < 1e-6
+
+
+def test_compare_needs_replicates(root, capsys, monkeypatch):
+    monkeypatch.chdir(root)
+    a = "submissions/mrnet/demo-lab-a__resnet-baseline/predictions.csv"
+    code, _, err = run(["compare", "mrnet", a, a, "--bootstrap", "0"], capsys)
+    assert code == 2 and "--bootstrap" in err
+
+
+def test_rsna_train_csv_native_labels(root, tmp_path, capsys, monkeypatch):
+    """A researcher's train.csv: the expected studies are those of the file, not the public list."""
+    monkeypatch.chdir(root)
+    rows = [l for l in (root / "tasks/_datasets/rsna-cspine/demo/test_labels.csv").read_text().splitlines() if l and not l.startswith("#")]
+    header, body = rows[0], rows[1:201]
+    (tmp_path / "train.csv").write_text(header + "\n" + "\n".join(body) + "\n")
+    ids = [r.split(",")[0] for r in body]
+    targets = header.split(",")[1:]
+    pred = tmp_path / "oof.csv"
+    pred.write_text("row_id,fractured\n" + "".join(f"{i}_{t},0.5\n" for i in ids for t in targets))
+    code, out, err = run(["score", "rsna-cspine", str(pred), "--labels", str(tmp_path / "train.csv"), "--bootstrap", "0", "--json", "-"], capsys)
+    assert code == 0, err
+    res = json.loads(out)
+    assert res["n_cases"] == 200 and res["synthetic_labels"] is False
+    assert abs(res["metrics"]["weighted_log_loss"]["value"] - math.log(2)) < 1e-12
