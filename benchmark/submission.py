@@ -1191,6 +1191,7 @@ def read_submission(
     expected: PublicCases,
     format: Optional[str] = None,
     max_mb: Optional[float] = None,
+    display_path: Optional[str] = None,
 ) -> Submission:
     """Read, validate and align a prediction file.
 
@@ -1207,6 +1208,10 @@ def read_submission(
         Name of one of ``task.formats``; detected from the first line when omitted.
     max_mb : float, optional
         Size limit in MB (10**6 bytes); default ``task.limits.max_file_mb`` (200).
+    display_path : str, optional
+        How the file is named in problems and warnings (default: ``path`` as given). The
+        leaderboard passes the path relative to the repository root so its output does not
+        depend on where the repository is checked out.
 
     Returns
     -------
@@ -1232,7 +1237,8 @@ def read_submission(
     array([[0.9, 0.8, 0.7],
            [0.2, 0.1, 0.3]])
     """
-    rep = _Report(str(path))
+    shown = str(path) if display_path is None else str(display_path)
+    rep = _Report(shown)
     if format is not None and format not in {f.name for f in task.formats}:
         close = difflib.get_close_matches(format, [f.name for f in task.formats], n=1, cutoff=0.5)
         rep.add("unknown-format", f"task {task.id!r} has no submission format {format!r}"
@@ -1250,7 +1256,7 @@ def read_submission(
     if data is None:
         rep.fail()
     del raw
-    return _validate(task, data, sha, expected, format, rep, str(path))
+    return _validate(task, data, sha, expected, format, rep, shown)
 
 
 def _validate(task: Task, data: bytes, sha: str, expected: PublicCases, fmt_name: Optional[str],
