@@ -23,10 +23,10 @@ with a ``# `` comment line saying what the file is.
 
 from __future__ import annotations
 
+
 import io
 import math
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple, Optional, Sequence
@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import UsageError
+from .fileio import atomic_write_text
 
 __all__ = [
     "OTHER_STRATUM",
@@ -500,26 +501,6 @@ def make_split(
 
 
 # -- writing -------------------------------------------------------------------------------------
-def atomic_write_text(path: os.PathLike, text: str) -> None:
-    """Write ``text`` as UTF-8 with ``"\\n"`` line endings, atomically.
-
-    The text goes to a temporary file in the target directory, which then replaces ``path``
-    (:func:`os.replace`), so a reader never sees a half-written file. Parent directories are
-    created.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix="." + path.name + ".", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
 def frame_to_csv_text(df: pd.DataFrame, comment: str) -> str:
     """Render ``df`` as CSV text preceded by one ``# comment`` line.
 

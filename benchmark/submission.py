@@ -67,6 +67,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import Problem, SubmissionInvalid
+from .fileio import atomic_write_text
 from .labels import PublicCases
 from .tasks import FormatDecl, Task
 
@@ -1777,15 +1778,4 @@ def write_canonical(task: Task, submission: Submission, path: PathLike,
         flat = scores.reshape(n, k * c)[perm]
         rows = [",".join(repr(float(x)) for x in r) for r in flat]
     text = ("" if header is None else ",".join(header) + "\n") + "".join(r + "\n" for r in rows)
-    dest = Path(path)
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-        os.replace(tmp, dest)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return dest
+    return atomic_write_text(path, text)

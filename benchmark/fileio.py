@@ -1,0 +1,46 @@
+"""Atomic file writes: nothing already written is lost or left half-written.
+
+Every file the harness writes (results, site pages, split files, reader studies, canonical
+submissions) goes through these two functions: the content is written to a temporary file in
+the target folder, flushed, and then moved over the target with :func:`os.replace`, which is
+atomic on POSIX file systems. A crash leaves either the old file or the new one.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+__all__ = ["atomic_write_bytes", "atomic_write_text"]
+
+
+def atomic_write_bytes(path: os.PathLike, data: bytes) -> Path:
+    """Write ``data`` to ``path`` atomically (parent folders are created).
+
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "sub" / "a.bin"
+    >>> _ = atomic_write_bytes(p, b"abc"); p.read_bytes()
+    b'abc'
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    return path
+
+
+def atomic_write_text(path: os.PathLike, text: str) -> Path:
+    """Write ``text`` as UTF-8 with the line endings it has (``"\\n"``), atomically."""
+    return atomic_write_bytes(path, text.encode("utf-8"))
