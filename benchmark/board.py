@@ -39,6 +39,7 @@ from . import metrics as M
 from .entries import Entry, discover
 from .errors import SubmissionInvalid
 from .labels import LabelSet, load_labels, sha256_file
+from .parallel import ordered_map, worker_count
 from .results import DEMO_BANNER, ScoreResult, SubmissionInfo, atomic_write_bytes, atomic_write_text, canonical_json, format_value
 from .scoring import BootstrapSettings, plan_for, score_task
 from .tasks import Task, TaskRegistry
@@ -47,6 +48,7 @@ CACHE_SCHEMA = "leaderboard-cache-1"
 SIGNIFICANCE_MAX = 30  # entries shown in the pairwise significance map (best by point rank)
 CALIBRATION_BINS = 10
 SCORE_BATCH = 25  # submissions scored together (bounds the replicate matrix in memory)
+POOL_MIN_SUBMISSIONS = 20  # fewer submissions to score: score them in this process
 
 __all__ = [
     "BoardRow",
@@ -436,6 +438,27 @@ def _info(row: BoardRow, root: Path, sub=None, base: Optional[SubmissionInfo] = 
     return base.model_copy(update={"path": rel, "team": e.meta.team if e.meta else None, "model": e.meta.model if e.meta else None})
 
 
+def _score_batch(job) -> list:
+    """Score one batch of validated submissions: ``[(result, replicates, curves)]`` in order.
+
+    ``job`` is ``(task, labels, submissions, names, settings, infos)``. A pure function of its
+    argument (every submission is evaluated on the task's shared plan), run in a worker
+    process for large builds.
+    """
+    task, labels, subs, names, settings, infos = job
+    scores = score_task(task, labels, subs, names, settings, infos)
+    plan = None  # built only when the scorer did not compare with the reader baselines itself
+    out = []
+    for i, sub in enumerate(subs):
+        result = scores.results[i]
+        reps = None if scores.replicates is None else np.array(scores.replicates[i])
+        known = result.comparisons.get("baselines") if result.comparisons else None
+        if not known and plan is None and settings.replicates > 0 and task.kind == "binary" and task.baselines:
+            plan = plan_for(task, labels, settings)[0]
+        out.append((result, reps, submission_curves(task, labels, sub.scores, plan, settings, known)))
+    return out
+
+
 def score_board(
     task: Task,
     root: Path,
@@ -443,8 +466,14 @@ def score_board(
     replicates: Optional[int] = None,
     progress: Optional[Callable[[str], None]] = None,
     cache_dir=None,
+    workers: Optional[int] = None,
 ) -> TaskBoard:
-    """Score every submission of ``task`` (from the cache where possible) and compare them."""
+    """Score every submission of ``task`` (from the cache where possible) and compare them.
+
+    ``workers``: worker processes for scoring when at least :data:`POOL_MIN_SUBMISSIONS`
+    submissions need scoring (see :func:`benchmark.parallel.worker_count`); the result does
+    not depend on it.
+    """
     from .submission import read_submission
 
     root = Path(root)
@@ -482,32 +511,40 @@ def score_board(
     for row, key in pending:
         e = row.entry
         try:
-            sub = read_submission(task, e.predictions, labels.public_cases(), format=e.meta.format if e.meta else None)
+            sub = read_submission(task, e.predictions, labels.public_cases(), format=e.meta.format if e.meta else None, display_path=e.predictions.relative_to(root).as_posix())
         except SubmissionInvalid as exc:
             row.problems = exc
             continue
         subs.append((row, key, sub))
 
-    plan = None  # built only when the scorer did not compare with the reader baselines itself
+    # Batches of submissions are scored independently (every one on the task's shared plan),
+    # in worker processes when there are several; results come back in batch order.
+    n_workers = worker_count(workers)
+    size = SCORE_BATCH
+    if n_workers > 1 and len(subs) >= POOL_MIN_SUBMISSIONS:
+        size = min(SCORE_BATCH, math.ceil(len(subs) / (2 * n_workers)))  # balanced batches
+    batches = [subs[start : start + size] for start in range(0, len(subs), size)]
+    jobs = [
+        (task, labels, [s for _, _, s in b], [r.entry.name for r, _, _ in b], settings,
+         [_info(r, root, sub=s) for r, _, s in b])
+        for b in batches
+    ]
     done = 0
-    for start in range(0, len(subs), SCORE_BATCH):
-        batch = subs[start : start + SCORE_BATCH]
-        scores = score_task(
-            task, labels, [s for _, _, s in batch], [r.entry.name for r, _, _ in batch], settings,
-            [_info(r, root, sub=s) for r, _, s in batch],
-        )
-        for i, (row, key, sub) in enumerate(batch):
-            row.result = scores.results[i]
-            row.replicates = None if scores.replicates is None else np.array(scores.replicates[i])
-            known = row.result.comparisons.get("baselines") if row.result.comparisons else None
-            if not known and plan is None and settings.replicates > 0 and task.kind == "binary" and task.baselines:
-                plan = plan_for(task, labels, settings)[0]
-            row.curves = submission_curves(task, labels, sub.scores, plan, settings, known)
+
+    def _store(i: int, scored: list) -> None:
+        nonlocal done
+        for (row, key, _sub), (result, reps, curves) in zip(batches[i], scored):
+            row.result, row.replicates, row.curves = result, reps, curves
             if key is not None:
-                cache.store(key, row.result, row.replicates, row.curves)
-        done += len(batch)
-        if progress and len(subs) > SCORE_BATCH:
+                cache.store(key, result, reps, curves)
+        done += len(batches[i])
+        if progress and len(subs) > size:
             progress(f"{task.id}: scored {done}/{len(subs)}")
+
+    ordered_map(
+        _score_batch, jobs, workers=n_workers,
+        min_items=2 if len(subs) >= POOL_MIN_SUBMISSIONS else len(jobs) + 1, on_result=_store,
+    )
 
     board = TaskBoard(
         task, labels, rows, settings, names,
@@ -586,13 +623,15 @@ def score_all_tasks(
     replicates: Optional[int] = None,
     progress: Optional[Callable[[str], None]] = None,
     cache_dir=None,
+    workers: Optional[int] = None,
 ) -> list[TaskBoard]:
     """Score every task's submissions; results are cached under ``cache_dir``.
 
     ``cache_dir`` defaults to ``<root>/.cache/results``; pass ``False`` to disable the cache.
+    ``workers``: see :func:`score_board`.
     """
     if cache_dir is None:
         cache_dir = Path(reg.root) / ".cache" / "results"
     elif cache_dir is False:
         cache_dir = None
-    return [score_board(t, reg.root, labels, replicates, progress, cache_dir) for t in reg]
+    return [score_board(t, reg.root, labels, replicates, progress, cache_dir, workers) for t in reg]

@@ -43,7 +43,6 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 import numpy as np
-from scipy import special, stats
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
@@ -87,6 +86,13 @@ _SCHEME_VERSION = "multiplicity-weights/1"
 # replicates come from different code paths (``fn`` and ``batch``) whose
 # rounding may differ in the last bits, and rounding must not decide the side.
 _TIE_RTOL = 1e-12
+
+
+def _special():
+    """``scipy.special``, imported on first use (scipy is slow to import)."""
+    from scipy import special
+
+    return special
 
 
 # --------------------------------------------------------------------------- #
@@ -811,12 +817,12 @@ def bca_ci(
             "all replicates lie on one side of the point estimate; "
             "the bias correction is infinite"
         )
-    z0 = special.ndtri(prop)
+    z0 = _special().ndtri(prop)
     d = jack.mean() - jack
     den = 6.0 * float(np.sum(d * d)) ** 1.5
     accel = float(np.sum(d**3)) / den if den > 0.0 else 0.0
     alpha = (1.0 - level) / 2.0
-    z = special.ndtri(np.array([alpha, 1.0 - alpha]))
+    z = _special().ndtri(np.array([alpha, 1.0 - alpha]))
     t = z0 + z
     denom = 1.0 - accel * t
     if np.any(denom <= 0.0):
@@ -824,7 +830,7 @@ def bca_ci(
             f"the acceleration ({accel:.3g}) is too large for level {level}; "
             "the adjusted quantiles are not monotone"
         )
-    probs = special.ndtr(z0 + t / denom)
+    probs = _special().ndtr(z0 + t / denom)
     low, high = np.quantile(kept, probs)
     return Interval("bca", level, float(low), float(high), int(kept.size), n_undefined)
 
@@ -1087,6 +1093,8 @@ def _placements(pos, y_score):
         raise ValueError(
             "Only one class present in y_true. ROC AUC is not defined in that case."
         )
+    from scipy import stats
+
     x, y = y_score[pos], y_score[~pos]
     tz = stats.rankdata(y_score, axis=0)
     tx = stats.rankdata(x, axis=0)
@@ -1159,7 +1167,7 @@ def _delong_interval(auc, var, level):
             "delong", level, None, None, 0, 0,
             "DeLong variance needs at least two positive and two negative cases",
         )
-    z = special.ndtri(0.5 + level / 2.0)
+    z = _special().ndtri(0.5 + level / 2.0)
     half = z * math.sqrt(max(var, 0.0))
     low = min(1.0, max(0.0, auc - half))
     high = min(1.0, max(0.0, auc + half))
@@ -1263,8 +1271,8 @@ def delong_paired_test(y_true, score_a, score_b, level=0.95):
     with np.errstate(divide="ignore", invalid="ignore"):
         z = diff / se
     z = np.where((diff == 0.0) & (se == 0.0), 0.0, z)
-    p = 2.0 * special.ndtr(-np.abs(z))
-    crit = special.ndtri(0.5 + level / 2.0)
+    p = 2.0 * _special().ndtr(-np.abs(z))
+    crit = _special().ndtri(0.5 + level / 2.0)
     low, high = diff - crit * se, diff + crit * se
     fields = (auc[:k], auc[k:], diff, se, z, p, low, high)
     if one:

@@ -56,6 +56,7 @@ from typing import Optional
 import numpy as np
 
 from .bootstrap import DEFAULT_MAX_UNDEFINED, percentile_ci
+from .metrics import _cumsum_rows  # cumulative sums row by row (same bits as np.cumsum)
 
 __all__ = [
     "BETTER",
@@ -75,6 +76,7 @@ __all__ = [
     "significance_map",
     "leader_comparison",
     "verdict",
+    "SortedROC",
     "roc_operating_points",
     "sensitivity_at_specificity",
     "specificity_at_sensitivity",
@@ -169,12 +171,21 @@ def _competition_ranks(values: np.ndarray) -> np.ndarray:
     nan are excluded: they neither receive a rank nor push anyone down.
     """
     s = values.shape[0]
-    defined = ~np.isnan(values)
-    ranks = np.ones(values.shape, dtype=np.int64)
-    for j in range(s):  # loop over submissions, vectorised over replicates
-        ranks += values[j] > values  # comparisons with nan are False
-    ranks[~defined] = 0
-    return ranks
+    if s == 0:
+        return np.zeros(values.shape, dtype=np.int64)
+    # Sort the entries of every replicate once (best first, nan last), one replicate per
+    # contiguous row; an entry's rank is 1 + the position of the first entry of its group of
+    # equal values, i.e. 1 + the number of entries strictly better.
+    v = np.ascontiguousarray(values.reshape(s, -1).T)  # (replicates, S)
+    order = np.argsort(-v, axis=1, kind="stable")
+    ordered = np.take_along_axis(v, order, axis=1)
+    new_group = np.ones(v.shape, dtype=bool)
+    new_group[:, 1:] = ordered[:, 1:] != ordered[:, :-1]  # nan != nan: every nan starts a group
+    first = np.maximum.accumulate(np.where(new_group, np.arange(s), 0), axis=1)
+    ranks = np.empty(v.shape, dtype=np.int64)
+    np.put_along_axis(ranks, order, first + 1, axis=1)
+    ranks[np.isnan(v)] = 0
+    return np.ascontiguousarray(ranks.T).reshape(values.shape)
 
 
 @dataclass(frozen=True)
@@ -219,7 +230,10 @@ class RankSummary:
 
     def to_dict(self) -> dict:
         """Plain-dict form (JSON-ready)."""
-        return asdict(self)
+        d = dict(self.__dict__)  # flat fields: copying the lists is all asdict would do
+        d["rank_counts"] = list(self.rank_counts)
+        d["rank_interval"] = None if self.rank_interval is None else list(self.rank_interval)
+        return d
 
 
 def _inverse_cdf_quantile(counts: np.ndarray, q: float) -> int:
@@ -732,6 +746,105 @@ def _check_rate(x, name):
     return arr
 
 
+class SortedROC:
+    """Weighted empirical ROC of one set of cases, sorted once and read under many weightings.
+
+    The cases are sorted by decreasing score once; every block of weightings then costs two
+    cumulative sums along that order (of the positives' and of the negatives' weights, for all
+    weightings of the block at once) and a gather at the last case of every group of tied
+    scores. All arrays are laid out ``(K + 1, b)``: one row per ROC point (threshold ``+inf``
+    first), one column per weighting, so that the cumulative sums and the operating-point
+    searches run along the first axis for a whole block at a time.
+
+    The counts are the sequential sums of :func:`roc_operating_points`' definition (adding a
+    zero weight leaves a sum unchanged), so the rates are identical bit for bit to those of
+    a direct per-weighting computation.
+
+    Parameters
+    ----------
+    y : ndarray of shape (n,)
+        0/1 labels (already checked by :func:`_check_binary_pair`).
+    s : ndarray of shape (n,)
+        Finite scores.
+    columns : ndarray of shape (n,) of int, default=None
+        Column of each case in the weight matrices that will be passed to :meth:`rates`
+        (``None``: case ``i`` is column ``i``). Lets a subset of the cases be read from the
+        full weight matrix without copying it.
+
+    Attributes
+    ----------
+    thresholds : ndarray of shape (K + 1,)
+        ``+inf`` followed by the distinct scores in decreasing order.
+    """
+
+    def __init__(self, y: np.ndarray, s: np.ndarray, columns: Optional[np.ndarray] = None):
+        order = np.argsort(-s, kind="mergesort")
+        ss = s[order]
+        positive = y[order] == 1.0
+        last = np.r_[ss[1:] != ss[:-1], True]  # last case of each group of tied scores
+        self.thresholds = np.r_[np.inf, ss[last]]
+        cols = order if columns is None else np.asarray(columns)[order]
+        self._pos_cols = cols[positive]
+        self._neg_cols = cols[~positive]
+        # number of positive (negative) cases scored at or above each threshold
+        self._pos_at = np.r_[0, np.cumsum(positive)[last]]
+        self._neg_at = np.r_[0, np.cumsum(~positive)[last]]
+
+    @staticmethod
+    def _cumulative(WT: np.ndarray, cols: np.ndarray, at: np.ndarray) -> np.ndarray:
+        out = np.empty((cols.size + 1, WT.shape[1]))
+        out[0] = 0.0
+        if cols.size:
+            _cumsum_rows(WT[cols], out[1:])
+        return out[at]
+
+    def counts(self, WT: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Weighted true and false positives at every threshold.
+
+        Parameters
+        ----------
+        WT : ndarray of shape (n_columns, b)
+            Transposed weights (one row per case column, one column per weighting),
+            preferably C-contiguous (see :func:`_transposed`).
+
+        Returns
+        -------
+        tp, fp : ndarray of shape (K + 1, b)
+        """
+        return (
+            self._cumulative(WT, self._pos_cols, self._pos_at),
+            self._cumulative(WT, self._neg_cols, self._neg_at),
+        )
+
+    def rates(self, WT: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Sensitivity and specificity at every threshold under every weighting.
+
+        Parameters
+        ----------
+        WT : ndarray of shape (n_columns, b)
+            Transposed weights.
+
+        Returns
+        -------
+        sensitivity, specificity : ndarray of shape (K + 1, b)
+            nan columns for a weighting without positive (resp. negative) weight.
+        """
+        tp, fp = self.counts(WT)
+        pos = tp[-1].copy()
+        neg = fp[-1].copy()
+        # A weighting without positive weight has tp = 0 everywhere, and 0 / 0 is nan: the
+        # divisions give the nan columns without a separate mask.
+        with np.errstate(invalid="ignore", divide="ignore"):
+            sens = np.divide(tp, pos, out=tp)
+            spec = np.divide(np.subtract(neg, fp, out=fp), neg, out=fp)
+        return sens, spec
+
+
+def _transposed(W: np.ndarray) -> np.ndarray:
+    """``W.T`` as a C-contiguous array: weightings along the fast axis."""
+    return np.ascontiguousarray(W.T)
+
+
 def roc_operating_points(y, s, W=None):
     """Weighted empirical ROC points, vectorised over weightings.
 
@@ -763,57 +876,98 @@ def roc_operating_points(y, s, W=None):
     y, s = _check_binary_pair(y, s)
     n = y.shape[0]
     W = np.ones((1, n)) if W is None else _check_weights(W, n)
-    order = np.argsort(-s, kind="mergesort")
-    ss = s[order]
-    ys = y[order]
-    last = np.r_[ss[1:] != ss[:-1], True]  # last case of each group of tied scores
-    thresholds = np.r_[np.inf, ss[last]]
-    ws = W[:, order]
-    tp = np.cumsum(ws * ys, axis=1)[:, last]
-    fp = np.cumsum(ws * (1.0 - ys), axis=1)[:, last]
-    zeros = np.zeros((W.shape[0], 1))
-    tp = np.hstack([zeros, tp])
-    fp = np.hstack([zeros, fp])
-    pos = tp[:, -1:]
-    neg = fp[:, -1:]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        sens = np.where(pos > 0, tp / pos, np.nan)
-        spec = np.where(neg > 0, (neg - fp) / neg, np.nan)
-    return thresholds, sens, spec
+    roc = SortedROC(y, s)
+    sens, spec = roc.rates(_transposed(W))
+    return roc.thresholds, sens.T, spec.T
 
 
-def _select(primary, secondary, target):
-    """Index per row of the ROC point with ``secondary >= target`` and maximal ``primary``.
+def _prefix_length(a: np.ndarray, test, shape: tuple) -> np.ndarray:
+    """Length of the prefix of every column of ``a`` on which ``test`` holds.
 
-    Ties in ``primary`` go to the larger ``secondary``. Rows that are undefined give -1.
+    ``a`` is ``(K, b)``; ``test(values)`` maps an array of entries gathered from ``a`` (one per
+    search, ``shape`` = ``(b,)`` or ``(G, b)``, search ``[..., j]`` in column ``j``) to booleans
+    and must hold on a prefix of every column (True ... True False ... False). A binary search
+    run for every search at once: ``ceil(log2(K + 1))`` gathers of one entry per search
+    instead of a comparison of every entry. Equals ``np.count_nonzero(test(a), axis=0)``
+    whenever ``test`` is monotone along the columns (a constant test, as on a nan column,
+    included).
     """
-    target = np.asarray(target, dtype=np.float64).reshape(-1, 1)
-    ok = secondary >= target - _RATE_TOL * np.maximum(1.0, np.abs(target))
-    best = np.max(np.where(ok, primary, -np.inf), axis=1, keepdims=True)
-    cand = ok & (primary >= best - _RATE_TOL)
-    idx = np.argmax(np.where(cand, secondary, -np.inf), axis=1)
-    undefined = ~np.isfinite(best[:, 0]) | np.isnan(target[:, 0])
+    k, b = a.shape
+    cols = np.arange(b)
+    lo = np.zeros(shape, dtype=np.intp)
+    hi = np.full(shape, k, dtype=np.intp)
+    flat = a.reshape(-1)
+    for _ in range(k.bit_length()):
+        active = lo < hi
+        mid = (lo + hi) >> 1
+        holds = test(flat[np.minimum(mid, k - 1) * b + cols])
+        lo = np.where(active & holds, mid + 1, lo)
+        hi = np.where(active & ~holds, mid, hi)
+    return lo
+
+
+def _pick(sens: np.ndarray, spec: np.ndarray, target, matched: str) -> np.ndarray:
+    """Index per weighting of the operating point chosen by the module's convention.
+
+    ``sens`` and ``spec`` are ``(K + 1, b)`` (:meth:`SortedROC.rates`); ``target`` is a scalar,
+    one target per weighting ``(b,)``, or ``G`` targets per weighting ``(G, b)`` (then the result
+    is ``(G, b)``). ``matched="specificity"``: among the points with specificity ``>= target``
+    (minus the rate slack) the one with maximal sensitivity, ties (within the slack) going to
+    the larger specificity; ``matched="sensitivity"``: the roles swapped. Returns -1 for an
+    undefined weighting (no positive or negative weight, nan target, or no admissible point).
+
+    Along a column sensitivity never decreases and specificity never increases (cumulative sums
+    of non-negative weights, divided by a positive total: every rounding step is monotone), so
+    the admissible points form a prefix (matched on specificity) or a suffix (matched on
+    sensitivity), and every step is a search for the end of a prefix (:func:`_prefix_length`).
+    """
+    k, b = sens.shape
+    target = np.asarray(target, dtype=np.float64)
+    shape = target.shape[:-1] + (b,) if target.ndim == 2 else (b,)
+    target = np.broadcast_to(target.reshape(target.shape if target.ndim == 2 else (-1,)), shape)
+    bound = target - _RATE_TOL * np.maximum(1.0, np.abs(target))
+    cols = np.arange(b)
+    if matched == "specificity":
+        n_ok = _prefix_length(spec, lambda v: v >= bound, shape)  # admissible prefix
+        best = sens[np.maximum(n_ok - 1, 0), cols]  # largest sensitivity in it
+        # first point within the slack of the best: of the tied ones, the largest specificity
+        cut = best - _RATE_TOL
+        idx = _prefix_length(sens, lambda v: v < cut, shape)
+    else:
+        first = _prefix_length(sens, lambda v: ~(v >= bound), shape)  # admissible suffix
+        n_ok = k - first
+        best = spec[np.minimum(first, k - 1), cols]  # largest specificity in it
+        cut = best - _RATE_TOL
+        end = _prefix_length(spec, lambda v: v >= cut, shape) - 1  # last point within slack
+        top = sens[np.maximum(end, 0), cols]  # largest sensitivity among the tied ones
+        idx = _prefix_length(sens, lambda v: v < top, shape)  # its first occurrence
+    undefined = (n_ok == 0) | ~np.isfinite(best) | np.isnan(target)
     return np.where(undefined, -1, idx)
 
 
+def _read_at(sens: np.ndarray, spec: np.ndarray, target, matched: str) -> np.ndarray:
+    """The matched quantity (sensitivity at specificity, or the reverse) per weighting;
+    ``(G, b)`` for ``G`` targets per weighting (see :func:`_pick`)."""
+    idx = _pick(sens, spec, target, matched)
+    values = sens if matched == "specificity" else spec
+    out = values[np.maximum(idx, 0), np.arange(values.shape[1])]
+    return np.where(idx >= 0, out, np.nan)
+
+
 def _at(y, s, target, W, matched):
-    _, sens, spec = roc_operating_points(y, s, W)
+    y, s = _check_binary_pair(y, s)
+    n = y.shape[0]
+    Wc = np.ones((1, n)) if W is None else _check_weights(W, n)
     target = _check_rate(target, "target") if np.ndim(target) == 0 else np.asarray(
         target, dtype=np.float64
     )
-    if np.ndim(target) == 1 and target.shape[0] != sens.shape[0]:
+    if np.ndim(target) == 1 and target.shape[0] != Wc.shape[0]:
         raise ValueError(
-            f"target must be a scalar or have one entry per weighting ({sens.shape[0]}). "
+            f"target must be a scalar or have one entry per weighting ({Wc.shape[0]}). "
             f"Got {target.shape[0]} instead."
         )
-    if matched == "specificity":
-        idx = _select(sens, spec, target)
-        values = sens
-    else:
-        idx = _select(spec, sens, target)
-        values = spec
-    rows = np.arange(values.shape[0])
-    out = np.where(idx >= 0, values[rows, np.maximum(idx, 0)], np.nan)
+    sens, spec = SortedROC(y, s).rates(_transposed(Wc))
+    out = _read_at(sens, spec, target, matched)
     return float(out[0]) if W is None else out
 
 
@@ -899,14 +1053,13 @@ def operating_threshold(y, s, target: float, matched: str = "specificity"):
             f"matched must be 'specificity' or 'sensitivity'. Got {matched!r} instead."
         )
     _check_rate(target, "target")
-    t, sens, spec = roc_operating_points(y, s)
-    if matched == "specificity":
-        idx = _select(sens, spec, target)[0]
-    else:
-        idx = _select(spec, sens, target)[0]
+    y, s = _check_binary_pair(y, s)
+    roc = SortedROC(y, s)
+    sens, spec = roc.rates(np.ones((y.shape[0], 1)))
+    idx = int(_pick(sens, spec, target, matched)[0])
     if idx < 0:
         raise ValueError("y must hold both classes to choose an operating point.")
-    return float(t[idx]), float(sens[0, idx]), float(spec[0, idx])
+    return float(roc.thresholds[idx]), float(sens[idx, 0]), float(spec[idx, 0])
 
 
 def iter_weights(weights) -> Iterable[np.ndarray]:
@@ -1126,15 +1279,13 @@ def compare_to_operating_point(
     base_sens = _baseline_value(get("sensitivity"), sens_counts, "sensitivity")
     base_spec = _baseline_value(get("specificity"), spec_counts, "specificity")
 
+    roc = SortedROC(y, s)  # sorted once, read under every block of weightings
     sens_reps, spec_reps = [], []
     for w in iter_weights(weights):
         w = _check_weights(w, y.shape[0])
-        _, se, sp = roc_operating_points(y, s, w)
-        rows = np.arange(w.shape[0])
-        i = _select(se, sp, base_spec)
-        sens_reps.append(np.where(i >= 0, se[rows, np.maximum(i, 0)], np.nan))
-        j = _select(sp, se, base_sens)
-        spec_reps.append(np.where(j >= 0, sp[rows, np.maximum(j, 0)], np.nan))
+        se, sp = roc.rates(_transposed(w))
+        sens_reps.append(_read_at(se, sp, base_spec, "specificity"))
+        spec_reps.append(_read_at(se, sp, base_sens, "sensitivity"))
     if not sens_reps:
         raise ValueError("weights must hold at least one replicate. Got none instead.")
     sens_reps = np.concatenate(sens_reps)

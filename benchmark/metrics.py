@@ -481,6 +481,18 @@ def _auc_parts_dense(pos, neg, y_score, weights):
     return num, total_pos, total_neg
 
 
+def _cumsum_rows(a: np.ndarray, out: np.ndarray) -> None:
+    """``np.cumsum(a, axis=0, out=out)``, one row at a time.
+
+    The same sequential sums (so the same bits), but every step adds two contiguous rows,
+    several times faster than numpy's accumulation along the first axis of a wide array.
+    """
+    if a.shape[0]:
+        out[0] = a[0]
+    for i in range(1, a.shape[0]):
+        np.add(out[i - 1], a[i], out=out[i])
+
+
 def _auc_parts_sorted(pos, neg, y_score, weights):
     # Negatives sorted by score; for a positive with score s, ``lo`` negatives
     # score strictly below s and ``hi`` at most s. With C the cumulative
@@ -506,7 +518,7 @@ def _auc_parts_sorted(pos, neg, y_score, weights):
         w_t = weights[rows].T  # (n, rows)
         cum = np.empty((neg.size + 1, w_t.shape[1]))
         cum[0] = 0.0
-        np.cumsum(w_t[neg], axis=0, out=cum[1:])
+        _cumsum_rows(w_t[neg], cum[1:])
         w_pos = w_t[pos]
         block = np.einsum("ib,ib->b", w_pos[:n_untied], cum[lo[:n_untied]])
         if n_untied < pos.size:

@@ -53,13 +53,15 @@ from scipy import stats
 
 from .bootstrap import DEFAULT_MAX_UNDEFINED, percentile_ci
 from .compare import (
+    SortedROC,
     _check_binary_pair,
     _check_level,
     _check_weights,
     _float_or_none,
     iter_weights,
+    _read_at,
+    _transposed,
     operating_threshold,
-    sensitivity_at_specificity,
     verdict,
 )
 from .errors import LabelError
@@ -77,6 +79,7 @@ __all__ = [
     "wilson_interval",
     "mcnemar_test",
     "reader_operating_points",
+    "ReaderStudy",
     "compare_with_readers",
     "compare_with_reader",
     "generate_reader_study",
@@ -659,87 +662,173 @@ def compare_with_readers(
     """
     level = _check_level(level)
     y, s = _check_binary_pair(y, s)
-    reads = _check_reads(reads, y.shape[0])
-    r = reads.shape[0]
-    ids = _reader_names(reader_ids, r)
-    defined = ~np.isnan(reads)
-    call = np.nan_to_num(reads)
-    groups = [(ids[i], defined[i], call[i : i + 1], defined[i : i + 1]) for i in range(r)]
-    if pooled and r > 1:
-        groups.append(("pooled", defined.any(axis=0), call, defined))
+    study = ReaderStudy(y, reads, weights, reader_ids=reader_ids, pooled=pooled)
+    return study.compare(s, level=level, exact_below=exact_below, max_undefined=max_undefined)
 
-    # point quantities
-    points = []
-    for name, mask, c, d in groups:
-        yy = y[mask]
-        tp = float((c * y * d).sum())
-        pos = float((y * d).sum())
-        tn = float(((1 - c) * (1 - y) * d).sum())
-        neg = float(((1 - y) * d).sum())
-        if pos == 0 or neg == 0:
-            raise ValueError(
-                f"reader {name!r} must have read at least one positive and one negative case."
+
+class ReaderStudy:
+    """The reads of one target and the task's weights, prepared for many submissions.
+
+    Everything of :func:`compare_with_readers` that does not depend on the submission is done
+    once here: the reader groups (each reader and the pooled reads), their point sensitivity
+    and specificity, their sensitivity and specificity under every bootstrap weighting, and the
+    transposed weight blocks the submissions' ROC curves are read under. :meth:`compare` then
+    costs one sort of the submission's scores per distinct set of read cases, one pair of
+    cumulative sums per block of weightings and one operating-point search per group.
+
+    Parameters
+    ----------
+    y : array-like of shape (n,)
+        0/1 labels of the target.
+    reads : array-like of shape (R, n) or (n,)
+        0/1 calls, nan = not read.
+    weights : ndarray of shape (B, n), iterable of blocks, or ResamplingPlan
+        The task's case-bootstrap weights.
+    reader_ids : sequence of str of length R, default=None
+    pooled : bool, default=True
+        Add the pooled reads as a group when there is more than one reader.
+
+    Raises
+    ------
+    ValueError
+        Malformed labels, reads or weights, a reader without a read positive and a read
+        negative case, or no replicate at all.
+    """
+
+    def __init__(self, y, reads, weights, reader_ids: Optional[Sequence[str]] = None, pooled: bool = True):
+        y = np.asarray(y, dtype=np.float64)
+        if y.ndim != 1 or y.shape[0] == 0 or not np.isin(y, (0.0, 1.0)).all():
+            raise ValueError("y must be a non-empty 1-d array of 0/1 labels.")
+        reads = _check_reads(reads, y.shape[0])
+        r = reads.shape[0]
+        ids = _reader_names(reader_ids, r)
+        defined = ~np.isnan(reads)
+        call = np.nan_to_num(reads)
+        groups = [(ids[i], defined[i], call[i : i + 1], defined[i : i + 1]) for i in range(r)]
+        if pooled and r > 1:
+            groups.append(("pooled", defined.any(axis=0), call, defined))
+        self.y = y
+        self.names = [g[0] for g in groups]
+        self._masks = [g[1] for g in groups]
+        self._calls = [g[2] for g in groups]
+        self._points = []  # (n_cases, reader sensitivity, reader specificity)
+        for name, mask, c, d in groups:
+            tp = float((c * y * d).sum())
+            pos = float((y * d).sum())
+            tn = float(((1 - c) * (1 - y) * d).sum())
+            neg = float(((1 - y) * d).sum())
+            if pos == 0 or neg == 0:
+                raise ValueError(
+                    f"reader {name!r} must have read at least one positive and one negative case."
+                )
+            self._points.append((int(mask.sum()), tp / pos, tn / neg))
+        per_case = [
+            tuple(a.sum(axis=0) for a in (c * y * d, y * d, (1 - c) * (1 - y) * d, (1 - y) * d))
+            for _name, _mask, c, d in groups
+        ]
+        # Per block: the transposed weights and every group's replicate sensitivity and
+        # specificity (the same matrix-vector products as a direct computation).
+        self._blocks = []
+        for w in iter_weights(weights):
+            w = _check_weights(w, y.shape[0])
+            reps = []
+            for TPv, Pv, TNv, Nv in per_case:
+                TP, P, TN, N = w @ TPv, w @ Pv, w @ TNv, w @ Nv
+                reps.append((_ratio(TP, P), _ratio(TN, N)))
+            self._blocks.append((_transposed(w), reps))
+        if not self._blocks:
+            raise ValueError("weights must hold at least one replicate. Got none instead.")
+        # distinct sets of read cases (usually one: every reader read every case)
+        self._mask_key = [m.tobytes() for m in self._masks]
+        self._mask_cols = {}
+        for key, mask in zip(self._mask_key, self._masks):
+            self._mask_cols.setdefault(key, np.flatnonzero(mask))
+
+    def compare(
+        self,
+        s,
+        level: float = 0.95,
+        exact_below: int = 25,
+        max_undefined: float = DEFAULT_MAX_UNDEFINED,
+    ) -> list[ReaderComparison]:
+        """Compare one submission with every reader group (see :func:`compare_with_readers`).
+
+        Parameters
+        ----------
+        s : array-like of shape (n,)
+            The submission's scores for the target.
+        level : float, default=0.95
+        exact_below : int, default=25
+        max_undefined : float, default=0.10
+
+        Returns
+        -------
+        comparisons : list of ReaderComparison
+            One per reader in input order, then the pooled reads.
+        """
+        level = _check_level(level)
+        y, s = _check_binary_pair(self.y, s)
+        # point quantities
+        points = []
+        for name, mask, c, (n_cases, r_sens, r_spec) in zip(self.names, self._masks, self._calls, self._points):
+            yy = y[mask]
+            thr, sub_sens, sub_spec = operating_threshold(yy, s[mask], r_spec, "specificity")
+            if name == "pooled":
+                mc = (None, None, None, None, "not applicable (several reads per case)")
+            else:
+                pred = s[mask] >= thr
+                read = c[0, mask] == 1
+                positive = yy == 1
+                b_ = int(np.sum(positive & pred & ~read))
+                c_ = int(np.sum(positive & ~pred & read))
+                stat, p, method = mcnemar_test(b_, c_, exact_below)
+                mc = (b_, c_, stat, p, method)
+            points.append((n_cases, thr, r_sens, r_spec, sub_sens, sub_spec, mc))
+
+        # bootstrap differences: the submission's ROC is sorted once per distinct set of read
+        # cases and its rates computed once per block, then read at each group's replicate
+        # specificities.
+        rocs = {key: SortedROC(y[cols], s[cols], columns=cols) for key, cols in self._mask_cols.items()}
+        members = {key: [g for g, k in enumerate(self._mask_key) if k == key] for key in rocs}
+        diffs = [[] for _ in self.names]
+        for WT, reps in self._blocks:
+            for key, roc in rocs.items():
+                gs = members[key]
+                # every group on these cases at once: one search per (group, weighting)
+                sub = _read_at(*roc.rates(WT), np.stack([reps[g][1] for g in gs]), "specificity")
+                for row, g in enumerate(gs):
+                    diffs[g].append(sub[row] - reps[g][0])
+
+        out = []
+        for g, name in enumerate(self.names):
+            n_cases, thr, r_sens, r_spec, sub_sens, sub_spec, mc = points[g]
+            d = np.concatenate(diffs[g])
+            iv = percentile_ci(d, level, undefined="drop", max_undefined=max_undefined)
+            ci = [iv.low, iv.high] if iv.reason is None else None
+            out.append(
+                ReaderComparison(
+                    reader_id=name,
+                    n_cases=n_cases,
+                    threshold=float(thr),
+                    reader_sensitivity=r_sens,
+                    reader_specificity=r_spec,
+                    submission_sensitivity=sub_sens,
+                    submission_specificity=sub_spec,
+                    submission_only=mc[0],
+                    reader_only=mc[1],
+                    mcnemar_statistic=_float_or_none(mc[2]) if mc[2] is not None else None,
+                    mcnemar_p=mc[3],
+                    mcnemar_method=mc[4],
+                    difference=sub_sens - r_sens,
+                    difference_ci=ci,
+                    verdict=verdict(*(ci or (None, None))),
+                    level=level,
+                    n_replicates=iv.n_replicates,
+                    n_undefined=iv.n_undefined,
+                    reason=iv.reason,
+                )
             )
-        r_sens, r_spec = tp / pos, tn / neg
-        thr, sub_sens, sub_spec = operating_threshold(yy, s[mask], r_spec, "specificity")
-        if name == "pooled":
-            mc = (None, None, None, None, "not applicable (several reads per case)")
-        else:
-            pred = s[mask] >= thr
-            read = c[0, mask] == 1
-            positive = yy == 1
-            b_ = int(np.sum(positive & pred & ~read))
-            c_ = int(np.sum(positive & ~pred & read))
-            stat, p, method = mcnemar_test(b_, c_, exact_below)
-            mc = (b_, c_, stat, p, method)
-        points.append((int(mask.sum()), thr, r_sens, r_spec, sub_sens, sub_spec, mc))
-
-    # bootstrap differences
-    diffs = [[] for _ in groups]
-    for w in iter_weights(weights):
-        w = _check_weights(w, y.shape[0])
-        for g, (name, mask, c, d) in enumerate(groups):
-            TP = w @ (c * y * d).sum(axis=0)
-            P = w @ (y * d).sum(axis=0)
-            TN = w @ ((1 - c) * (1 - y) * d).sum(axis=0)
-            N = w @ ((1 - y) * d).sum(axis=0)
-            r_sens_b = _ratio(TP, P)
-            r_spec_b = _ratio(TN, N)
-            sub_b = sensitivity_at_specificity(y[mask], s[mask], r_spec_b, w[:, mask])
-            diffs[g].append(sub_b - r_sens_b)
-    if not diffs or not diffs[0]:
-        raise ValueError("weights must hold at least one replicate. Got none instead.")
-
-    out = []
-    for g, (name, *_rest) in enumerate(groups):
-        n_cases, thr, r_sens, r_spec, sub_sens, sub_spec, mc = points[g]
-        d = np.concatenate(diffs[g])
-        iv = percentile_ci(d, level, undefined="drop", max_undefined=max_undefined)
-        ci = [iv.low, iv.high] if iv.reason is None else None
-        out.append(
-            ReaderComparison(
-                reader_id=name,
-                n_cases=n_cases,
-                threshold=float(thr),
-                reader_sensitivity=r_sens,
-                reader_specificity=r_spec,
-                submission_sensitivity=sub_sens,
-                submission_specificity=sub_spec,
-                submission_only=mc[0],
-                reader_only=mc[1],
-                mcnemar_statistic=_float_or_none(mc[2]) if mc[2] is not None else None,
-                mcnemar_p=mc[3],
-                mcnemar_method=mc[4],
-                difference=sub_sens - r_sens,
-                difference_ci=ci,
-                verdict=verdict(*(ci or (None, None))),
-                level=level,
-                n_replicates=iv.n_replicates,
-                n_undefined=iv.n_undefined,
-                reason=iv.reason,
-            )
-        )
-    return out
+        return out
 
 
 def compare_with_reader(

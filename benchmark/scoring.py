@@ -212,34 +212,71 @@ def reads_file(task: Task, labels: LabelSet):
     return None
 
 
-def _comparisons(task, labels, scores, plan, settings):
-    """Radiologist operating points and case-level reader studies for one submission."""
+@dataclass
+class ComparisonInputs:
+    """What the reader comparisons of every submission of a task share, prepared once.
+
+    Attributes
+    ----------
+    weights : list of ndarray of shape (b, n)
+        The plan's bootstrap weights, in blocks (drawn once instead of once per comparison).
+    reads : list of tuple
+        ``(target, column, study)`` per target of the case-level reader study, in sorted
+        target order, ``study`` a :class:`~benchmark.readers.ReaderStudy` (the readers'
+        replicates computed once); empty without a reader study.
+    """
+
+    weights: list
+    reads: list
+
+    @classmethod
+    def build(cls, task: Task, labels: LabelSet, plan) -> Optional["ComparisonInputs"]:
+        """None when the task has nothing to compare with (not binary, or no readers)."""
+        if task.kind != "binary":
+            return None
+        reads_path = reads_file(task, labels)
+        if not task.baselines and reads_path is None:
+            return None
+        weights = list(plan.chunks())
+        reads = []
+        if reads_path is not None:
+            from .readers import ReaderStudy, read_reads, reads_matrix
+
+            ids = list(labels.ids)
+            df = read_reads(reads_path, task, ids)
+            for t in sorted(set(df["target"])):
+                rid, mat = reads_matrix(df, ids, t)
+                j = task.targets.index(t)
+                reads.append((t, j, ReaderStudy(labels.y[:, j], mat, weights, reader_ids=rid)))
+        return cls(weights=weights, reads=reads)
+
+
+def _comparisons(task, labels, scores, plan, settings, inputs: Optional[ComparisonInputs] = None):
+    """Radiologist operating points and case-level reader studies for one submission.
+
+    ``inputs`` (:meth:`ComparisonInputs.build`) is shared by the submissions of a task; it is
+    built here when not given.
+    """
     from .compare import compare_to_operating_point
 
     out = {}
-    if task.kind != "binary":
+    if inputs is None:
+        inputs = ComparisonInputs.build(task, labels, plan)
+    if inputs is None:
         return out
     base = []
     for b in task.baselines:
         j = task.targets.index(b.target)
         cmp_ = compare_to_operating_point(
-            labels.y[:, j], scores[:, j], b, plan, level=settings.level, seed=settings.seed
+            labels.y[:, j], scores[:, j], b, inputs.weights, level=settings.level, seed=settings.seed
         )
         base.append(cmp_.to_dict())
     if base:
         out["baselines"] = base
-    reads_path = reads_file(task, labels)
-    if reads_path is not None:
-        from .readers import compare_with_readers, read_reads, reads_matrix
-
-        reads = read_reads(reads_path, task, list(labels.ids))
+    if inputs.reads:
         rows = []
-        for t in sorted(set(reads["target"])):
-            j = task.targets.index(t)
-            rid, mat = reads_matrix(reads, list(labels.ids), t)
-            for c in compare_with_readers(
-                labels.y[:, j], scores[:, j], mat, plan, level=settings.level, reader_ids=rid
-            ):
+        for t, j, study in inputs.reads:
+            for c in study.compare(scores[:, j], level=settings.level):
                 d = c.to_dict()
                 d["target"] = t
                 rows.append(d)
@@ -279,6 +316,7 @@ def score_task(
             jack = BT.jackknife_values(evaluators, plan).reshape(S, Mn, -1)
 
     results = []
+    compare_inputs = None  # built on first use, shared by every submission
     for i, sub in enumerate(submissions):
         mvals = {}
         undefined_counts = {}
@@ -330,7 +368,12 @@ def score_task(
         info = infos[i] if infos else SubmissionInfo(
             path=str(sub.path), sha256=sub.sha256, format=sub.format, n_rows=sub.n_rows
         )
-        comparisons = _comparisons(task, labels, sub.scores, plan, settings) if plan is not None and with_comparisons else {}
+        comparisons = {}
+        if plan is not None and with_comparisons:
+            if compare_inputs is None:
+                compare_inputs = ComparisonInputs.build(task, labels, plan) or False
+            if compare_inputs:
+                comparisons = _comparisons(task, labels, sub.scores, plan, settings, compare_inputs)
         warnings = [w.format() for w in sub.warnings] + list(labels.notes)
         results.append(
             ScoreResult(

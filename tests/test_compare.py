@@ -427,3 +427,75 @@ def test_compare_to_operating_point_worse_verdict():
         C.compare_to_operating_point(y, s, dict(base, sensitivity_counts=[5, 4]), W)
     with pytest.raises(ValueError, match="at least one replicate"):
         C.compare_to_operating_point(y, s, base, [])
+
+
+# ------------------------------------------------------------------------------------------
+# the vectorised operating-point search against a per-replicate reference
+# ------------------------------------------------------------------------------------------
+def _reference_operating_point(y, s, w, target, matched):
+    """The module's convention written out for one weighting, one threshold at a time.
+
+    Cases sorted by decreasing score (stable); running weighted counts of positives and
+    negatives, recorded at the last case of each group of tied scores after the ``+inf``
+    point; then the admissible points, the best value within the rate slack, and of the tied
+    ones the point with the larger other coordinate (the first one on exact ties).
+    """
+    order = np.argsort(-s, kind="mergesort")
+    ss, ys, ws = s[order], y[order], w[order]
+    tp, fp = [0.0], [0.0]
+    t = f = 0.0
+    for i in range(len(ss)):
+        if ys[i] == 1:
+            t = t + ws[i]
+        else:
+            f = f + ws[i]
+        if i == len(ss) - 1 or ss[i + 1] != ss[i]:
+            tp.append(t)
+            fp.append(f)
+    pos, neg = tp[-1], fp[-1]
+    if not pos > 0 or not neg > 0 or math.isnan(target):
+        return math.nan
+    sens = [x / pos for x in tp]
+    spec = [(neg - x) / neg for x in fp]
+    value, other = (sens, spec) if matched == "specificity" else (spec, sens)
+    bound = target - 1e-12 * max(1.0, abs(target))
+    ok = [k for k in range(len(value)) if other[k] >= bound]
+    if not ok:
+        return math.nan
+    best = max(value[k] for k in ok)
+    tied = [k for k in ok if value[k] >= best - 1e-12]
+    top = max(other[k] for k in tied)
+    return value[next(k for k in tied if other[k] == top)]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_vectorised_operating_points_equal_reference_with_ties(seed):
+    rng = np.random.default_rng(100 + seed)
+    n = int(rng.integers(8, 60))
+    y = (rng.uniform(size=n) < rng.uniform(0.2, 0.8)).astype(float)
+    y[:2] = [0.0, 1.0]
+    s = np.round(rng.uniform(size=n), int(rng.integers(1, 3)))  # many tied scores
+    b = 40
+    W = rng.multinomial(n, np.full(n, 1 / n), size=b).astype(float)
+    W[1] = np.where(y == 1, 0.0, W[1])  # a weighting without positive weight
+    W[2] = np.where(y == 0, 0.0, W[2])  # ... and one without negative weight
+    W[3:6] *= rng.choice([0.0, 0.3, 1.7], size=(3, n))  # fractional and zero weights
+    targets = rng.uniform(size=b)
+    targets[::7] = np.round(targets[::7], 1)
+    targets[5] = np.nan
+    for matched, fn in (("specificity", C.sensitivity_at_specificity), ("sensitivity", C.specificity_at_sensitivity)):
+        got = fn(y, s, targets, W)
+        ref = [_reference_operating_point(y, s, W[i], targets[i], matched) for i in range(b)]
+        assert np.array_equal(got, ref, equal_nan=True), matched
+        for q in (0.0, 1.0, float(targets[0])):
+            got_q = fn(y, s, q, W)
+            ref_q = [_reference_operating_point(y, s, W[i], q, matched) for i in range(b)]
+            assert np.array_equal(got_q, ref_q, equal_nan=True), (matched, q)
+            assert fn(y, s, q) == _reference_operating_point(y, s, np.ones(n), q, matched)
+    # the ROC points themselves: rows of the vectorised computation equal one row at a time
+    t_all, se_all, sp_all = C.roc_operating_points(y, s, W)
+    for i in range(0, b, 9):
+        t_one, se_one, sp_one = C.roc_operating_points(y, s, W[i : i + 1])
+        assert np.array_equal(t_all, t_one)
+        assert np.array_equal(se_all[i], se_one[0], equal_nan=True)
+        assert np.array_equal(sp_all[i], sp_one[0], equal_nan=True)

@@ -387,3 +387,22 @@ def test_committed_demo_reads_match_demo_labels(root, registry):
     pooled = R.reader_operating_points(y, m).pooled
     assert pooled.sensitivity == pytest.approx(0.905, abs=0.005)
     assert pooled.specificity == pytest.approx(0.844, abs=0.005)
+
+
+def test_reader_study_prepared_once_equals_direct_comparison():
+    rng = np.random.default_rng(21)
+    n = 60
+    y = np.r_[np.ones(25), np.zeros(35)]
+    reads = (rng.uniform(size=(3, n)) < np.where(y == 1, 0.75, 0.2)).astype(float)
+    reads[2, rng.uniform(size=n) < 0.3] = np.nan  # a reader who skipped some cases
+    reads[2, :2] = 1.0
+    reads[2, -2:] = 0.0
+    W = rng.multinomial(n, np.full(n, 1 / n), size=300).astype(float)
+    blocks = [W[:120], W[120:]]
+    study = R.ReaderStudy(y, reads, blocks, reader_ids=["a", "b", "c"])
+    for k in range(3):  # several submissions on the same prepared study
+        s = np.round(y * (0.2 + 0.2 * k) + rng.uniform(size=n), 2)
+        direct = R.compare_with_readers(y, s, reads, W, reader_ids=["a", "b", "c"])
+        prepared = study.compare(s)
+        assert [c.to_dict() for c in prepared] == [c.to_dict() for c in direct]
+        assert [c.reader_id for c in prepared] == ["a", "b", "c", "pooled"]

@@ -228,3 +228,57 @@ def test_committed_leaderboard_is_up_to_date(tmp_path):
     fresh, committed = tree(tmp_path / "site"), tree(REPO / "leaderboard")
     stale = sorted(k for k in set(fresh) | set(committed) if fresh.get(k) != committed.get(k))
     assert not stale, f"leaderboard/ is stale ({len(stale)} files differ, e.g. {stale[:5]}); run `benchmark leaderboard build`"
+
+
+def test_parallel_build_writes_the_bytes_of_a_serial_build(tmp_path, monkeypatch):
+    """Scoring batches and figures drawn in worker processes give exactly the serial output."""
+    from benchmark import board, parallel
+    from benchmark.site import plots
+
+    root = small_root(tmp_path)
+    serial = tmp_path / "serial"
+    reg = load_registry(root)
+    build_site(reg, score_all_tasks(reg, replicates=B, cache_dir=False, workers=1), serial, cache_dir=False, workers=1)
+    # force the pools even for this small build
+    monkeypatch.setattr(board, "POOL_MIN_SUBMISSIONS", 1)
+    monkeypatch.setattr(plots, "POOL_MIN_FIGURES", 1)
+    used = []
+    real = parallel.ProcessPoolExecutor
+    monkeypatch.setattr(parallel, "ProcessPoolExecutor", lambda *a, **k: used.append(k) or real(*a, **k))
+    pooled = tmp_path / "pooled"
+    reg = load_registry(root)
+    build_site(reg, score_all_tasks(reg, replicates=B, cache_dir=False, workers=2), pooled, cache_dir=False, workers=2)
+    assert len(used) == 2  # one pool for scoring, one for the figures
+    assert tree(pooled) == tree(serial)
+
+
+def test_reused_panel_grid_draws_the_bytes_of_a_fresh_one(mrnet_site):
+    """ROC figures drawn on a reused panel grid equal the same figures drawn on a new one."""
+    from benchmark.site import plots
+    from benchmark.site.render import _entry_figures
+
+    data = json.loads((mrnet_site["site"] / "leaderboard.json").read_text())
+    task = data["tasks"][0]
+    requests = []
+    for e in task["entries"]:
+        _entry_figures(task, e, lambda *r: requests.append(r) or "")
+    assert len(requests) >= 3
+    plots._FRAMES.clear()
+    in_sequence = [plots.draw(*r) for r in requests]  # one grid, reused
+    assert len(set(in_sequence)) == len(in_sequence)
+    for r, svg in zip(requests, in_sequence):
+        plots._FRAMES.clear()
+        assert plots.draw(*r) == svg
+
+
+def test_worker_count(monkeypatch):
+    from benchmark.parallel import ENV_WORKERS, worker_count
+
+    monkeypatch.delenv(ENV_WORKERS, raising=False)
+    assert 1 <= worker_count() <= 2
+    assert worker_count(3) == 3
+    monkeypatch.setenv(ENV_WORKERS, "1")
+    assert worker_count() == 1
+    monkeypatch.setenv(ENV_WORKERS, "zero")
+    with pytest.raises(ValueError, match="positive integer"):
+        worker_count()

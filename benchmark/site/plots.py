@@ -11,7 +11,15 @@ Every figure is drawn from plain JSON-like data and returned as an inline ``<svg
 * the element carries ``role="img"`` and an ``aria-label`` (its alt text).
 
 :func:`render` caches the SVG text under a key made of the figure kind, its data, this file's
-source and the matplotlib version, so an unchanged rebuild draws nothing.
+source and the matplotlib version, so an unchanged rebuild draws nothing; :func:`render_many`
+draws the missing figures of a whole site, in worker processes when there are many.
+
+Drawing is kept cheap, because a large site has two figures per submission: the panel grids
+(ROC, calibration) are laid out by fixed margins instead of ``tight_layout`` or a tight
+bounding box (each of which measures every text and makes matplotlib draw the figure twice),
+their grid lines are one collection per panel, and the empty grid of a given set of panels is
+built once per process and reused, each figure only adding, saving and removing its own data
+artists. A figure drawn on a reused grid has exactly the bytes of one drawn on a new grid.
 """
 
 from __future__ import annotations
@@ -22,6 +30,8 @@ import io
 import json
 import math
 import re
+from collections import OrderedDict
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Optional
 
@@ -114,33 +124,102 @@ def _themable(svg: str, uid: str, alt: str) -> str:
     return svg.strip() + "\n"
 
 
-def _to_svg(fig, uid: str, alt: str, tight: bool = True) -> str:
+def _to_svg(fig, uid: str, alt: str, tight: bool = True, close: bool = True) -> str:
     buf = io.StringIO()
     extra = {"bbox_inches": "tight", "pad_inches": 0.05} if tight else {}
     fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None}, **extra)
-    plt.close(fig)
+    if close:
+        plt.close(fig)
     return _themable(buf.getvalue(), uid, alt)
 
 
-def render(kind: str, data: dict, uid: str, alt: str, cache_dir: Optional[Path] = None) -> str:
-    """Draw figure ``kind`` from ``data`` (cached under ``cache_dir``) as an inline SVG."""
-    fn: Callable = _KINDS[kind]
-    key = hashlib.sha256(
+def figure_key(kind: str, data: dict, uid: str, alt: str) -> str:
+    """Cache key of a figure: sha256 of its kind, data, id, alt text, this file and matplotlib."""
+    return hashlib.sha256(
         json.dumps(
             {"kind": kind, "data": data, "uid": uid, "alt": alt, "src": _SOURCE_HASH, "mpl": _MPL_VERSION},
             sort_keys=True,
         ).encode("utf-8")
     ).hexdigest()
-    path = Path(cache_dir) / "svg" / key[:2] / f"{key}.svg" if cache_dir is not None else None
-    if path is not None and path.is_file():
-        return path.read_text(encoding="utf-8")
+
+
+def _cache_path(cache_dir, key: str) -> Optional[Path]:
+    return Path(cache_dir) / "svg" / key[:2] / f"{key}.svg" if cache_dir is not None else None
+
+
+def draw(kind: str, data: dict, uid: str, alt: str) -> str:
+    """Draw figure ``kind`` from ``data`` as an inline SVG (no cache).
+
+    A pure function of its arguments: a new figure is drawn under :data:`RC` every time, so
+    the bytes do not depend on what was drawn before or in which process.
+    """
+    fn: Callable = _KINDS[kind]
     _matplotlib()
     with plt.rc_context(RC):
+        if kind in _PANELS:
+            # Reuse the empty panel grid (axes, ticks, labels, titles): only this figure's
+            # data artists are added, saved and removed again.
+            frame = _frame(kind, data)
+            with frame.drawing() as axes:
+                fn(axes, data)
+                return _to_svg(frame.fig, uid, alt, tight=False, close=False)
         fig = fn(data)
-        svg = _to_svg(fig, uid, alt, tight=kind not in _LAID_OUT)
-    if path is not None:
-        atomic_write_text(path, svg)
-    return svg
+        return _to_svg(fig, uid, alt, tight=kind not in _LAID_OUT)
+
+
+def _draw_request(request: tuple) -> str:
+    return draw(*request)
+
+
+def render(kind: str, data: dict, uid: str, alt: str, cache_dir: Optional[Path] = None) -> str:
+    """Draw figure ``kind`` from ``data`` (cached under ``cache_dir``) as an inline SVG."""
+    return render_many([(kind, data, uid, alt)], cache_dir, workers=1)[0]
+
+
+#: Fewer figures to draw than this: draw them in the calling process.
+POOL_MIN_FIGURES = 24
+
+
+def render_many(requests: list, cache_dir: Optional[Path] = None, workers: Optional[int] = None) -> list[str]:
+    """Draw many figures, in worker processes when there are enough to draw.
+
+    Parameters
+    ----------
+    requests : list of tuple
+        ``(kind, data, uid, alt)`` per figure, as for :func:`render`.
+    cache_dir : path, default=None
+        Cache of drawn SVGs (see the module docstring); None draws everything.
+    workers : int, default=None
+        See :func:`benchmark.parallel.worker_count`. Figures missing from the cache are drawn
+        in a process pool when there are at least :data:`POOL_MIN_FIGURES` of them; each is a
+        pure function of its request, so the output does not depend on the number of workers.
+
+    Returns
+    -------
+    svgs : list of str
+        In the order of ``requests``.
+    """
+    from ..parallel import ordered_map
+
+    keys = [figure_key(*r) for r in requests]
+    svgs: dict[str, str] = {}
+    todo: dict[str, tuple] = {}
+    for key, req in zip(keys, requests):
+        if key in svgs or key in todo:
+            continue
+        path = _cache_path(cache_dir, key)
+        if path is not None and path.is_file():
+            svgs[key] = path.read_text(encoding="utf-8")
+        else:
+            todo[key] = tuple(req)
+    if todo:
+        drawn = ordered_map(_draw_request, list(todo.values()), workers=workers, min_items=POOL_MIN_FIGURES)
+        for key, svg in zip(todo, drawn):
+            svgs[key] = svg
+            path = _cache_path(cache_dir, key)
+            if path is not None:
+                atomic_write_text(path, svg)
+    return [svgs[k] for k in keys]
 
 
 # -- figures ------------------------------------------------------------------------------------
@@ -249,29 +328,123 @@ def significance(data: dict):
     return fig
 
 
-def _grid(n: int, size: float = 3.1):
-    cols = min(n, 4 if n > 4 else n)
+# Panel grids (ROC, calibration) are laid out by fixed margins in inches instead of
+# ``tight_layout`` or a tight bounding box: both measure every text on the figure and make
+# matplotlib draw the figure twice, which costs more than the drawing itself. Like a
+# shared-axes grid, only the first column carries y tick labels and the y label, and only the
+# lowest panel of each column the x tick labels and the x label.
+_GRID_LEFT, _GRID_RIGHT = 0.62, 0.12  # inches: y tick labels + y label; right edge
+_GRID_BOTTOM, _GRID_TOP = 0.52, 0.34  # inches: x tick labels + x label; title of a panel
+_GRID_WGAP = 0.22  # inches between panels of a row
+_UNIT_TICKS = [0.0, 0.5, 1.0]
+_UNIT_LABELS = ["0", "0.5", "1"]
+_UNIT_GRID = [0.0, 0.25, 0.5, 0.75, 1.0]  # grid lines: one collection per panel, not per tick
+_XLABEL_DROP, _YLABEL_DROP = 0.27, 0.36  # inches from the axes to the x / y label
+
+
+def _grid(n: int, size: float, xlabel: str, ylabel: str, titles: list[str]):
+    """A figure of ``n`` square unit panels (``size`` inches), at most 4 per row.
+
+    Every panel spans [-0.02, 1.02] on both axes with ticks at halves, grid lines at quarters,
+    a dotted diagonal and its title; returns the figure (not registered with pyplot) and the
+    ``n`` axes in reading order. Titles and axis labels are placed at fixed positions, so
+    drawing does not measure the tick labels to place them.
+    """
+    from matplotlib.collections import LineCollection
+    from matplotlib.figure import Figure
+
+    cols = min(n, 4)
     rows = math.ceil(n / cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(0.4 + size * cols, 0.5 + size * rows), squeeze=False)
-    flat = [a for row in axes for a in row]
-    for a in flat[n:]:
-        a.set_visible(False)
-    return fig, flat[:n]
+    width = _GRID_LEFT + cols * size + (cols - 1) * _GRID_WGAP + _GRID_RIGHT
+    height = _GRID_TOP + rows * (size + _GRID_TOP) + _GRID_BOTTOM - _GRID_TOP
+    fig = Figure(figsize=(width, height))
+    axes = []
+    for i in range(n):
+        r, c = divmod(i, cols)
+        x0 = _GRID_LEFT + c * (size + _GRID_WGAP)
+        y_top = _GRID_TOP + r * (size + _GRID_TOP)  # top edge of the panel, from the top
+        ax = fig.add_axes((x0 / width, 1 - (y_top + size) / height, size / width, size / height))
+        ax.set_xlim(-0.02, 1.02)
+        ax.set_ylim(-0.02, 1.02)
+        first_col, lowest = c == 0, i + cols >= n
+        ax.set_xticks(_UNIT_TICKS, _UNIT_LABELS if lowest else [])
+        ax.set_yticks(_UNIT_TICKS, _UNIT_LABELS if first_col else [])
+        ax.grid(False)
+        lines = [[(g, 0), (g, 1)] for g in _UNIT_GRID] + [[(0, g), (1, g)] for g in _UNIT_GRID]
+        ax.add_collection(LineCollection(lines, colors=GRID, linewidths=0.6, zorder=0.5), autolim=False)
+        if lowest:
+            ax.set_xlabel(xlabel)
+            ax.xaxis.set_label_coords(0.5, -_XLABEL_DROP / size)
+        if first_col:
+            ax.set_ylabel(ylabel)
+            ax.yaxis.set_label_coords(-_YLABEL_DROP / size, 0.5)
+        ax.plot([0, 1], [0, 1], color=MUTED, linewidth=0.8, linestyle=":")
+        ax.set_title(titles[i], fontsize=10, y=1.0)
+        axes.append(ax)
+    return fig, axes
 
 
-def roc(data: dict):
+class _Frame:
+    """An empty panel grid kept for reuse; :meth:`drawing` removes what a figure added."""
+
+    def __init__(self, fig, axes):
+        self.fig = fig
+        self.axes = axes
+        self._base = [self._artists(ax) for ax in axes]
+
+    @staticmethod
+    def _artists(ax) -> list:
+        return [*ax.lines, *ax.collections, *ax.patches, *ax.texts, *ax.images]
+
+    @contextmanager
+    def drawing(self):
+        try:
+            yield self.axes
+        finally:
+            for ax, base in zip(self.axes, self._base):
+                keep = {id(a) for a in base}
+                for a in self._artists(ax):
+                    if id(a) not in keep:
+                        a.remove()
+                if ax.legend_ is not None:
+                    ax.legend_.remove()
+
+
+_FRAMES: "OrderedDict[tuple, _Frame]" = OrderedDict()
+_MAX_FRAMES = 8  # distinct panel grids kept per process (one or two per task)
+
+
+def _frame(kind: str, data: dict) -> _Frame:
+    """The reusable panel grid of a ROC or calibration figure (built on first use)."""
+    width, xlabel, ylabel = _PANELS[kind]
+    titles = tuple(_wrap(p["title"], 30 if kind == "roc" else 28) for p in data["panels"])
+    key = (kind, titles)
+    frame = _FRAMES.get(key)
+    if frame is None:
+        frame = _Frame(*_grid(len(titles), width, xlabel, ylabel, list(titles)))
+        _FRAMES[key] = frame
+        while len(_FRAMES) > _MAX_FRAMES:
+            _FRAMES.popitem(last=False)
+    else:
+        _FRAMES.move_to_end(key)
+    return frame
+
+
+def roc(axes, data: dict) -> None:
     """ROC curves, one panel per target, with reader operating points and interval crosses.
 
-    ``data``: ``panels``: ``{title, fpr, tpr, auc, readers: [{name, fpr, tpr, fpr_ci, tpr_ci,
-    matched: {fpr, tpr}}]}``.
+    ``axes``: the panels of :func:`_frame`; ``data``: ``panels``: ``{title, fpr, tpr, auc,
+    readers: [{name, fpr, tpr, fpr_ci, tpr_ci, matched: {fpr, tpr}}]}``. The AUC is written in
+    the panel; a legend is drawn only in the panels with reader operating points.
     """
-    panels = data["panels"]
-    fig, axes = _grid(len(panels))
-    for ax, p in zip(axes, panels):
-        ax.plot([0, 1], [0, 1], color=MUTED, linewidth=0.8, linestyle=":")
+    for ax, p in zip(axes, data["panels"]):
         if p["fpr"]:
-            ax.plot(p["fpr"], p["tpr"], color=SERIES[0], linewidth=1.6, label=f"AUC {p['auc']:.3f}" if p["auc"] is not None else "model")
-        for k, rd in enumerate(p.get("readers", [])):
+            ax.plot(p["fpr"], p["tpr"], color=SERIES[0], linewidth=1.6)
+        auc = f"AUC {p['auc']:.3f}" if p["auc"] is not None else "AUC undefined"
+        readers = p.get("readers", [])
+        if not readers:
+            ax.text(0.97, 0.04, auc, ha="right", va="bottom", fontsize=8, color=SERIES[0])
+        for k, rd in enumerate(readers):
             colour = SERIES[2 + k % 3]
             if rd.get("fpr_ci"):
                 ax.plot(rd["fpr_ci"], [rd["tpr"], rd["tpr"]], color=colour, linewidth=1.2)
@@ -281,24 +454,15 @@ def roc(data: dict):
             m = rd.get("matched")
             if m and m.get("tpr") is not None:
                 ax.plot([m["fpr"]], [m["tpr"]], marker="o", markersize=6, markerfacecolor="none", markeredgecolor=colour, linestyle="none", label="model at readers' specificity")
-        ax.set_xlim(-0.02, 1.02)
-        ax.set_ylim(-0.02, 1.02)
-        ax.set_aspect("equal")
-        ax.set_xlabel("1 \u2212 specificity")
-        ax.set_ylabel("sensitivity")
-        ax.set_title(_wrap(p["title"], 34), fontsize=10)
-        ax.legend(loc="lower right", fontsize=7.5)
-    fig.tight_layout()
-    return fig
+        if readers:
+            ax.plot([], [], color=SERIES[0], linewidth=1.6, label=auc)
+            ax.legend(loc="lower right", fontsize=7)
 
 
-def calibration(data: dict):
+def calibration(axes, data: dict) -> None:
     """Reliability diagrams, one panel per target: observed event rate against mean
     predicted probability per bin (marker area = cases in the bin)."""
-    panels = data["panels"]
-    fig, axes = _grid(len(panels), size=2.8)
-    for ax, p in zip(axes, panels):
-        ax.plot([0, 1], [0, 1], color=MUTED, linewidth=0.8, linestyle=":")
+    for ax, p in zip(axes, data["panels"]):
         bins = p["bins"]
         if bins:
             total = sum(b["n"] for b in bins) or 1
@@ -306,17 +470,14 @@ def calibration(data: dict):
             ys = [b["observed"] for b in bins]
             ax.plot(xs, ys, color=SERIES[0], linewidth=1.2)
             ax.scatter(xs, ys, s=[8 + 120 * b["n"] / total for b in bins], color=SERIES[0], linewidths=0, zorder=3)
-        ax.set_xlim(-0.02, 1.02)
-        ax.set_ylim(-0.02, 1.02)
-        ax.set_aspect("equal")
-        ax.set_xlabel("mean predicted probability")
-        ax.set_ylabel("observed rate")
-        ax.set_title(_wrap(p["title"], 30), fontsize=10)
-    fig.tight_layout()
-    return fig
 
 
-_LAID_OUT = {"roc", "calibration"}  # laid out by tight_layout already: no second tight pass
+#: Panel-grid figures: panel size (inches), x label, y label.
+_PANELS = {
+    "roc": (2.45, "1 \u2212 specificity", "sensitivity"),
+    "calibration": (2.2, "mean predicted probability", "observed rate"),
+}
+_LAID_OUT = {"roc", "calibration"}  # laid out by _grid: no tight bounding box
 _KINDS: dict[str, Callable] = {
     "forest": forest,
     "blob": blob,

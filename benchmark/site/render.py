@@ -19,7 +19,9 @@ submission) are deleted.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
+import json
 import math
 import os
 import re
@@ -322,7 +324,9 @@ def _label(e: dict) -> str:
     return f"{e['team']} / {e['model']}" if e["model"] else e["team"]
 
 
-def _task_figures(task: dict, cache) -> dict:
+def _task_figures(task: dict, draw) -> dict:
+    """Forest, blob and significance figures of a task page; ``draw(kind, data, uid, alt)``
+    returns the SVG of one figure."""
     figs: dict = {"forest": None, "blob": None, "significance": None}
     prim = task["primary"]
     rows = []
@@ -339,7 +343,7 @@ def _task_figures(task: dict, cache) -> dict:
                 "level": task["level"], "title": f"{task['primary_display_name']}: entries and published references"}
         alt = (f"Forest plot of {task['primary_display_name']} for {len(rows)} rows, best first, each with its "
                f"{task['level']:.0%} interval; published references drawn as diamonds.")
-        figs["forest"] = {"svg": plots.render("forest", data, "forest", alt, cache), "alt": alt}
+        figs["forest"] = {"svg": draw("forest", data, "forest", alt), "alt": alt}
     ranked = [e for e in task["entries"] if e["rank_counts"]]
     if len(ranked) > 1:
         top = ranked[:SIGNIFICANCE_MAX]
@@ -352,7 +356,7 @@ def _task_figures(task: dict, cache) -> dict:
         }
         alt = (f"Blob plot: for each of {len(top)} entries, circles sized by how often it reached each rank in "
                "the bootstrap replicates, with a cross at the median rank and a line for the 95% rank interval.")
-        figs["blob"] = {"svg": plots.render("blob", data, "blob", alt, cache), "alt": alt, "shown": len(top), "total": len(ranked)}
+        figs["blob"] = {"svg": draw("blob", data, "blob", alt), "alt": alt, "shown": len(top), "total": len(ranked)}
     sig = task["significance"]
     if sig and len(sig["names"]) > 1:
         by_name = {e["name"]: e for e in task["entries"]}
@@ -362,12 +366,13 @@ def _task_figures(task: dict, cache) -> dict:
         data = {"labels": labels, "better": better, "title": f"Pairwise paired bootstrap tests (Holm, \u03b1 = {sig['alpha']:g})"}
         alt = (f"Significance map of {len(labels)} entries: a cell is coloured when the row entry is significantly "
                "better or worse than the column entry after Holm adjustment.")
-        figs["significance"] = {"svg": plots.render("significance", data, "significance", alt, cache), "alt": alt,
+        figs["significance"] = {"svg": draw("significance", data, "significance", alt), "alt": alt,
                                 "shown": len(labels), "total": sig["n_total"]}
     return figs
 
 
-def _entry_figures(task: dict, e: dict, cache) -> dict:
+def _entry_figures(task: dict, e: dict, draw) -> dict:
+    """ROC and calibration figures of a submission page (``draw`` as for :func:`_task_figures`)."""
     figs: dict = {"roc": None, "calibration": None}
     panels = []
     for g in e["roc"]:
@@ -387,19 +392,26 @@ def _entry_figures(task: dict, e: dict, cache) -> dict:
     if panels:
         alt = (f"ROC curves of {_label(e)} for {len(panels)} target(s)"
                + (", with the published reader operating points and their intervals." if task["baselines"] else "."))
-        figs["roc"] = {"svg": plots.render("roc", {"panels": panels}, "roc", alt, cache), "alt": alt}
+        figs["roc"] = {"svg": draw("roc", {"panels": panels}, "roc", alt), "alt": alt}
     if e["calibration"]:
         data = {"panels": [{"title": c["title"], "bins": c["bins"]} for c in e["calibration"]]}
         alt = (f"Reliability diagrams of {_label(e)}: observed event rate against mean predicted probability in "
                f"{len(e['calibration'])} panel(s); the dotted diagonal is perfect calibration.")
-        figs["calibration"] = {"svg": plots.render("calibration", data, "calibration", alt, cache), "alt": alt}
+        figs["calibration"] = {"svg": draw("calibration", data, "calibration", alt), "alt": alt}
     return figs
 
 
 # -- pages --------------------------------------------------------------------------------------
-def _env() -> jinja2.Environment:
+def _env(cache_dir=None) -> jinja2.Environment:
+    """The template environment; compiled templates are kept under ``cache_dir/jinja``."""
+    bytecode = None
+    if cache_dir is not None:
+        folder = Path(cache_dir) / "jinja"
+        folder.mkdir(parents=True, exist_ok=True)
+        bytecode = jinja2.FileSystemBytecodeCache(str(folder))
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(HERE / "templates")),
+        bytecode_cache=bytecode,
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -431,31 +443,70 @@ class _Writer:
 
     def __init__(self, out: Path):
         self.out = out
-        self.written: set[Path] = set()
+        self.written: set[str] = set()
 
     def text(self, rel: str, text: str) -> Path:
         path = self.out / rel
-        self.written.add(path.resolve())
+        self.written.add(os.path.abspath(path))  # no symlink resolution: no system calls
         data = text.encode("utf-8")
         if not (path.is_file() and path.read_bytes() == data):
             atomic_write_text(path, text)
             os.chmod(path, 0o644)
         return path
 
+    def keep(self, rel: str) -> Path:
+        """Count ``rel`` as written by this build without rewriting it."""
+        path = self.out / rel
+        self.written.add(os.path.abspath(path))
+        return path
+
     def prune(self) -> None:
         for p in sorted(self.out.rglob("*")):
-            if p.is_file() and p.suffix in OWNED_SUFFIXES and p.resolve() not in self.written:
+            if p.suffix in OWNED_SUFFIXES and os.path.abspath(p) not in self.written and p.is_file():
                 p.unlink()
         for d in sorted((d for d in self.out.rglob("*") if d.is_dir()), key=lambda d: -len(d.parts)):
             if not any(d.iterdir()):
                 d.rmdir()
 
 
-def build_site(reg, boards: Iterable, out, cache_dir=None) -> Path:
+SITE_JSON_MEMO = "site-json.memo"
+
+
+def _write_site_json(w: _Writer, data: dict, cache_dir) -> None:
+    """Write ``leaderboard.json`` unless it already holds the canonical text of ``data``.
+
+    The canonical text (indented, sorted keys) is slow to produce for a large site. A memo in
+    ``cache_dir`` records the sha256 of ``data``'s compact JSON (written by the standard
+    library's C encoder) next to the sha256 of the canonical text last written for it; when
+    both match (same data, and the file on disk is that text) nothing is serialised again.
+    """
+    key = None
+    memo = Path(cache_dir) / SITE_JSON_MEMO if cache_dir is not None else None
+    if memo is not None:
+        try:
+            compact = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+            key = hashlib.sha256(compact.encode("utf-8")).hexdigest()
+        except (TypeError, ValueError):
+            key = None
+    path = w.out / SITE_JSON
+    if key is not None and memo.is_file() and path.is_file():
+        recorded = memo.read_text(encoding="utf-8").split()
+        if recorded[:1] == [key] and recorded[1:2] == [hashlib.sha256(path.read_bytes()).hexdigest()]:
+            w.keep(SITE_JSON)
+            return
+    text = canonical_json(data)
+    w.text(SITE_JSON, text)
+    if key is not None:
+        atomic_write_text(memo, f"{key} {hashlib.sha256(text.encode('utf-8')).hexdigest()}\n")
+
+
+def build_site(reg, boards: Iterable, out, cache_dir=None, workers: Optional[int] = None) -> Path:
     """Render the whole site into ``out``; returns the path of ``index.html``.
 
     ``cache_dir`` holds drawn figures (default: the boards' result cache, else
-    ``<root>/.cache/results``); ``False`` draws every figure afresh.
+    ``<root>/.cache/results``); ``False`` draws every figure afresh. ``workers``: processes
+    drawing the figures of a large build (see :func:`benchmark.site.plots.render_many`); the
+    output does not depend on it.
     """
     boards = list(boards)
     out = Path(out)
@@ -467,13 +518,32 @@ def build_site(reg, boards: Iterable, out, cache_dir=None) -> Path:
     previous_build = (out / SITE_JSON).is_file()
     out.mkdir(parents=True, exist_ok=True)
     data = site_data(reg, boards)
-    env = _env()
+    env = _env(cache_dir)
     w = _Writer(out)
     common = {"site": data, "banner": data["banner"], "version": __version__}
 
-    w.text(SITE_JSON, canonical_json(data))
+    _write_site_json(w, data, cache_dir)
     for name in STATIC_FILES:
         w.text(f"static/{name}", (HERE / "static" / name).read_text(encoding="utf-8"))
+
+    # Figures: collect every request first, then draw the ones missing from the cache (in
+    # worker processes for large builds), then render the pages with them.
+    requests: list[tuple] = []
+
+    def collect(kind, data, uid, alt):
+        requests.append((kind, data, uid, alt))
+        return len(requests) - 1
+
+    for task in data["tasks"]:
+        _task_figures(task, collect)
+        for e in task["entries"]:
+            _entry_figures(task, e, collect)
+    drawn = iter(zip(requests, plots.render_many(requests, cache_dir, workers=workers)))
+
+    def take(kind, data, uid, alt):
+        (k, _d, u, a), svg = next(drawn)
+        assert (k, u, a) == (kind, uid, alt), "figures requested in a different order"
+        return svg
 
     index = w.text("index.html", env.get_template("index.html.j2").render(root="", page_title="Leaderboards", **common))
     task_tpl = env.get_template("task.html.j2")
@@ -481,7 +551,7 @@ def build_site(reg, boards: Iterable, out, cache_dir=None) -> Path:
     for task in data["tasks"]:
         tid = task["id"]
         w.text(f"{tid}/{task['csv']}", task_csv(task))
-        figs = _task_figures(task, cache_dir)
+        figs = _task_figures(task, take)
         w.text(
             f"{tid}/index.html",
             task_tpl.render(root="../", page_title=task["title"], task=task, figs=figs, **common),
@@ -491,7 +561,7 @@ def build_site(reg, boards: Iterable, out, cache_dir=None) -> Path:
                 f"{tid}/{e['page']}",
                 entry_tpl.render(
                     root="../", page_title=f"{_label(e)} \u2013 {task['title']}", task=task, e=e,
-                    figs=_entry_figures(task, e, cache_dir), subgroups=_subgroup_table(task, e), **common,
+                    figs=_entry_figures(task, e, take), subgroups=_subgroup_table(task, e), **common,
                 ),
             )
     if previous_build:
