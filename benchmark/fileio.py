@@ -15,8 +15,11 @@ from pathlib import Path
 __all__ = ["atomic_write_bytes", "atomic_write_text"]
 
 
-def atomic_write_bytes(path: os.PathLike, data: bytes) -> Path:
+def atomic_write_bytes(path: os.PathLike, data: bytes, fsync: bool = False) -> Path:
     """Write ``data`` to ``path`` atomically (parent folders are created).
+
+    With ``fsync=True`` the data is also flushed to the storage device before the rename, so
+    the new content survives a power loss (the append-only ledger does this for every record).
 
     >>> import tempfile, pathlib
     >>> p = pathlib.Path(tempfile.mkdtemp()) / "sub" / "a.bin"
@@ -29,8 +32,9 @@ def atomic_write_bytes(path: os.PathLike, data: bytes) -> Path:
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
+            if fsync:
+                fh.flush()
+                os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
         try:
@@ -41,6 +45,6 @@ def atomic_write_bytes(path: os.PathLike, data: bytes) -> Path:
     return path
 
 
-def atomic_write_text(path: os.PathLike, text: str) -> Path:
-    """Write ``text`` as UTF-8 with the line endings it has (``"\\n"``), atomically."""
-    return atomic_write_bytes(path, text.encode("utf-8"))
+def atomic_write_text(path: os.PathLike, text: str, fsync: bool = False) -> Path:
+    """Write ``text`` as UTF-8, line endings as they are in ``text``, atomically."""
+    return atomic_write_bytes(path, text.encode("utf-8"), fsync=fsync)

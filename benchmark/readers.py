@@ -40,8 +40,6 @@ from __future__ import annotations
 import csv
 import io
 import math
-import os
-import tempfile
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -65,6 +63,7 @@ from .compare import (
     verdict,
 )
 from .errors import LabelError
+from .fileio import atomic_write_text
 from .tasks import BaselineDecl
 
 __all__ = [
@@ -1040,14 +1039,4 @@ def write_reader_study(df: pd.DataFrame, path) -> Path:
     buf = io.StringIO()
     df[list(READ_COLUMNS)].astype({"read": np.int64}).to_csv(buf, index=False, lineterminator="\n")
     text = "\n".join(lines) + "\n" + buf.getvalue()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return path
+    return atomic_write_text(path, text)

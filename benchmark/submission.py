@@ -57,7 +57,6 @@ import hashlib
 import io
 import os
 import re
-import tempfile
 import warnings as _warnings
 from dataclasses import dataclass, field
 from pathlib import Path

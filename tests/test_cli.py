@@ -7,7 +7,6 @@ import subprocess
 import sys
 
 import numpy as np
-import pytest
 from sklearn.metrics import roc_auc_score
 
 from benchmark.cli import main

@@ -1,6 +1,5 @@
 """Every committed demo submission is valid for its task and scores as intended."""
 
-import pytest
 
 from benchmark.entries import discover
 from benchmark.labels import load_labels

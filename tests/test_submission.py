@@ -9,7 +9,6 @@ import csv
 import gzip
 import hashlib
 import io
-import os
 import re
 import zipfile
 from pathlib import Path
@@ -533,7 +532,6 @@ def test_id_problems(tmp_path, mrnet):
 
 def test_lost_zero_padding_is_recognised(tmp_path, mrnet):
     ids = [f"{i:04d}" for i in range(120, 240)]  # training-like ids 0120-0239
-    vals = {i: [0.1, 0.2, 0.3] for i in ids}
     order = [str(int(i)) for i in ids]  # written as numbers: 120, 121, ...
     text = "case,abnormal,acl,meniscus\n" + "".join(f"{o},0.1,0.2,0.3\n" for o in order)
     exc = invalid(mrnet, write(tmp_path, text), cases("mrnet", ids, "train"))
