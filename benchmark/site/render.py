@@ -201,6 +201,7 @@ def _entry_data(board, row, page: str) -> dict:
         "leader_difference": diff,
         "significantly_better_than": list(row.better_than),
         "operating_points": row.curves.get("operating_points", []),
+        "reader_study": list((res.comparisons or {}).get("readers", [])),
         "roc": row.curves.get("roc", []),
         "calibration": row.curves.get("calibration", []),
         "warnings": list(res.warnings),
