@@ -140,6 +140,9 @@ def print_result(task, res) -> None:
         extra = f", clustered by {b.cluster} ({b.n_clusters} clusters)" if b.cluster else ""
         strat = f", stratified by {b.stratified}" if b.stratified else ""
         print(f"bootstrap: {b.replicates} replicates, seed {b.seed}{strat}{extra}")
+    notes = sorted({mv.ci_note for mv in res.metrics.values() if mv.ci_note})
+    for n in notes:
+        print(f"note: {n}")
     _print_comparisons(res)
     for w in res.warnings:
         print(f"warning: {w}")

@@ -172,7 +172,7 @@ class TaskScores:
         return None if self.replicates is None else self.replicates[:, 0, :]
 
 
-def _interval(method, point, reps, jack, level, spec, y_sub, s_sub, policy, max_frac):
+def _interval(method, point, reps, jack, level, spec, y_sub, s_sub, policy, max_frac, cluster=None):
     """Return (ci, method_used, note, n_undefined) for one metric of one submission."""
     from . import bootstrap as BT
 
@@ -182,7 +182,13 @@ def _interval(method, point, reps, jack, level, spec, y_sub, s_sub, policy, max_
         if spec.fn == "roc_auc":
             iv = BT.delong_ci(y_sub, s_sub, level=level)
             ci = [iv.low, iv.high] if iv.available else None
-            return ci, "delong", iv.reason, n_undef
+            note = iv.reason
+            if note is None and cluster:
+                note = (
+                    f"DeLong treats cases as independent; this task's cases are clustered by "
+                    f"{cluster}, which the bootstrap intervals respect"
+                )
+            return ci, "delong", note, n_undef
         method = "percentile"
         note = "DeLong applies to single-target AUC; percentile bootstrap used"
     if not np.isfinite(point):
@@ -346,6 +352,7 @@ def score_task(
                     ss,
                     task.resampling.undefined,
                     task.resampling.max_undefined_fraction,
+                    task.resampling.cluster if clusters is not None else None,
                 )
                 mv.update(ci=ci, ci_method=used, ci_note=note, undefined_replicates=n_undef)
                 if n_undef:
