@@ -160,6 +160,25 @@ def _sha(obj) -> str:
     return hashlib.sha256(json.dumps(obj, sort_keys=True, default=str).encode("utf-8")).hexdigest()
 
 
+_CODE_FINGERPRINT: Optional[str] = None
+
+
+def code_fingerprint() -> str:
+    """sha256 of the scoring code (every ``benchmark/*.py`` file, in name order).
+
+    Part of the cache key, so a change to the code invalidates cached results even when the
+    harness version number was not raised.
+    """
+    global _CODE_FINGERPRINT
+    if _CODE_FINGERPRINT is None:
+        h = hashlib.sha256()
+        pkg = Path(__file__).resolve().parent
+        for f in sorted(pkg.glob("*.py")):
+            h.update(f.name.encode("utf-8") + b"\0" + f.read_bytes() + b"\0")
+        _CODE_FINGERPRINT = h.hexdigest()
+    return _CODE_FINGERPRINT
+
+
 def task_fingerprint(task: Task) -> str:
     """sha256 of the task's full declaration (its id, version, metrics, baselines...)."""
     return _sha(task.model_dump(mode="json"))
@@ -170,6 +189,7 @@ def plan_hash(task: Task, labels: LabelSet, settings: BootstrapSettings) -> str:
         {
             "schema": CACHE_SCHEMA,
             "harness": __version__,
+            "code": code_fingerprint(),
             "task": task.id,
             "task_version": task.version,
             "task_fingerprint": task_fingerprint(task),
