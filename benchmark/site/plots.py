@@ -119,7 +119,11 @@ def _themable(svg: str, uid: str, alt: str) -> str:
     head_end = svg.index(">")
     head = svg[:head_end]
     head = re.sub(r'\s(width|height)="[^"]*"', "", head)
-    head += f' class="plot" role="img" aria-label="{html.escape(alt, quote=True)}" focusable="false"'
+    # Scale with the page, but never beyond the figure's natural size (viewBox in pt, 96/72
+    # px per pt), so a small figure is not blown up to the full column width.
+    vb = re.search(r'viewBox="[-0-9.]+ [-0-9.]+ ([0-9.]+) [0-9.]+"', head)
+    style = f' style="max-width: {float(vb.group(1)) * 4 / 3:.0f}px"' if vb else ""
+    head += f' class="plot" role="img" aria-label="{html.escape(alt, quote=True)}" focusable="false"{style}'
     svg = head + svg[head_end:]
     return svg.strip() + "\n"
 
