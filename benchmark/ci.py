@@ -98,16 +98,16 @@ class GitError(HostError):
 
 
 def team_slug(text: str) -> str:
-    """The slug of a team or model name: lower case, runs of other characters become ``-``.
+    """The slug of a team or model name (the rule of :func:`benchmark.metadata.slug`).
 
     Examples
     --------
     >>> team_slug("Demo Lab A"), team_slug("  ACME  AI!")
     ('demo-lab-a', 'acme-ai')
     """
-    out = "".join(ch if ch.isalnum() and ch.isascii() else "-" for ch in str(text).lower())
-    out = re.sub(r"-+", "-", out)
-    return out.strip("-")
+    from .metadata import slug
+
+    return slug(text)
 
 
 # -- git ------------------------------------------------------------------------------------------
