@@ -127,7 +127,7 @@ class TaskBoard:
         t = self.task
         spec = t.primary_spec
         out = [
-            f"{t.id}: {t.title}",
+            f"{t.id}: {t.title}" + (f" [{DEMO_BANNER}]" if self.labels.synthetic else ""),
             f"split {self.labels.split}, {len(self.labels)} cases; primary {t.primary} "
             f"({'higher' if spec.higher_is_better else 'lower'} is better)",
         ]

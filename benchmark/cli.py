@@ -99,8 +99,21 @@ def cmd_validate(args) -> int:
     return EXIT_OK
 
 
+def _load_labels(task, args):
+    """The labels ``score``/``compare`` use: --labels, $BENCHMARK_LABELS_DIR or --demo, never a silent fallback."""
+    from .labels import load_labels, require_label_source
+
+    path = require_label_source(args.labels, demo=args.demo)
+    return load_labels(
+        task, args.split, path, allow_hash_mismatch=args.allow_label_hash_mismatch, demo=args.demo
+    )
+
+
+def _demo_tag(synthetic: bool) -> str:
+    return f" [{DEMO_BANNER}]" if synthetic else ""
+
+
 def _score_one(args):
-    from .labels import load_labels
     from .scoring import BootstrapSettings, score_task
     from .submission import read_submission
 
@@ -108,16 +121,14 @@ def _score_one(args):
     settings = BootstrapSettings.from_task(
         task, replicates=args.bootstrap, seed=args.seed, method=args.ci, level=args.level
     )
-    labels = load_labels(
-        task, args.split, args.labels, allow_hash_mismatch=args.allow_label_hash_mismatch
-    )
+    labels = _load_labels(task, args)
     sub = read_submission(task, args.file, labels.public_cases(), format=args.format, max_mb=args.max_mb)
     scores = score_task(task, labels, [sub], [str(args.file)], settings)
     return task, scores.results[0]
 
 
 def print_result(task, res) -> None:
-    head = f"{task.id} v{task.version}: {task.title}"
+    head = f"{task.id} v{task.version}: {task.title}{_demo_tag(res.synthetic_labels)}"
     print(head)
     print(f"split {res.split}, {res.n_cases} cases, labels sha256 {res.labels_sha256[:12]}")
     if res.synthetic_labels:
@@ -200,7 +211,6 @@ def cmd_score(args) -> int:
 
 
 def cmd_compare(args) -> int:
-    from .labels import load_labels
     from .scoring import BootstrapSettings, compare_two
     from .submission import read_submission
 
@@ -208,7 +218,7 @@ def cmd_compare(args) -> int:
     settings = BootstrapSettings.from_task(
         task, replicates=args.bootstrap, seed=args.seed, method="percentile", level=args.level
     )
-    labels = load_labels(task, args.split, args.labels, allow_hash_mismatch=args.allow_label_hash_mismatch)
+    labels = _load_labels(task, args)
     subs = [
         read_submission(task, f, labels.public_cases(), format=args.format, max_mb=args.max_mb)
         for f in (args.a, args.b)
@@ -220,7 +230,7 @@ def cmd_compare(args) -> int:
         return EXIT_OK
     if args.json:
         atomic_write_text(args.json, text)
-    print(f"{task.id}: A = {args.a}")
+    print(f"{task.id}: A = {args.a}{_demo_tag(labels.synthetic)}")
     print(f"{' ' * len(task.id)}  B = {args.b}")
     print(f"split {labels.split}, {len(labels)} cases; paired bootstrap, {settings.replicates} replicates, seed {settings.seed}")
     if labels.synthetic:
@@ -343,6 +353,12 @@ def cmd_leaderboard(args) -> int:
 
 
 # -- parser ----------------------------------------------------------------------------------------
+def _add_label_opts(s) -> None:
+    g = s.add_mutually_exclusive_group()
+    g.add_argument("--labels", metavar="PATH", help="hidden label file or folder (default: $BENCHMARK_LABELS_DIR; one of the two, or --demo, is required)")
+    g.add_argument("--demo", action="store_true", help="score against the committed synthetic demo labels (illustrative scores, marked DEMO in every output)")
+
+
 def build_parser(argv: Optional[Sequence[str]] = None) -> argparse.ArgumentParser:
     p = _Parser(prog="benchmark", description=__doc__.splitlines()[0])
     p.add_argument("--version", action="version", version=f"benchmark {__version__}")
@@ -365,7 +381,7 @@ def build_parser(argv: Optional[Sequence[str]] = None) -> argparse.ArgumentParse
 
     s = sub.add_parser("score", help="score a submission against hidden (or demo) labels")
     add_sub_opts(s)
-    s.add_argument("--labels", help="label file or folder (default: $BENCHMARK_LABELS_DIR, else demo labels)")
+    _add_label_opts(s)
     s.add_argument("--json", metavar="OUT", help="write the result JSON to OUT ('-' for stdout)")
     s.add_argument("--bootstrap", type=int, metavar="B", help="bootstrap replicates (0: point estimates only; default: task)")
     s.add_argument("--seed", type=int, help="resampling seed (default: task)")
@@ -381,12 +397,12 @@ def build_parser(argv: Optional[Sequence[str]] = None) -> argparse.ArgumentParse
     s.add_argument("--format", help="submission format of both files (default: detected)")
     s.add_argument("--split", help="split name (default: the task's default split)")
     s.add_argument("--max-mb", type=float, help="refuse files larger than this")
-    s.add_argument("--labels", help="label file or folder (default: $BENCHMARK_LABELS_DIR, else demo labels)")
+    _add_label_opts(s)
     s.add_argument("--json", metavar="OUT", help="write the comparison JSON to OUT ('-' for stdout)")
     s.add_argument("--bootstrap", type=int, metavar="B", help="paired replicates (default: task)")
     s.add_argument("--seed", type=int, help="resampling seed (default: task)")
     s.add_argument("--level", type=float, help="confidence level (default: task, 0.95)")
-    s.add_argument("--allow-label-hash-mismatch", action="store_true")
+    s.add_argument("--allow-label-hash-mismatch", action="store_true", help="compare even if the labels' sha256 differs from the task's pin")
     s.set_defaults(func=cmd_compare)
 
     s = sub.add_parser("split", help="make a patient-level stratified hidden test split")
@@ -426,7 +442,10 @@ def build_parser(argv: Optional[Sequence[str]] = None) -> argparse.ArgumentParse
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = build_parser(argv)
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # usage errors (2), --help and --version (0): return the code
+        return exc.code if isinstance(exc.code, int) else EXIT_INVALID
     if not getattr(args, "func", None):
         parser.print_help(sys.stderr)
         return EXIT_INVALID

@@ -66,6 +66,10 @@ class UsageError(BenchmarkError):
     exit_code = EXIT_INVALID
 
 
+class LabelsRequired(UsageError):
+    """Scoring was asked for without saying which labels to score against."""
+
+
 @dataclass(frozen=True)
 class Problem:
     """One participant-visible problem found in a submission.

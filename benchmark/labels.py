@@ -30,7 +30,7 @@ from typing import Optional
 import numpy as np
 import pandas as pd
 
-from .errors import LabelError, LabelHashMismatch
+from .errors import LabelError, LabelHashMismatch, LabelsRequired
 from .tasks import Task
 
 SYNTHETIC_MARK = "SYNTHETIC"
@@ -41,6 +41,7 @@ __all__ = [
     "LabelSet",
     "load_public",
     "load_labels",
+    "require_label_source",
     "sha256_file",
 ]
 
@@ -292,11 +293,44 @@ def _candidate_files(task: Task, folder: Path, split: str) -> list[Path]:
     return out
 
 
+def require_label_source(labels: Optional[os.PathLike], demo: bool = False) -> Optional[os.PathLike]:
+    """Return the label path to score against, refusing to fall back on demo labels silently.
+
+    ``labels`` wins; else ``$BENCHMARK_LABELS_DIR``; else, only when ``demo`` is true, None
+    (the committed synthetic demo labels). Anything else raises :class:`LabelsRequired`
+    (a usage error, exit code 2), so a forgotten ``--labels`` never yields a real-looking score.
+
+    >>> require_label_source("hidden/", demo=False)
+    'hidden/'
+    >>> import os; _ = os.environ.pop(LABELS_ENV, None)
+    >>> require_label_source(None, demo=True) is None
+    True
+    >>> require_label_source(None)
+    Traceback (most recent call last):
+    ...
+    benchmark.errors.LabelsRequired: no labels to score against: pass --labels PATH (the hidden label file or a folder holding it) or set $BENCHMARK_LABELS_DIR; pass --demo to score against the synthetic demo labels (illustrative scores only).
+    """
+    if labels is not None:
+        if demo:
+            raise LabelsRequired("--labels and --demo exclude each other: pick one.")
+        return labels
+    if os.environ.get(LABELS_ENV) and not demo:
+        return os.environ[LABELS_ENV]
+    if demo:
+        return None
+    raise LabelsRequired(
+        "no labels to score against: pass --labels PATH (the hidden label file or a folder "
+        f"holding it) or set ${LABELS_ENV}; pass --demo to score against the synthetic demo "
+        "labels (illustrative scores only)."
+    )
+
+
 def load_labels(
     task: Task,
     split: Optional[str] = None,
     labels: Optional[os.PathLike] = None,
     allow_hash_mismatch: bool = False,
+    demo: bool = False,
 ) -> LabelSet:
     """Resolve and read the hidden labels of a task's split.
 
@@ -311,6 +345,10 @@ def load_labels(
         else the committed synthetic demo labels of the split.
     allow_hash_mismatch : bool, default False
         Score against labels whose sha256 differs from the task's pin.
+    demo : bool, default False
+        Use the committed synthetic demo labels even when ``$BENCHMARK_LABELS_DIR`` is set.
+        Front ends decide with :func:`require_label_source` whether the demo labels may be
+        used at all.
 
     Returns
     -------
@@ -322,7 +360,7 @@ def load_labels(
     split = split or task.default_split
     decl = task.split(split)
     source = None
-    if labels is None and os.environ.get(LABELS_ENV):
+    if labels is None and os.environ.get(LABELS_ENV) and not demo:
         labels = os.environ[LABELS_ENV]
         source = LABELS_ENV
     native = None

@@ -34,7 +34,7 @@ def main() -> int:
     a = ap.parse_args()
     sub = sorted((ROOT / "submissions" / "rsna-cspine").glob("*/predictions.csv"))[0]
     rows = sum(1 for line in sub.read_text().splitlines() if line and not line.startswith("#")) - 1
-    exe = [sys.executable, "-m", "benchmark", "score", "rsna-cspine", str(sub.relative_to(ROOT)), "--json", "/dev/null"]
+    exe = [sys.executable, "-m", "benchmark", "score", "rsna-cspine", str(sub.relative_to(ROOT)), "--demo", "--json", "/dev/null"]
     print(f"submission: {sub.relative_to(ROOT)} ({rows} rows)")
     print(f"{'case':<32} {'min s':>7} {'median s':>9} {'max s':>7} {'peak MB':>8}")
     for label, extra in (("point estimates (--bootstrap 0)", ["--bootstrap", "0"]), ("2,000 paired replicates", [])):

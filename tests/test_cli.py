@@ -66,7 +66,7 @@ def test_mrnet_official_format_equals_official_scorer(root, capsys, monkeypatch,
     monkeypatch.chdir(root)
     pred = _find_official(root)
     out_json = tmp_path / "r.json"
-    code, out, err = run(["score", "mrnet", str(pred), "--bootstrap", "0", "--json", str(out_json)], capsys)
+    code, out, err = run(["score", "mrnet", str(pred), "--demo", "--bootstrap", "0", "--json", str(out_json)], capsys)
     assert code == 0, err
     res = json.loads(out_json.read_text())
     labels = np.genfromtxt(root / "tasks/_datasets/mrnet/demo/test_labels.csv", delimiter=",", skip_header=2)
@@ -108,7 +108,7 @@ def test_json_is_byte_identical_across_runs(root, tmp_path, capsys, monkeypatch)
     sub = sorted((root / "submissions" / "scopemri-bankart").glob("*/predictions.csv"))[0]
     a, b = tmp_path / "a.json", tmp_path / "b.json"
     for p in (a, b):
-        code, _, err = run(["score", "scopemri-bankart", str(sub.relative_to(root)), "--bootstrap", "500", "--json", str(p)], capsys)
+        code, _, err = run(["score", "scopemri-bankart", str(sub.relative_to(root)), "--demo", "--bootstrap", "500", "--json", str(p)], capsys)
         assert code == 0, err
     assert a.read_bytes() == b.read_bytes()
     res = json.loads(a.read_text())
@@ -124,7 +124,7 @@ def test_cspine_half_everywhere_is_ln2(root, tmp_path, capsys, monkeypatch):
     targets = ["patient_overall"] + [f"C{i}" for i in range(1, 8)]
     f = tmp_path / "half.csv"
     f.write_text("row_id,fractured\n" + "".join(f"{i}_{t},0.5\n" for i in ids for t in targets))
-    code, out, err = run(["score", "rsna-cspine", str(f), "--bootstrap", "0", "--json", "-"], capsys)
+    code, out, err = run(["score", "rsna-cspine", str(f), "--demo", "--bootstrap", "0", "--json", "-"], capsys)
     assert code == 0, err
     res = json.loads(out)
     assert abs(res["metrics"]["weighted_log_loss"]["value"] - math.log(2)) < 1e-12
@@ -153,10 +153,10 @@ def test_label_hash_mismatch_is_a_host_error(root, tmp_path, capsys, monkeypatch
     lab.write_text(lab.read_text() + "\n")  # same rows, different bytes
     monkeypatch.chdir(tmp_path)
     pred = _find_official(root)
-    code, _, err = run(["--root", str(tmp_path), "score", "mrnet", str(pred), "--bootstrap", "0"], capsys)
+    code, _, err = run(["--root", str(tmp_path), "score", "mrnet", str(pred), "--demo", "--bootstrap", "0"], capsys)
     assert code == 1
     assert "9ed1956eb17d3b8180e7bc0f10344e0e642aa0c4ad18a40b808644ad95e4cd33" in err
-    code, _, err = run(["--root", str(tmp_path), "score", "mrnet", str(pred), "--bootstrap", "0", "--allow-label-hash-mismatch"], capsys)
+    code, _, err = run(["--root", str(tmp_path), "score", "mrnet", str(pred), "--demo", "--bootstrap", "0", "--allow-label-hash-mismatch"], capsys)
     assert code == 0, err
 
 
@@ -168,7 +168,7 @@ def test_python_dash_m_works(root):
 def test_compare_self_and_reversed(root, tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(root)
     a = "submissions/mrnet/demo-lab-a__resnet-baseline/predictions.csv"
-    code, out, err = run(["compare", "mrnet", a, a, "--bootstrap", "300", "--json", "-"], capsys)
+    code, out, err = run(["compare", "mrnet", a, a, "--demo", "--bootstrap", "300", "--json", "-"], capsys)
     assert code == 0, err
     res = json.loads(out)
     for m in res["metrics"].values():
@@ -179,7 +179,7 @@ def test_compare_self_and_reversed(root, tmp_path, capsys, monkeypatch):
     rev.write_text(lines[0] + "\n" + "".join(
         ",".join([c[0]] + [repr(1.0 - float(x)) for x in c[1:]]) + "\n" for c in (l.split(",") for l in lines[1:])
     ))
-    code, out, err = run(["compare", "mrnet", a, str(rev), "--bootstrap", "300", "--json", "-"], capsys)
+    code, out, err = run(["compare", "mrnet", a, str(rev), "--demo", "--bootstrap", "300", "--json", "-"], capsys)
     assert code == 0, err
     res = json.loads(out)
     m = res["metrics"]["auc/acl"]
@@ -190,7 +190,7 @@ def test_compare_self_and_reversed(root, tmp_path, capsys, monkeypatch):
 def test_compare_needs_replicates(root, capsys, monkeypatch):
     monkeypatch.chdir(root)
     a = "submissions/mrnet/demo-lab-a__resnet-baseline/predictions.csv"
-    code, _, err = run(["compare", "mrnet", a, a, "--bootstrap", "0"], capsys)
+    code, _, err = run(["compare", "mrnet", a, a, "--demo", "--bootstrap", "0"], capsys)
     assert code == 2 and "--bootstrap" in err
 
 
@@ -209,3 +209,36 @@ def test_rsna_train_csv_native_labels(root, tmp_path, capsys, monkeypatch):
     res = json.loads(out)
     assert res["n_cases"] == 200 and res["synthetic_labels"] is False
     assert abs(res["metrics"]["weighted_log_loss"]["value"] - math.log(2)) < 1e-12
+
+
+def test_scoring_without_labels_is_a_usage_error(root, capsys, monkeypatch):
+    """Forgetting --labels never yields a real-looking score: exit 2 and a message naming the ways out."""
+    monkeypatch.chdir(root)
+    monkeypatch.delenv("BENCHMARK_LABELS_DIR", raising=False)
+    a = "submissions/mrnet/demo-lab-a__resnet-baseline/predictions.csv"
+    for args in (["score", "mrnet", a, "--split", "test"], ["score", "mrnet", a, "--json", "-"], ["compare", "mrnet", a, a]):
+        code, out, err = run(args, capsys)
+        assert code == 2, (args, err)
+        assert out == "" and "Traceback" not in err
+        assert "--labels" in err and "BENCHMARK_LABELS_DIR" in err and "--demo" in err
+    code, _, err = run(["score", "mrnet", a, "--demo", "--labels", "x"], capsys)
+    assert code == 2 and "not allowed with" in err
+
+
+def test_demo_flag_wins_over_the_environment_and_says_demo_everywhere(root, tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(root)
+    monkeypatch.setenv("BENCHMARK_LABELS_DIR", str(tmp_path / "no-such-folder"))
+    a = "submissions/mrnet/demo-lab-a__resnet-baseline/predictions.csv"
+    code, out, err = run(["score", "mrnet", a, "--demo", "--bootstrap", "0"], capsys)
+    assert code == 0, err
+    assert "[DEMO: synthetic labels]" in out.splitlines()[0]
+    code, out, err = run(["score", "mrnet", a, "--demo", "--bootstrap", "0", "--json", "-"], capsys)
+    assert json.loads(out)["synthetic_labels"] is True
+    code, out, err = run(["compare", "mrnet", a, a, "--demo", "--bootstrap", "200"], capsys)
+    assert code == 0, err
+    assert "[DEMO: synthetic labels]" in out.splitlines()[0]
+    code, out, err = run(["compare", "mrnet", a, a, "--demo", "--bootstrap", "200", "--json", "-"], capsys)
+    assert json.loads(out)["synthetic_labels"] is True
+    # Without --demo the environment is used (and here it points nowhere: a host error, not demo scores).
+    code, out, err = run(["score", "mrnet", a, "--bootstrap", "0"], capsys)
+    assert code == 1 and "no-such-folder" in err and out == ""
