@@ -1,24 +1,30 @@
 # Two entry points: `make demo` (install + score the demo data + build the leaderboard)
-# and `make test` (install + the whole test suite). Both create .venv/ in the repository.
+# and `make test` (install with the test extra + the whole test suite). Both use .venv/ in the
+# repository; `make demo` installs only what the harness itself needs.
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
-STAMP  := $(VENV)/.installed
+BASE   := $(VENV)/.installed
+TESTS  := $(VENV)/.installed-test
 
 .PHONY: demo test install clean
 
-$(STAMP): pyproject.toml
+$(BASE): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e .
+	touch $(BASE)
+
+$(TESTS): $(BASE)
 	$(PY) -m pip install --quiet -e '.[test]'
-	touch $(STAMP)
+	touch $(TESTS)
 
-install: $(STAMP)
+install: $(BASE)
 
-demo: $(STAMP)
+demo: $(BASE)
 	$(VENV)/bin/benchmark demo
 
-test: $(STAMP)
+test: $(TESTS)
 	bash scripts/test-deps.sh $(PY)
 	$(PY) -m pytest
 

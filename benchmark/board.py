@@ -651,7 +651,9 @@ def score_all_tasks(
     ``workers``: see :func:`score_board`.
     """
     if cache_dir is None:
-        cache_dir = Path(reg.root) / ".cache" / "results"
+        from .tasks import output_root
+
+        cache_dir = output_root(reg.root) / ".cache" / "results"
     elif cache_dir is False:
         cache_dir = None
     return [score_board(t, reg.root, labels, replicates, progress, cache_dir, workers) for t in reg]

@@ -324,6 +324,7 @@ def _is_synthetic(path: Path) -> bool:
 def cmd_demo(args) -> int:
     """Score every demo submission of every task and print one table per task."""
     from .board import score_all_tasks
+    from .tasks import output_root
 
     reg = _registry(args)
     boards = score_all_tasks(reg, replicates=args.bootstrap, progress=_stderr)
@@ -333,7 +334,7 @@ def cmd_demo(args) -> int:
     if not args.no_site:
         from .site.render import build_site
 
-        out = Path(args.out or (reg.root / "leaderboard"))
+        out = Path(args.out or (output_root(reg.root) / "leaderboard"))
         index = build_site(reg, boards, out)
         print()
         print(f"leaderboard: {index}")
@@ -343,10 +344,11 @@ def cmd_demo(args) -> int:
 def cmd_leaderboard(args) -> int:
     from .board import score_all_tasks
     from .site.render import build_site
+    from .tasks import output_root
 
     reg = _registry(args)
     boards = score_all_tasks(reg, labels=args.labels, progress=_stderr, cache_dir=args.cache)
-    out = Path(args.out or (reg.root / "leaderboard"))
+    out = Path(args.out or (output_root(reg.root) / "leaderboard"))
     index = build_site(reg, boards, out)
     print(index)
     return EXIT_OK

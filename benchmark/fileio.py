@@ -4,15 +4,35 @@ Every file the harness writes (results, site pages, split files, reader studies,
 submissions) goes through these two functions: the content is written to a temporary file in
 the target folder, flushed, and then moved over the target with :func:`os.replace`, which is
 atomic on POSIX file systems. A crash leaves either the old file or the new one.
+
+The new file gets the permissions an ordinary ``open(path, "w")`` would give it: those of the
+file it replaces, else ``0o666`` less the process umask (a temporary file alone would be
+``0o600`` whatever the umask).
 """
 
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
+import threading
 from pathlib import Path
 
 __all__ = ["atomic_write_bytes", "atomic_write_text"]
+
+_UMASK_LOCK = threading.Lock()
+
+
+def _new_file_mode(path: Path) -> int:
+    """Mode for ``path``: that of the file being replaced, else 0o666 less the umask."""
+    try:
+        return stat.S_IMODE(os.stat(path).st_mode)
+    except OSError:
+        pass
+    with _UMASK_LOCK:  # reading the umask means setting it; keep the two calls together
+        mask = os.umask(0o022)
+        os.umask(mask)
+    return 0o666 & ~mask
 
 
 def atomic_write_bytes(path: os.PathLike, data: bytes, fsync: bool = False) -> Path:
@@ -28,8 +48,11 @@ def atomic_write_bytes(path: os.PathLike, data: bytes, fsync: bool = False) -> P
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    mode = _new_file_mode(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        if hasattr(os, "fchmod"):  # POSIX; elsewhere the platform default applies
+            os.fchmod(fd, mode)
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             if fsync:

@@ -32,6 +32,8 @@ __all__ = [
     "TaskRegistry",
     "load_registry",
     "find_root",
+    "is_bundled",
+    "output_root",
 ]
 
 
@@ -421,20 +423,46 @@ def load_task(path: Path) -> Task:
         raise TaskError(f"{path}: invalid task file: {msgs}") from None
 
 
+#: Task definitions, public id lists, demo labels and demo submissions shipped inside the
+#: installed package (``benchmark/bundled/{tasks,submissions}`` in the wheel), so an installed
+#: ``benchmark`` works from any folder. A checkout always takes precedence.
+BUNDLED_ROOT = Path(__file__).resolve().parent / "bundled"
+
+
+def _has_tasks(d: Path) -> bool:
+    return (d / "tasks").is_dir() and any((d / "tasks").glob("*/task.toml"))
+
+
 def find_root(start: Optional[Path] = None) -> Path:
     """Find the benchmark root (the folder holding ``tasks/``).
 
     Order: ``$BENCHMARK_ROOT``; the current folder or a parent of it that has ``tasks/`` with a
-    task file; the folder the package was installed from (an editable install or a checkout).
+    task file (a checkout); the checkout the package was imported from (an editable install);
+    the task files bundled with an installed package (:data:`BUNDLED_ROOT`). ``--root`` on
+    the command line is passed to :func:`load_registry` and wins over all of these.
     """
     env = os.environ.get("BENCHMARK_ROOT")
     if env:
         return Path(env).resolve()
     here = (start or Path.cwd()).resolve()
     for d in (here, *here.parents):
-        if (d / "tasks").is_dir() and any((d / "tasks").glob("*/task.toml")):
+        if _has_tasks(d):
             return d
-    return Path(__file__).resolve().parent.parent
+    source = Path(__file__).resolve().parent.parent
+    if _has_tasks(source):
+        return source
+    return BUNDLED_ROOT
+
+
+def is_bundled(root: Path) -> bool:
+    """True when ``root`` is the read-only copy of the task files inside the installed package."""
+    return Path(root).resolve() == BUNDLED_ROOT
+
+
+def output_root(root: Path) -> Path:
+    """Where outputs that default to ``<root>/…`` go: the root, or the current folder when the
+    root is the copy inside the installed package (never write into site-packages)."""
+    return Path.cwd() if is_bundled(root) else Path(root)
 
 
 class TaskRegistry:
@@ -475,7 +503,10 @@ def load_registry(root: Optional[Path] = None) -> TaskRegistry:
     root = Path(root).resolve() if root else find_root()
     tdir = root / "tasks"
     if not tdir.is_dir():
-        raise TaskError(f"no tasks/ folder under {root}")
+        raise TaskError(
+            f"no tasks/ folder under {root}; pass --root (or set $BENCHMARK_ROOT) to a folder "
+            "holding tasks/<task-id>/task.toml."
+        )
     tasks = [
         load_task(p)
         for p in sorted(tdir.glob("*/task.toml"))

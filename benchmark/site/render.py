@@ -513,7 +513,9 @@ def build_site(reg, boards: Iterable, out, cache_dir=None, workers: Optional[int
     out = Path(out)
     if cache_dir is None:
         known = [b.cache_dir for b in boards if getattr(b, "cache_dir", None) is not None]
-        cache_dir = known[0] if known else Path(reg.root) / ".cache" / "results"
+        from ..tasks import output_root
+
+        cache_dir = known[0] if known else output_root(reg.root) / ".cache" / "results"
     elif cache_dir is False:
         cache_dir = None
     previous_build = (out / SITE_JSON).is_file()

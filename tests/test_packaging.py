@@ -1,0 +1,99 @@
+"""The installed package works from any folder: bundled task files, root discovery, metadata."""
+
+import re
+import shutil
+import subprocess
+import tomllib
+from pathlib import Path
+
+import pytest
+
+import benchmark
+from benchmark import tasks as T
+
+ROOT = Path(__file__).resolve().parent.parent
+PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+
+
+def _tracked(folder: str) -> list[str]:
+    out = subprocess.run(["git", "ls-files", folder], cwd=ROOT, capture_output=True, text=True)
+    if out.returncode == 0 and out.stdout.strip():
+        return out.stdout.split()
+    return [p.relative_to(ROOT).as_posix() for p in (ROOT / folder).rglob("*") if p.is_file()]
+
+
+def _glob_match(rel: str, pattern: str) -> bool:
+    # setuptools package-data: "**/" matches any number of folders (including none)
+    regex = re.escape(pattern).replace(r"\*\*/", "(?:.*/)?").replace(r"\*", "[^/]*")
+    return re.fullmatch(regex, rel) is not None
+
+
+@pytest.mark.parametrize("package, folder", [("benchmark.bundled.tasks", "tasks"), ("benchmark.bundled.submissions", "submissions")])
+def test_every_task_and_demo_file_is_package_data(package, folder):
+    st = PYPROJECT["tool"]["setuptools"]
+    assert st["package-dir"][package] == folder
+    assert package in st["packages"]
+    globs = st["package-data"][package]
+    files = _tracked(folder)
+    assert files
+    left_out = [f for f in files if not any(_glob_match(f[len(folder) + 1:], g) for g in globs)]
+    assert not left_out, f"not installed with the wheel: {left_out}"
+
+
+def test_exact_package_list_and_metadata():
+    st = PYPROJECT["tool"]["setuptools"]
+    pkgs = set(st["packages"])
+    assert not any(p.split(".")[0] != "benchmark" for p in pkgs), "only the benchmark package is installed"
+    # every importable folder of the package is listed (nothing silently missing from the wheel)
+    for init in (ROOT / "benchmark").rglob("__init__.py"):
+        name = ".".join(init.parent.relative_to(ROOT).parts)
+        assert name in pkgs, name
+    proj = PYPROJECT["project"]
+    assert proj["name"] != "benchmark"  # taken on PyPI by an unrelated project
+    assert proj["license"] == "MIT" and (ROOT / "LICENSE").read_text().startswith("MIT License")
+    assert proj["dynamic"] == ["version"] and "version" not in proj
+    assert PYPROJECT["tool"]["setuptools"]["dynamic"]["version"] == {"attr": "benchmark.__version__"}
+    floor = re.fullmatch(r">=3\.(\d+)", proj["requires-python"])
+    assert floor and int(floor.group(1)) >= 11  # tomllib is in the standard library from 3.11
+    minors = sorted(int(c.rsplit(".", 1)[1]) for c in proj["classifiers"] if re.fullmatch(r"Programming Language :: Python :: 3\.\d+", c))
+    assert minors[0] == int(floor.group(1))
+    assert (ROOT / "benchmark" / "py.typed").is_file()
+
+
+def test_root_order(tmp_path, monkeypatch):
+    """$BENCHMARK_ROOT, then a checkout above the current folder, then the package's checkout,
+    then the copy bundled with an installed package."""
+    bundled = tmp_path / "site-packages" / "benchmark" / "bundled"
+    shutil.copytree(ROOT / "tasks", bundled / "tasks")
+    fake_pkg = tmp_path / "site-packages" / "benchmark" / "tasks.py"
+    monkeypatch.setattr(T, "__file__", str(fake_pkg))
+    monkeypatch.setattr(T, "BUNDLED_ROOT", bundled.resolve())
+    elsewhere = tmp_path / "somewhere" / "deep"
+    elsewhere.mkdir(parents=True)
+    monkeypatch.chdir(elsewhere)
+    root = T.find_root()
+    assert root == bundled.resolve() and T.is_bundled(root)
+    assert T.output_root(root) == Path.cwd()  # never write into site-packages
+    reg = T.load_registry()
+    assert "mrnet" in reg.ids()
+    # a checkout above the working folder wins over the bundled copy
+    checkout = tmp_path / "somewhere"
+    shutil.copytree(ROOT / "tasks", checkout / "tasks")
+    assert T.find_root() == checkout.resolve()
+    assert not T.is_bundled(checkout) and T.output_root(checkout) == checkout
+    # $BENCHMARK_ROOT wins over both
+    monkeypatch.setenv("BENCHMARK_ROOT", str(bundled))
+    assert T.find_root() == bundled.resolve()
+
+
+def test_missing_tasks_folder_names_the_fix(tmp_path):
+    from benchmark.errors import TaskError
+
+    with pytest.raises(TaskError, match=r"--root .*BENCHMARK_ROOT"):
+        T.load_registry(tmp_path)
+
+
+def test_version_has_one_source():
+    assert re.fullmatch(r"\d+\.\d+\.\d+", benchmark.__version__)
+    text = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    assert benchmark.__version__ not in text
