@@ -23,7 +23,7 @@ from .errors import (
     UsageError,
     format_problems,
 )
-from .results import DEMO_BANNER, atomic_write_text, canonical_json, format_value
+from .results import DEMO_BANNER, ComparisonResult, atomic_write_text, canonical_json, format_value
 
 
 def _stderr(msg: str) -> None:
@@ -83,13 +83,38 @@ def cmd_tasks(args) -> int:
     return EXIT_OK
 
 
+def _write_json(dest: str, text: str) -> None:
+    """``--json OUT``: '-' is stdout, anything else a file written atomically."""
+    if dest == "-":
+        sys.stdout.write(text)
+    else:
+        atomic_write_text(dest, text)
+
+
+def _problem_report(task, split: str, file: str, exc: SubmissionInvalid, dest: Optional[str]) -> None:
+    """With ``--json``, an invalid submission still yields a JSON document: the problem report."""
+    if dest:
+        from .api import validation_report
+
+        _write_json(dest, validation_report(task, split, file, exc).to_json())
+
+
 def cmd_validate(args) -> int:
+    from .api import validation_report
     from .labels import load_public
     from .submission import read_submission
 
     task = _registry(args).get(args.task)
     expected = load_public(task, args.split)
-    sub = read_submission(task, args.file, expected, format=args.format, max_mb=args.max_mb)
+    try:
+        sub = read_submission(task, args.file, expected, format=args.format, max_mb=args.max_mb)
+    except SubmissionInvalid as exc:
+        _problem_report(task, expected.split, str(args.file), exc, args.json)
+        raise
+    if args.json:
+        _write_json(args.json, validation_report(task, expected.split, str(args.file), sub).to_json())
+        if args.json == "-":
+            return EXIT_OK
     print(
         f"OK: {args.file} is a valid {task.id} submission "
         f"(format {sub.format}, {len(sub.ids)} cases, split {expected.split})."
@@ -122,7 +147,11 @@ def _score_one(args):
         task, replicates=args.bootstrap, seed=args.seed, method=args.ci, level=args.level
     )
     labels = _load_labels(task, args)
-    sub = read_submission(task, args.file, labels.public_cases(), format=args.format, max_mb=args.max_mb)
+    try:
+        sub = read_submission(task, args.file, labels.public_cases(), format=args.format, max_mb=args.max_mb)
+    except SubmissionInvalid as exc:
+        _problem_report(task, labels.split, str(args.file), exc, args.json)
+        raise
     scores = score_task(task, labels, [sub], [str(args.file)], settings)
     return task, scores.results[0]
 
@@ -219,12 +248,21 @@ def cmd_compare(args) -> int:
         task, replicates=args.bootstrap, seed=args.seed, method="percentile", level=args.level
     )
     labels = _load_labels(task, args)
-    subs = [
-        read_submission(task, f, labels.public_cases(), format=args.format, max_mb=args.max_mb)
-        for f in (args.a, args.b)
-    ]
-    res = compare_two(task, labels, subs[0], subs[1], [str(args.a), str(args.b)], settings)
-    text = canonical_json(res)
+    subs, problems, warnings = [], [], []
+    for f in (args.a, args.b):  # both files are checked before failing
+        try:
+            subs.append(read_submission(task, f, labels.public_cases(), format=args.format, max_mb=args.max_mb))
+        except SubmissionInvalid as exc:
+            problems += exc.problems
+            warnings += exc.warnings
+    if problems:
+        exc = SubmissionInvalid(problems, warnings)
+        _problem_report(task, labels.split, f"{args.a} {args.b}", exc, args.json)
+        raise exc
+    res = ComparisonResult.model_validate(
+        compare_two(task, labels, subs[0], subs[1], [str(args.a), str(args.b)], settings)
+    )
+    text = res.to_json()
     if args.json == "-":
         sys.stdout.write(text)
         return EXIT_OK
@@ -236,18 +274,17 @@ def cmd_compare(args) -> int:
     if labels.synthetic:
         print(f"*** {DEMO_BANNER} — scores are illustrative, not real results ***")
     rows = []
-    for name, m in res["metrics"].items():
-        dl = m.get("delong")
+    for name, m in res.metrics.items():
         rows.append(
             [
                 name,
-                format_value(m["a"]),
-                format_value(m["b"]),
-                format_value(m["difference"]),
-                _fmt_ci(m["ci"]),
-                "" if m["p_value"] is None else f"{m['p_value']:.4f}",
-                "" if not dl else f"{dl['p_value']:.4f}",
-                {None: "not distinguishable", str(args.a): "A", str(args.b): "B"}[m["better"]],
+                format_value(m.a),
+                format_value(m.b),
+                format_value(m.difference),
+                _fmt_ci(m.ci),
+                "" if m.p_value is None else f"{m.p_value:.4f}",
+                "" if not m.delong else f"{m.delong.p_value:.4f}",
+                {None: "not distinguishable", str(args.a): "A", str(args.b): "B"}[m.better],
             ]
         )
     level = f"{settings.level:.0%} CI"
@@ -379,6 +416,7 @@ def build_parser(argv: Optional[Sequence[str]] = None) -> argparse.ArgumentParse
 
     s = sub.add_parser("validate", help="check a submission against the public ids (no labels needed)")
     add_sub_opts(s)
+    s.add_argument("--json", metavar="OUT", help="write the validation report (every problem) as JSON to OUT ('-' for stdout)")
     s.set_defaults(func=cmd_validate)
 
     s = sub.add_parser("score", help="score a submission against hidden (or demo) labels")

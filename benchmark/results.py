@@ -86,6 +86,176 @@ class ScoreResult(BaseModel):
     def primary_value(self) -> Optional[float]:
         return self.metrics[self.primary].value
 
+    def to_json(self) -> str:
+        """The canonical JSON text ``benchmark score --json`` writes (same inputs, same bytes)."""
+        return canonical_json(self)
+
+    def to_frame(self):
+        """One row per metric: ``metric``, ``value``, ``ci_low``, ``ci_high``,
+        ``higher_is_better``, ``n_cases``, ``primary``, ``synthetic_labels`` (a pandas DataFrame)."""
+        import pandas as pd
+
+        rows = []
+        for name, mv in self.metrics.items():
+            ci = mv.ci if mv.ci else [None, None]
+            rows.append(
+                {
+                    "metric": name,
+                    "value": mv.value,
+                    "ci_low": ci[0],
+                    "ci_high": ci[1],
+                    "higher_is_better": mv.higher_is_better,
+                    "n_cases": mv.n_cases,
+                    "primary": name == self.primary,
+                    "synthetic_labels": self.synthetic_labels,
+                }
+            )
+        return pd.DataFrame(rows)
+
+
+class PairedDeLong(BaseModel):
+    """Paired DeLong test of two AUCs on the same cases (pROC ``roc.test``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    difference: float
+    se: float
+    z: float
+    p_value: float
+    ci: list[float]
+
+
+class MetricComparison(BaseModel):
+    """One metric of a paired comparison; ``difference`` is ``a - b``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    a: Optional[float]
+    b: Optional[float]
+    difference: Optional[float]
+    ci: Optional[list[Optional[float]]] = None
+    ci_note: Optional[str] = None
+    p_value: Optional[float] = None
+    higher_is_better: bool
+    better: Optional[str] = None
+    undefined_replicates: Optional[int] = None
+    delong: Optional[PairedDeLong] = None
+
+
+class ComparisonResult(BaseModel):
+    """What ``benchmark compare --json`` writes: two submissions on the same resamples."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    task: str
+    task_version: str
+    split: str
+    labels_sha256: str
+    synthetic_labels: bool
+    a: str
+    b: str
+    bootstrap: BootstrapInfo
+    metrics: dict[str, MetricComparison]
+
+    def to_json(self) -> str:
+        return canonical_json(self)
+
+    def to_frame(self):
+        """One row per metric with both values, the difference, its interval and p-values."""
+        import pandas as pd
+
+        rows = []
+        for name, m in self.metrics.items():
+            ci = m.ci if m.ci else [None, None]
+            rows.append(
+                {
+                    "metric": name,
+                    "a": m.a,
+                    "b": m.b,
+                    "difference": m.difference,
+                    "ci_low": ci[0],
+                    "ci_high": ci[1],
+                    "p_value": m.p_value,
+                    "p_value_delong": m.delong.p_value if m.delong else None,
+                    "better": m.better,
+                    "synthetic_labels": self.synthetic_labels,
+                }
+            )
+        return pd.DataFrame(rows)
+
+
+class ProblemRecord(BaseModel):
+    """One participant-visible problem (see :class:`benchmark.errors.Problem`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    code: str
+    message: str
+    file: str = ""
+    line: Optional[int] = None
+    column: Optional[str] = None
+    expected: Optional[str] = None
+    found: Optional[str] = None
+    fix: Optional[str] = None
+
+
+class ValidationReport(BaseModel):
+    """What ``benchmark validate --json`` writes, and ``score --json`` for an invalid file.
+
+    ``valid`` is false exactly when ``problems`` is not empty; ``format`` and ``n_cases`` are
+    known only for a valid file.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    harness_version: str = __version__
+    task: str
+    split: str
+    file: str
+    valid: bool
+    format: Optional[str] = None
+    n_cases: Optional[int] = None
+    sha256: Optional[str] = None
+    problems: list[ProblemRecord] = Field(default_factory=list)
+    warnings: list[ProblemRecord] = Field(default_factory=list)
+
+    def to_json(self) -> str:
+        return canonical_json(self)
+
+    def to_frame(self):
+        """One row per problem and warning (``kind`` is ``problem`` or ``warning``)."""
+        import pandas as pd
+
+        cols = ["kind", *ProblemRecord.model_fields]
+        rows = [{"kind": "problem", **p.model_dump()} for p in self.problems]
+        rows += [{"kind": "warning", **w.model_dump()} for w in self.warnings]
+        return pd.DataFrame(rows, columns=cols)
+
+
+#: The models whose JSON the harness writes, by schema name (see docs/result.schema.json).
+OUTPUT_MODELS = {"ScoreResult": ScoreResult, "ComparisonResult": ComparisonResult, "ValidationReport": ValidationReport}
+
+
+def output_schema() -> dict:
+    """JSON Schema (draft 2020-12) of every JSON output, generated from the pydantic models.
+
+    ``oneOf`` the score result, the comparison result and the validation report; the committed
+    ``docs/result.schema.json`` is this text (a test keeps it current).
+    """
+    from pydantic.json_schema import models_json_schema
+
+    _, top = models_json_schema(
+        [(m, "serialization") for m in OUTPUT_MODELS.values()], ref_template="#/$defs/{model}"
+    )
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "benchmark output",
+        "description": "JSON written by benchmark score/compare/validate --json "
+        "(generated from benchmark.results; do not edit by hand).",
+        "oneOf": [{"$ref": f"#/$defs/{name}"} for name in OUTPUT_MODELS],
+        "$defs": top["$defs"],
+    }
+
 
 def _clean(obj):
     """Replace non-finite floats by None so the JSON stays standard."""
