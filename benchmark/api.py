@@ -161,11 +161,12 @@ def validate(
     return validation_report(t, expected.split, name, sub)
 
 
-def _labels(t: Task, split, labels, demo, allow_label_hash_mismatch):
-    from .labels import load_labels, require_label_source
+def _labels(t: Task, split, labels, demo, allow_label_hash_mismatch, cases=None):
+    from .labels import load_labels, require_label_source, restrict_cases
 
     path = require_label_source(labels, demo=demo)
-    return load_labels(t, split, path, allow_hash_mismatch=allow_label_hash_mismatch, demo=demo)
+    lab = load_labels(t, split, path, allow_hash_mismatch=allow_label_hash_mismatch, demo=demo)
+    return lab if cases is None else restrict_cases(t, lab, cases)
 
 
 def score(
@@ -175,6 +176,7 @@ def score(
     labels: Optional[os.PathLike] = None,
     demo: bool = False,
     split: Optional[str] = None,
+    cases: Optional[os.PathLike] = None,
     ids: Optional[Sequence] = None,
     bootstrap: Optional[int] = None,
     seed: Optional[int] = None,
@@ -186,7 +188,8 @@ def score(
     root: Optional[os.PathLike] = None,
 ) -> ScoreResult:
     """Score predictions against hidden labels (``labels=``, ``$BENCHMARK_LABELS_DIR``) or,
-    with ``demo=True``, the synthetic demo labels; ``bootstrap=0`` gives point estimates only.
+    with ``demo=True``, the synthetic demo labels; ``bootstrap=0`` gives point estimates only;
+    ``cases=`` (a file of case ids) scores one fold or subset.
 
     Returns the :class:`~benchmark.results.ScoreResult` that ``benchmark score --json``
     writes; ``result.to_json()`` is byte for byte that file.
@@ -195,7 +198,7 @@ def score(
 
     t = _task(task, root)
     settings = BootstrapSettings.from_task(t, replicates=bootstrap, seed=seed, method=ci, level=level)
-    lab = _labels(t, split, labels, demo, allow_label_hash_mismatch)
+    lab = _labels(t, split, labels, demo, allow_label_hash_mismatch, cases)
     sub, name = _read(t, predictions, lab.public_cases(), ids, format, max_mb)
     return score_task(t, lab, [sub], [name], settings).results[0]
 
@@ -208,6 +211,7 @@ def compare(
     labels: Optional[os.PathLike] = None,
     demo: bool = False,
     split: Optional[str] = None,
+    cases: Optional[os.PathLike] = None,
     ids: Optional[Sequence] = None,
     bootstrap: Optional[int] = None,
     seed: Optional[int] = None,
@@ -227,7 +231,7 @@ def compare(
 
     t = _task(task, root)
     settings = BootstrapSettings.from_task(t, replicates=bootstrap, seed=seed, method="percentile", level=level)
-    lab = _labels(t, split, labels, demo, allow_label_hash_mismatch)
+    lab = _labels(t, split, labels, demo, allow_label_hash_mismatch, cases)
     subs, names, problems, warnings = [], [], [], []
     for tag, p in (("A", a), ("B", b)):
         try:

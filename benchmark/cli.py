@@ -129,9 +129,14 @@ def _load_labels(task, args):
     from .labels import load_labels, require_label_source
 
     path = require_label_source(args.labels, demo=args.demo)
-    return load_labels(
+    labels = load_labels(
         task, args.split, path, allow_hash_mismatch=args.allow_label_hash_mismatch, demo=args.demo
     )
+    if args.cases:
+        from .labels import restrict_cases
+
+        labels = restrict_cases(task, labels, args.cases)
+    return labels
 
 
 def _demo_tag(synthetic: bool) -> str:
@@ -160,6 +165,8 @@ def print_result(task, res) -> None:
     head = f"{task.id} v{task.version}: {task.title}{_demo_tag(res.synthetic_labels)}"
     print(head)
     print(f"split {res.split}, {res.n_cases} cases, labels sha256 {res.labels_sha256[:12]}")
+    if res.labels_source:
+        print(f"labels: {res.labels_source}")
     if res.synthetic_labels:
         print(f"*** {DEMO_BANNER} — scores are illustrative, not real results ***")
     rows = []
@@ -396,6 +403,7 @@ def _add_label_opts(s) -> None:
     g = s.add_mutually_exclusive_group()
     g.add_argument("--labels", metavar="PATH", help="hidden label file or folder (default: $BENCHMARK_LABELS_DIR; one of the two, or --demo, is required)")
     g.add_argument("--demo", action="store_true", help="score against the committed synthetic demo labels (illustrative scores, marked DEMO in every output)")
+    s.add_argument("--cases", metavar="FILE", help="score only the cases listed in FILE (one id per line, optional header): one fold or a subset")
 
 
 def build_parser(argv: Optional[Sequence[str]] = None) -> argparse.ArgumentParser:

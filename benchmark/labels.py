@@ -20,6 +20,7 @@ the maintainer and never reach a participant.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import io
 import os
@@ -30,7 +31,7 @@ from typing import Optional
 import numpy as np
 import pandas as pd
 
-from .errors import LabelError, LabelHashMismatch, LabelsRequired
+from .errors import LabelError, LabelHashMismatch, LabelsRequired, UsageError
 from .tasks import Task
 
 SYNTHETIC_MARK = "SYNTHETIC"
@@ -42,6 +43,7 @@ __all__ = [
     "load_public",
     "load_labels",
     "require_label_source",
+    "restrict_cases",
     "sha256_file",
 ]
 
@@ -149,6 +151,7 @@ class LabelSet:
     usage: Optional[np.ndarray] = None
     pinned: Optional[bool] = None
     notes: tuple[str, ...] = field(default_factory=tuple)
+    description: str = ""  # where the labels come from, for people ("native RSNA 2022 … train.csv")
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -168,6 +171,7 @@ class LabelSet:
             None if self.usage is None else self.usage[mask],
             self.pinned,
             self.notes,
+            self.description,
         )
 
     def public_cases(self) -> PublicCases:
@@ -228,7 +232,7 @@ def _read_canonical(task: Task, path: Path, id_col: Optional[str] = None):
     ids = df[id_col].str.strip().to_numpy(dtype=object).astype(str)
     dup = pd.Series(ids).duplicated()
     if dup.any():
-        raise LabelError(f"{path}: duplicate id {ids[int(np.flatnonzero(dup)[0])]!r} in labels.")
+        raise LabelError(f"{path}: duplicate id {str(ids[int(np.flatnonzero(dup)[0])])!r} in labels.")
     y = _frame_to_y(df, task, path)
     usage = None
     if "usage" in df.columns:
@@ -274,15 +278,17 @@ def _read_mrnet_native(task: Task, folder: Path, split: str):
 
 
 def _candidate_files(task: Task, folder: Path, split: str) -> list[Path]:
-    decl = task.split(split)
+    """Files in ``folder`` that may hold the labels of ``split``: canonical names first."""
+    decl = task.splits.get(split)
     names = []
-    if decl.labels_file:
+    if decl is not None and decl.labels_file:
         names.append(decl.labels_file)
         names.append(Path(decl.labels_file).name)
     names += [f"{task.id}/{split}_labels.csv", f"{split}_labels.csv"]
-    if decl.native in ("rsna-cspine", "rsna-lumbar"):
+    kind = _native_kind(task, split)
+    if kind in ("rsna-cspine", "rsna-lumbar"):
         names.append("train.csv")
-    if decl.native == "scopemri":
+    if kind == "scopemri":
         names.append("scopeMRI_shoulder_labrum_annotations_v1.csv")
     seen, out = set(), []
     for n in names:
@@ -291,6 +297,39 @@ def _candidate_files(task: Task, folder: Path, split: str) -> list[Path]:
             seen.add(p)
             out.append(p)
     return out
+
+
+def _native_kind(task: Task, split: Optional[str]) -> Optional[str]:
+    """The native label layout the task's dataset declares (``native`` of a split)."""
+    decl = task.splits.get(split) if split else None
+    if decl is not None and decl.native:
+        return decl.native
+    return next((d.native for d in task.splits.values() if d.native), None)
+
+
+def _is_canonical_name(task: Task, path: Path, split: str) -> bool:
+    """Is ``path`` named like the split's canonical hidden label file?"""
+    decl = task.splits.get(split)
+    names = {f"{split}_labels.csv"}
+    if decl is not None and decl.labels_file:
+        names.add(Path(decl.labels_file).name)
+    return path.name in names
+
+
+def _unknown_split(task: Task, split: str) -> UsageError:
+    names = sorted(task.splits)
+    low = {n.lower(): n for n in names}
+    close = difflib.get_close_matches(split.lower(), list(low), n=1, cutoff=0.5)
+    hint = f" Did you mean {low[close[0]]!r}?" if close else ""
+    return UsageError(
+        f"task {task.id!r} has no split {split!r}.{hint} Splits: {', '.join(names)}. "
+        "A split outside these can be scored only against native label files given with --labels."
+    )
+
+
+def _first(values) -> str:
+    """The first value of a sequence, as plain text (never a numpy repr)."""
+    return repr(str(next(iter(values))))
 
 
 def require_label_source(labels: Optional[os.PathLike], demo: bool = False) -> Optional[os.PathLike]:
@@ -357,15 +396,19 @@ def load_labels(
         (or demo labels) public columns come from the public id list; with a researcher's
         native file, the expected cases are the cases of that file.
     """
+    explicit_split = split is not None
     split = split or task.default_split
-    decl = task.split(split)
+    decl = task.splits.get(split)
     source = None
     if labels is None and os.environ.get(LABELS_ENV) and not demo:
         labels = os.environ[LABELS_ENV]
         source = LABELS_ENV
+    if decl is None and labels is None:
+        raise _unknown_split(task, split)
     native = None
     notes: list[str] = []
     pin: Optional[str] = None
+    kind = _native_kind(task, split)
     if labels is None:
         if not decl.demo_labels:
             raise LabelError(
@@ -383,29 +426,40 @@ def load_labels(
         p = Path(labels)
         if not p.exists():
             raise LabelError(f"labels path {p} does not exist" + (f" (from ${source})" if source else "") + ".")
-        if p.is_dir() and task.dataset.id == "mrnet" and (p / f"{split}-{task.targets[0]}.csv").is_file():
-            ids, y, digest, src = _read_mrnet_native(task, p, split)
-            usage, extra, synthetic, native = None, None, False, "mrnet"
-        elif p.is_dir() and task.dataset.id == "mrnet" and any(p.glob("*-abnormal.csv")) and not any(
+        mrnet_sets = sorted({x.name.split("-")[0] for x in p.glob("*-abnormal.csv")}) if p.is_dir() and kind == "mrnet" else []
+        if mrnet_sets and not explicit_split and len(mrnet_sets) == 1 and not any(
             c.is_file() for c in _candidate_files(task, p, split)
         ):
-            found = sorted(x.name for x in p.glob("*-abnormal.csv"))
-            raise LabelError(
-                f"{p} holds MRNet label files {found} but none for split {split!r}; "
-                f"pass --split {found[0].split('-')[0]}."
+            split = mrnet_sets[0]  # the only set of native files in the folder names the split
+            decl = task.splits.get(split)
+        if p.is_dir() and kind == "mrnet" and (p / f"{split}-{task.targets[0]}.csv").is_file():
+            ids, y, digest, src = _read_mrnet_native(task, p, split)
+            usage, extra, synthetic, native = None, None, False, "mrnet"
+        elif mrnet_sets and not any(c.is_file() for c in _candidate_files(task, p, split)):
+            raise UsageError(
+                f"{p} holds MRNet label files for split(s) {', '.join(mrnet_sets)} but none for "
+                f"split {split!r}; pass --split {mrnet_sets[0]}."
             )
         else:
             if p.is_dir():
                 cands = [c for c in _candidate_files(task, p, split) if c.is_file()]
                 if not cands:
+                    if decl is None:
+                        raise _unknown_split(task, split)
                     tried = ", ".join(str(c) for c in _candidate_files(task, p, split))
                     raise LabelError(f"no label file for {task.id}/{split} in {p}; looked for {tried}.")
                 p = cands[0]
             ids, y, usage, extra, synthetic = _read_canonical(task, p)
             digest = sha256_file(p)
             src = str(p)
-            if p.name == "train.csv" or (decl.native == "scopemri" and p.name.lower().startswith("scopemri")):
-                native = decl.native
+            # Recognised by content, whatever the file's name: a file named like the split's
+            # hidden label file is canonical (its cases must be the public id list, its hash
+            # the pinned one); any other file with the task's id and target columns is a
+            # researcher's native file, scored on its own cases.
+            if kind is not None and not _is_canonical_name(task, p, split) and not synthetic:
+                native = kind
+            elif decl is None:
+                raise _unknown_split(task, split)
             pin = decl.labels_sha256 if native is None else None
     pinned = None
     if pin:
@@ -419,19 +473,23 @@ def load_labels(
     if native is None:
         pub = load_public(task, split)
         have = set(ids)
-        missing = [i for i in pub.ids if i not in have]
+        missing = [str(i) for i in pub.ids if i not in have]
         if missing:
             raise LabelError(
                 f"{src}: labels lack {len(missing)} case(s) of the public id list of "
                 f"{task.id}/{split} (first: {missing[0]!r})."
             )
-        extra_ids = sorted(set(ids) - set(pub.ids))
+        extra_ids = sorted(str(i) for i in set(ids) - set(pub.ids))
         if extra_ids:
             raise LabelError(
                 f"{src}: labels hold {len(extra_ids)} case(s) not in the public id list "
                 f"of {task.id}/{split} (first: {extra_ids[0]!r})."
             )
         public = pub.table.loc[ids]
+        if synthetic:
+            description = f"synthetic demo labels of {task.id}/{split} ({Path(src).name})"
+        else:
+            description = f"hidden labels of {task.id}/{split} ({Path(src).name})"
     else:
         cols = [c for c in task.public_columns if extra is not None and c in extra.columns]
         public = extra[cols] if cols else pd.DataFrame(index=ids)
@@ -440,8 +498,13 @@ def load_labels(
                 public = public.assign(**{c: ""})
                 notes.append(f"public column {c!r} not in the native label file; left empty")
         public = public[list(task.public_columns)]
+        files = ", ".join(Path(x).name for x in src.split(";"))
+        description = f"native {task.dataset.name} {files}"
+        if native != "mrnet" and not explicit_split:
+            split = "native"  # drawn from the researcher's file, not from a declared split
     public.index = ids
     return LabelSet(
+        description=description,
         task_id=task.id,
         split=split,
         ids=ids,
@@ -454,4 +517,51 @@ def load_labels(
         usage=usage,
         pinned=pinned,
         notes=tuple(notes),
+    )
+
+
+def restrict_cases(task: Task, labels: LabelSet, cases: os.PathLike) -> LabelSet:
+    """Keep only the cases listed in the file ``cases`` (one fold, a subgroup, a subset).
+
+    The file is a CSV whose first column holds case ids, with a header naming the task's id
+    column or no header at all; ``#`` comment lines are allowed. Every listed id must be a case
+    of ``labels`` and appear once. The subset keeps the order of ``labels``; its ``sha256`` is
+    that of the label file and the case list together (so resampling plans of a subset and of
+    the whole set never collide) and its ``description`` names the case file and its sha256.
+    """
+    path = Path(cases)
+    if not path.is_file():
+        raise UsageError(f"--cases {path} is not a file.")
+    df, _ = _read_csv_str(path, header=None)
+    col = [str(x).strip() for x in df.iloc[:, 0]]
+    known = set(map(str, labels.ids))
+    # a header row: the task's id column, or any first cell that is not a case id and not a number
+    if col and col[0] not in known and (col[0] == task.id_column or not col[0].replace(".", "").isdigit()):
+        col = col[1:]
+    ids = [x for x in col if x != ""]
+    if not ids:
+        raise UsageError(f"--cases {path} lists no case ids.")
+    from collections import Counter
+
+    dup = sorted(i for i, n in Counter(ids).items() if n > 1)
+    if dup:
+        raise UsageError(f"--cases {path}: {len(dup)} id(s) listed more than once (first: {dup[0]!r}).")
+    unknown = [i for i in ids if i not in known]
+    if unknown:
+        raise UsageError(
+            f"--cases {path}: {len(unknown)} of {len(ids)} id(s) are not cases of the labels "
+            f"({labels.description or labels.source}); first: {unknown[0]!r}."
+        )
+    want = set(ids)
+    mask = np.array([str(i) in want for i in labels.ids], dtype=bool)
+    sub = labels.subset(mask)
+    digest = sha256_file(path)
+    combined = hashlib.sha256(f"{labels.sha256}:{digest}".encode()).hexdigest()
+    from dataclasses import replace
+
+    return replace(
+        sub,
+        sha256=combined,
+        description=f"{labels.description or labels.source}, restricted to the {len(ids)} cases "
+        f"of {path.name} (sha256 {digest}); label file sha256 {labels.sha256}",
     )

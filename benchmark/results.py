@@ -72,6 +72,10 @@ class ScoreResult(BaseModel):
     split: str
     labels_sha256: str
     labels_pinned: Optional[bool] = None
+    #: Where the labels come from, for people: "hidden labels of mrnet/test (test_labels.csv)",
+    #: "native RSNA 2022 Cervical Spine Fracture Detection train.csv"; ``split`` is "native"
+    #: when the labels are a researcher's file outside the task's declared splits.
+    labels_source: Optional[str] = None
     synthetic_labels: bool
     banner: Optional[str] = None
     n_cases: int

@@ -207,7 +207,9 @@ def reads_file(task: Task, labels: LabelSet):
     """The case-level reader study that goes with these labels, if any."""
     from pathlib import Path
 
-    decl = task.split(labels.split)
+    decl = task.splits.get(labels.split)
+    if decl is None:  # native labels outside the declared splits: no reader study
+        return None
     if labels.synthetic and labels.native is None and decl.demo_reads:
         if Path(labels.source).resolve() == task.path(decl.demo_labels):
             return task.path(decl.demo_reads)
@@ -390,6 +392,7 @@ def score_task(
                 split=labels.split,
                 labels_sha256=labels.sha256,
                 labels_pinned=labels.pinned,
+                labels_source=labels.description or None,
                 synthetic_labels=labels.synthetic,
                 banner=DEMO_BANNER if labels.synthetic else None,
                 n_cases=len(labels),

@@ -242,3 +242,95 @@ def test_demo_flag_wins_over_the_environment_and_says_demo_everywhere(root, tmp_
     # Without --demo the environment is used (and here it points nowhere: a host error, not demo scores).
     code, out, err = run(["score", "mrnet", a, "--bootstrap", "0"], capsys)
     assert code == 1 and "no-such-folder" in err and out == ""
+
+
+def _mrnet_native(folder, prefix, cases, y):
+    folder.mkdir(parents=True, exist_ok=True)
+    for j, t in enumerate(["abnormal", "acl", "meniscus"]):
+        (folder / f"{prefix}-{t}.csv").write_text("".join(f"{c},{v}\n" for c, v in zip(cases, y[:, j])))
+
+
+def test_mrnet_train_files_score_with_split_train(root, tmp_path, capsys, monkeypatch):
+    """Out-of-fold scoring on MRNet's train-*.csv: --split train is accepted with native files."""
+    monkeypatch.chdir(root)
+    rng = np.random.default_rng(11)
+    cases = [f"{i:04d}" for i in range(0, 300)]
+    y = rng.integers(0, 2, size=(300, 3))
+    _mrnet_native(tmp_path / "release", "train", cases, y)
+    p = rng.random((300, 3))
+    pred = tmp_path / "oof.csv"
+    pred.write_text("case,abnormal,acl,meniscus\n" + "".join(f"{c},{float(a)!r},{float(b)!r},{float(m)!r}\n" for c, (a, b, m) in zip(cases, p)))
+    code, out, err = run(["score", "mrnet", str(pred), "--labels", str(tmp_path / "release"), "--split", "train", "--bootstrap", "0", "--json", "-"], capsys)
+    assert code == 0, err
+    res = json.loads(out)
+    expected = float(np.mean([roc_auc_score(y[:, j], p[:, j]) for j in range(3)]))
+    assert abs(res["metrics"]["mean_auc"]["value"] - expected) < 1e-12
+    assert res["split"] == "train" and res["n_cases"] == 300
+    assert res["labels_source"] == "native MRNet train-abnormal.csv, train-acl.csv, train-meniscus.csv"
+    # --split train without native files: a usage error naming the splits, no traceback
+    code, out, err = run(["score", "mrnet", str(pred), "--demo", "--split", "train"], capsys)
+    assert code == 2 and "splits: test, valid" in err.lower() and "Traceback" not in err
+    code, out, err = run(["score", "mrnet", str(pred), "--demo", "--split", "Valid"], capsys)
+    assert code == 2 and "Did you mean 'valid'?" in err
+
+
+def test_native_file_recognised_by_content_whatever_its_name(root, tmp_path, capsys, monkeypatch):
+    """A renamed RSNA 2022 train.csv is native: scored on its own studies, named as its source."""
+    monkeypatch.chdir(root)
+    rows = [l for l in (root / "tasks/_datasets/rsna-cspine/demo/test_labels.csv").read_text().splitlines() if l and not l.startswith("#")]
+    header, body = rows[0], rows[1:151]
+    lab = tmp_path / "cspine_fold_labels.csv"
+    lab.write_text(header + "\n" + "\n".join(body) + "\n")
+    ids = [r.split(",")[0] for r in body]
+    targets = header.split(",")[1:]
+    pred = tmp_path / "oof.csv"
+    pred.write_text("row_id,fractured\n" + "".join(f"{i}_{t},0.5\n" for i in ids for t in targets))
+    code, out, err = run(["score", "rsna-cspine", str(pred), "--labels", str(lab), "--bootstrap", "0", "--json", "-"], capsys)
+    assert code == 0, err
+    res = json.loads(out)
+    assert res["n_cases"] == 150 and res["split"] == "native"
+    assert res["labels_source"] == "native RSNA 2022 Cervical Spine Fracture Detection cspine_fold_labels.csv"
+    assert res["labels_sha256"] == __import__("hashlib").sha256(lab.read_bytes()).hexdigest()
+    assert abs(res["metrics"]["weighted_log_loss"]["value"] - math.log(2)) < 1e-12
+    code, out, err = run(["score", "rsna-cspine", str(pred), "--labels", str(lab), "--bootstrap", "0"], capsys)
+    assert "labels: native RSNA 2022" in out and "split native" in out
+
+
+def test_cases_file_scores_one_fold(root, tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(root)
+    a = "submissions/mrnet/demo-lab-a__resnet-baseline/predictions.csv"
+    lines = [l for l in (root / a).read_text().splitlines() if l and not l.startswith("#")]
+    fold = [l.split(",")[0] for l in lines[1:][::3]]  # every third case
+    cases = tmp_path / "fold1.csv"
+    cases.write_text("case\n" + "\n".join(fold) + "\n")
+    sub = tmp_path / "fold_pred.csv"
+    sub.write_text(lines[0] + "\n" + "\n".join(lines[1:][::3]) + "\n")
+    code, out, err = run(["score", "mrnet", str(sub), "--demo", "--cases", str(cases), "--bootstrap", "0", "--json", "-"], capsys)
+    assert code == 0, err
+    res = json.loads(out)
+    assert res["n_cases"] == len(fold) == 40
+    lab = np.genfromtxt(root / "tasks/_datasets/mrnet/demo/test_labels.csv", delimiter=",", skip_header=2, dtype=str)
+    truth = {r[0]: r[1:].astype(int) for r in lab}
+    pred = {l.split(",")[0]: np.array(l.split(",")[1:], float) for l in lines[1:]}
+    expected = np.mean([roc_auc_score([truth[c][j] for c in fold], [pred[c][j] for c in fold]) for j in range(3)])
+    assert abs(res["metrics"]["mean_auc"]["value"] - expected) < 1e-12
+    assert "fold1.csv" in res["labels_source"] and res["synthetic_labels"] is True
+    # the whole file against the fold: the rows outside the fold are reported like any extra rows
+    code, out, err = run(["score", "mrnet", a, "--demo", "--cases", str(cases), "--bootstrap", "0"], capsys)
+    assert code == 2 and "problem" in err
+    # an unknown id in the case list: a usage error naming it in plain text
+    cases.write_text("case\n" + "\n".join(fold + ["9999"]) + "\n")
+    code, out, err = run(["score", "mrnet", str(sub), "--demo", "--cases", str(cases)], capsys)
+    assert code == 2 and "'9999'" in err and "np.str_" not in err
+
+
+def test_label_messages_never_show_numpy_reprs(root, tmp_path, capsys, monkeypatch):
+    shutil.copytree(root / "tasks", tmp_path / "tasks")
+    monkeypatch.chdir(tmp_path)
+    lab = tmp_path / "hidden" / "mrnet" / "test_labels.csv"
+    lab.parent.mkdir(parents=True)
+    rows = (root / "tasks/_datasets/mrnet/demo/test_labels.csv").read_text().splitlines()
+    lab.write_text("\n".join(r for r in rows if not r.startswith("#"))[: -len(rows[-1]) - 1] + "\n")  # last case dropped
+    a = str(root / "submissions/mrnet/demo-lab-a__resnet-baseline/predictions.csv")
+    code, _, err = run(["--root", str(tmp_path), "score", "mrnet", a, "--labels", str(tmp_path / "hidden"), "--allow-label-hash-mismatch"], capsys)
+    assert code == 1 and "lack 1 case(s)" in err and "np.str_" not in err and "'1369'" in err

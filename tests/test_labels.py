@@ -3,7 +3,7 @@ import hashlib
 import numpy as np
 import pytest
 
-from benchmark.errors import LabelError, LabelHashMismatch
+from benchmark.errors import LabelError, LabelHashMismatch, UsageError
 from benchmark.labels import load_labels, load_public
 from benchmark.tasks import load_registry
 
@@ -47,8 +47,11 @@ def test_mrnet_native_wrong_split_is_named(task_root, tmp_path):
     d.mkdir()
     for t in ("abnormal", "acl", "meniscus"):
         (d / f"valid-{t}.csv").write_text("1130,1\n")
-    with pytest.raises(LabelError, match="--split valid"):
+    # a usage error (exit 2): the folder holds another split's files
+    with pytest.raises(UsageError, match="--split valid"):
         load_labels(task, "test", d)
+    # without an explicit split, the only set of native files names it
+    assert load_labels(task, None, d).split == "valid"
 
 
 def test_canonical_labels_from_folder_and_env(task_root, tmp_path, monkeypatch):
