@@ -66,6 +66,10 @@ class UsageError(BenchmarkError):
     exit_code = EXIT_INVALID
 
 
+class UnknownName(UsageError, TaskError):
+    """A task, split or format name that does not exist (a usage error: exit code 2)."""
+
+
 class LabelsRequired(UsageError):
     """Scoring was asked for without saying which labels to score against."""
 

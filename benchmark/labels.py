@@ -20,7 +20,6 @@ the maintainer and never reach a participant.
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import io
 import os
@@ -31,8 +30,8 @@ from typing import Optional
 import numpy as np
 import pandas as pd
 
-from .errors import LabelError, LabelHashMismatch, LabelsRequired, UsageError
-from .tasks import Task
+from .errors import LabelError, LabelHashMismatch, LabelsRequired, UnknownName, UsageError
+from .tasks import Task, did_you_mean
 
 SYNTHETIC_MARK = "SYNTHETIC"
 LABELS_ENV = "BENCHMARK_LABELS_DIR"
@@ -318,18 +317,11 @@ def _is_canonical_name(task: Task, path: Path, split: str) -> bool:
 
 def _unknown_split(task: Task, split: str) -> UsageError:
     names = sorted(task.splits)
-    low = {n.lower(): n for n in names}
-    close = difflib.get_close_matches(split.lower(), list(low), n=1, cutoff=0.5)
-    hint = f" Did you mean {low[close[0]]!r}?" if close else ""
-    return UsageError(
-        f"task {task.id!r} has no split {split!r}.{hint} Splits: {', '.join(names)}. "
-        "A split outside these can be scored only against native label files given with --labels."
+    return UnknownName(
+        f"task {task.id!r} has no split {split!r}.{did_you_mean(split, names)} Splits: "
+        f"{', '.join(names)}. A split outside these can be scored only against native label "
+        "files given with --labels."
     )
-
-
-def _first(values) -> str:
-    """The first value of a sequence, as plain text (never a numpy repr)."""
-    return repr(str(next(iter(values))))
 
 
 def require_label_source(labels: Optional[os.PathLike], demo: bool = False) -> Optional[os.PathLike]:

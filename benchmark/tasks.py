@@ -24,7 +24,7 @@ from typing import Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from .errors import TaskError
+from .errors import TaskError, UnknownName
 
 __all__ = [
     "Task",
@@ -351,9 +351,10 @@ class Task(_Frozen):
         for f in self.formats:
             if f.name == name:
                 return f
-        raise TaskError(
-            f"task {self.id!r} has no submission format {name!r}; "
-            f"accepted: {', '.join(f.name for f in self.formats)}."
+        raise UnknownName(
+            f"task {self.id!r} has no submission format {name!r}."
+            f"{did_you_mean(name, [f.name for f in self.formats])} "
+            f"Accepted: {', '.join(f.name for f in self.formats)}."
         )
 
     def split(self, name: Optional[str] = None) -> SplitDecl:
@@ -361,8 +362,9 @@ class Task(_Frozen):
         try:
             return self.splits[name]
         except KeyError:
-            raise TaskError(
-                f"task {self.id!r} has no split {name!r}; splits: {', '.join(sorted(self.splits))}."
+            raise UnknownName(
+                f"task {self.id!r} has no split {name!r}.{did_you_mean(name, self.splits)} "
+                f"Splits: {', '.join(sorted(self.splits))}."
             ) from None
 
     def path(self, rel: str) -> Path:
@@ -372,6 +374,19 @@ class Task(_Frozen):
     @property
     def value_columns(self) -> list[str]:
         return list(self.classes) if self.kind == "multiclass" else list(self.targets)
+
+
+def did_you_mean(name: str, known) -> str:
+    """`` Did you mean 'x'?`` for the closest known name, ignoring case (or an empty string).
+
+    >>> did_you_mean("MRNet", ["mrnet", "rsna-cspine"])
+    " Did you mean 'mrnet'?"
+    >>> did_you_mean("validation", ["test", "valid"])
+    " Did you mean 'valid'?"
+    """
+    by_lower = {str(k).lower(): str(k) for k in known}
+    close = difflib.get_close_matches(name.lower(), list(by_lower), n=3, cutoff=0.5)
+    return f" Did you mean {', '.join(repr(by_lower[c]) for c in close)}?" if close else ""
 
 
 # -- loading -------------------------------------------------------------------------------
@@ -482,10 +497,9 @@ class TaskRegistry:
         try:
             return self._tasks[task_id]
         except KeyError:
-            close = difflib.get_close_matches(task_id, list(self._tasks), n=3, cutoff=0.5)
-            hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
-            raise TaskError(
-                f"unknown task {task_id!r}.{hint} Known tasks: {', '.join(sorted(self._tasks))}."
+            raise UnknownName(
+                f"unknown task {task_id!r}.{did_you_mean(task_id, self._tasks)} "
+                f"Known tasks: {', '.join(sorted(self._tasks))}."
             ) from None
 
     def __iter__(self):

@@ -143,8 +143,13 @@ def test_missing_file_and_unknown_task(root, tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(root)
     code, _, err = run(["validate", "mrnet", str(tmp_path / "nope.csv")], capsys)
     assert code == 2 and "Traceback" not in err
+    # unknown names are usage errors (exit 2), matched ignoring case
     code, _, err = run(["validate", "mrnt", str(tmp_path / "nope.csv")], capsys)
-    assert code == 1 and "Did you mean 'mrnet'" in err
+    assert code == 2 and "Did you mean 'mrnet'" in err
+    code, _, err = run(["validate", "MRNet", str(tmp_path / "nope.csv")], capsys)
+    assert code == 2 and "Did you mean 'mrnet'" in err and "host error" not in err
+    code, _, err = run(["validate", "mrnet", str(tmp_path / "nope.csv"), "--split", "validation"], capsys)
+    assert code == 2 and "Did you mean 'valid'" in err
 
 
 def test_label_hash_mismatch_is_a_host_error(root, tmp_path, capsys, monkeypatch):
