@@ -32,7 +32,7 @@ from .errors import Problem, SubmissionInvalid
 from .results import ComparisonResult, ProblemRecord, ScoreResult, ValidationReport
 from .tasks import Task, load_registry
 
-__all__ = ["validate", "score", "compare", "validation_report"]
+__all__ = ["validate", "score", "compare", "validation_report", "read_predictions"]
 
 Predictions = Union[str, "os.PathLike[str]", pd.DataFrame, np.ndarray]
 TaskLike = Union[str, Task]
@@ -130,11 +130,26 @@ def validation_report(task: Task, split: str, file: str, outcome) -> ValidationR
     )
 
 
-def _read(task: Task, predictions: Predictions, expected, ids, format, max_mb):
+def read_predictions(task: Task, path, expected, format=None, max_mb=None, display_path=None):
+    """:func:`benchmark.submission.read_submission`, and when the file is invalid because its
+    ids are another split's, a first problem saying so ("add --split valid")."""
+    from .labels import other_split_problem
     from .submission import read_submission
 
+    try:
+        return read_submission(task, path, expected, format=format, max_mb=max_mb, display_path=display_path)
+    except SubmissionInvalid as exc:
+        hint = other_split_problem(task, expected.split, path)
+        if hint is not None:
+            if display_path is not None:
+                hint = Problem(**{**hint.to_dict(), "file": display_path})
+            exc.problems.insert(0, hint)
+        raise
+
+
+def _read(task: Task, predictions: Predictions, expected, ids, format, max_mb):
     with _as_file(task, predictions, ids) as (path, name):
-        return read_submission(task, path, expected, format=format, max_mb=max_mb, display_path=name), name
+        return read_predictions(task, path, expected, format=format, max_mb=max_mb, display_path=name), name
 
 
 def validate(

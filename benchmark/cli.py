@@ -100,14 +100,13 @@ def _problem_report(task, split: str, file: str, exc: SubmissionInvalid, dest: O
 
 
 def cmd_validate(args) -> int:
-    from .api import validation_report
+    from .api import read_predictions, validation_report
     from .labels import load_public
-    from .submission import read_submission
 
     task = _registry(args).get(args.task)
     expected = load_public(task, args.split)
     try:
-        sub = read_submission(task, args.file, expected, format=args.format, max_mb=args.max_mb)
+        sub = read_predictions(task, args.file, expected, format=args.format, max_mb=args.max_mb)
     except SubmissionInvalid as exc:
         _problem_report(task, expected.split, str(args.file), exc, args.json)
         raise
@@ -144,8 +143,8 @@ def _demo_tag(synthetic: bool) -> str:
 
 
 def _score_one(args):
+    from .api import read_predictions
     from .scoring import BootstrapSettings, score_task
-    from .submission import read_submission
 
     task = _registry(args).get(args.task)
     settings = BootstrapSettings.from_task(
@@ -153,7 +152,7 @@ def _score_one(args):
     )
     labels = _load_labels(task, args)
     try:
-        sub = read_submission(task, args.file, labels.public_cases(), format=args.format, max_mb=args.max_mb)
+        sub = read_predictions(task, args.file, labels.public_cases(), format=args.format, max_mb=args.max_mb)
     except SubmissionInvalid as exc:
         _problem_report(task, labels.split, str(args.file), exc, args.json)
         raise
@@ -247,8 +246,8 @@ def cmd_score(args) -> int:
 
 
 def cmd_compare(args) -> int:
+    from .api import read_predictions
     from .scoring import BootstrapSettings, compare_two
-    from .submission import read_submission
 
     task = _registry(args).get(args.task)
     settings = BootstrapSettings.from_task(
@@ -258,7 +257,7 @@ def cmd_compare(args) -> int:
     subs, problems, warnings = [], [], []
     for f in (args.a, args.b):  # both files are checked before failing
         try:
-            subs.append(read_submission(task, f, labels.public_cases(), format=args.format, max_mb=args.max_mb))
+            subs.append(read_predictions(task, f, labels.public_cases(), format=args.format, max_mb=args.max_mb))
         except SubmissionInvalid as exc:
             problems += exc.problems
             warnings += exc.warnings

@@ -43,6 +43,7 @@ __all__ = [
     "load_labels",
     "require_label_source",
     "restrict_cases",
+    "other_split_problem",
     "sha256_file",
 ]
 
@@ -556,4 +557,67 @@ def restrict_cases(task: Task, labels: LabelSet, cases: os.PathLike) -> LabelSet
         sha256=combined,
         description=f"{labels.description or labels.source}, restricted to the {len(ids)} cases "
         f"of {path.name} (sha256 {digest}); label file sha256 {labels.sha256}",
+    )
+
+
+def other_split_problem(task: Task, split: str, path: os.PathLike) -> Optional["Problem"]:
+    """A problem naming the split a submission's ids belong to, when it is not ``split``.
+
+    Reads the first column of the file (comment lines, blank lines and a header row are
+    skipped; a long-format row id ``<id><sep><target>`` counts for its case id) and compares it
+    with the public id lists of the task's other splits: public information only, so the
+    message is safe to show to a participant. None when most ids are not from another split.
+    """
+    import csv
+
+    from .errors import Problem
+
+    try:
+        text = Path(path).read_bytes()[: 64 << 20].decode("utf-8-sig", errors="replace")
+    except OSError:
+        return None
+    seps = {f.separator for f in task.formats if f.layout == "long"}
+    values = []
+    for row in csv.reader(ln for ln in text.splitlines() if ln.strip() and not ln.startswith("#")):
+        if row:
+            values.append(row[0].strip())
+    if not values:
+        return None
+
+    def case_of(v: str, ids: set) -> Optional[str]:
+        if v in ids:
+            return v
+        for sep in seps:
+            head = v.split(sep, 1)[0]
+            if head in ids:
+                return head
+        return None
+
+    if split not in task.splits:  # a researcher's native labels: no split to compare with
+        return None
+    here = set(map(str, load_public(task, split).ids))
+    n_here = len({c for v in values if (c := case_of(v, here))})
+    best = None
+    for name in sorted(task.splits):
+        if name == split:
+            continue
+        try:
+            ids = set(map(str, load_public(task, name).ids))
+        except LabelError:
+            continue
+        cases = {c for v in values if (c := case_of(v, ids))}
+        if cases and len(cases) > n_here and (best is None or len(cases) > best[1]):
+            n_file = len({case_of(v, ids) or v for v in values})  # a header row counts once
+            best = (name, len(cases), n_file)
+    if best is None:
+        return None
+    name, n, n_file = best
+    what = f"all {n}" if n >= n_file - 1 else f"{n} of the {n_file}"
+    return Problem(
+        "ids-of-another-split",
+        f"{what} case ids of the file belong to split {name!r}, not to split {split!r}",
+        file=str(path),
+        expected=f"the {len(here)} public ids of split {split!r}",
+        found=f"ids of split {name!r}",
+        fix=f"add --split {name}",
     )

@@ -339,3 +339,27 @@ def test_label_messages_never_show_numpy_reprs(root, tmp_path, capsys, monkeypat
     a = str(root / "submissions/mrnet/demo-lab-a__resnet-baseline/predictions.csv")
     code, _, err = run(["--root", str(tmp_path), "score", "mrnet", a, "--labels", str(tmp_path / "hidden"), "--allow-label-hash-mismatch"], capsys)
     assert code == 1 and "lack 1 case(s)" in err and "np.str_" not in err and "'1369'" in err
+
+
+def test_ids_of_another_split_are_named(root, tmp_path, capsys, monkeypatch):
+    """A file of validation ids checked against the test split says which split it belongs to."""
+    monkeypatch.chdir(root)
+    valid = [l.split(",")[0] for l in (root / "tasks/_datasets/mrnet/public/valid_ids.csv").read_text().splitlines()
+             if l and not l.startswith("#")][1:]
+    assert len(valid) == 120
+    f = tmp_path / "valid_preds.csv"
+    f.write_text("case,abnormal,acl,meniscus\n" + "".join(f"{c},0.5,0.5,0.5\n" for c in valid))
+    code, out, err = run(["validate", "mrnet", str(f)], capsys)
+    assert code == 2
+    first = err.splitlines()[1]
+    assert "all 120 case ids of the file belong to split 'valid'" in first and "add --split valid" in first
+    code, out, err = run(["validate", "mrnet", str(f), "--json", "-"], capsys)
+    rep = json.loads(out)
+    assert rep["problems"][0]["code"] == "ids-of-another-split" and rep["problems"][0]["fix"] == "add --split valid"
+    code, out, err = run(["validate", "mrnet", str(f), "--split", "valid"], capsys)
+    assert code == 0, err
+    # a file that is simply wrong gets no split hint
+    g = tmp_path / "junk.csv"
+    g.write_text("case,abnormal,acl,meniscus\n9999,0.5,0.5,0.5\n")
+    code, out, err = run(["validate", "mrnet", str(g)], capsys)
+    assert code == 2 and "belong to split" not in err
