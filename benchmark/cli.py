@@ -405,13 +405,78 @@ def _add_label_opts(s) -> None:
     s.add_argument("--cases", metavar="FILE", help="score only the cases listed in FILE (one id per line, optional header): one fold or a subset")
 
 
-def build_parser(argv: Optional[Sequence[str]] = None) -> argparse.ArgumentParser:
-    p = _Parser(prog="benchmark", description=__doc__.splitlines()[0])
-    p.add_argument("--version", action="version", version=f"benchmark {__version__}")
-    p.add_argument("--root", help="benchmark root holding tasks/ and submissions/ (default: auto)")
-    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+#: Examples shown by ``benchmark COMMAND --help`` (run from a checkout; paths are the demo files).
+EXAMPLES = {
+    "tasks": ["benchmark tasks"],
+    "validate": [
+        "benchmark validate mrnet preds.csv",
+        "benchmark validate mrnet valid_preds.csv --split valid",
+        "benchmark validate rsna-cspine submission.csv --json report.json",
+    ],
+    "score": [
+        "benchmark score mrnet preds.csv --labels /data/hidden/",
+        "benchmark score mrnet preds.csv --split valid --labels ~/MRNet-v1.0/   # valid-*.csv as released",
+        "benchmark score mrnet oof.csv --split train --labels ~/MRNet-v1.0/ --cases fold1.csv",
+        "benchmark score rsna-cspine oof.csv --labels train.csv --json result.json",
+        "benchmark score mrnet submissions/mrnet/demo-lab-a__resnet-baseline/predictions.csv --demo",
+    ],
+    "compare": [
+        "benchmark compare mrnet a.csv b.csv --labels /data/hidden/ --bootstrap 2000",
+        "benchmark compare mrnet a.csv b.csv --demo --json -",
+    ],
+    "split": [
+        "benchmark split scopemri --labels annotations.csv --test-fraction 0.2 --seed 586 --out hidden/",
+    ],
+    "demo": ["benchmark demo", "benchmark demo --no-site --bootstrap 200"],
+    "leaderboard": ["benchmark leaderboard build --labels /data/hidden/ --out site/"],
+}
 
-    s = sub.add_parser("tasks", help="list the tasks with their primary metric and direction")
+
+def _formats_text(root) -> str:
+    """``Formats by task`` for the help of the commands that read prediction files."""
+    try:
+        from .tasks import load_registry
+
+        reg = load_registry(Path(root) if root else None)
+    except BenchmarkError:
+        return ""
+    lines = ["formats by task (--format; detected from the file when omitted):"]
+    for t in reg:
+        lines.append(f"  {t.id}: {', '.join(f.name for f in t.formats)}")
+    return "\n".join(lines)
+
+
+def _add_cmd(sub, name: str, help: str, extra: str = ""):
+    """A subcommand whose --help has a description, examples and (for files) the format names."""
+    epilog = "examples:\n" + "\n".join(f"  {e}" for e in EXAMPLES.get(name, []))
+    if extra:
+        epilog += "\n\n" + extra
+    return sub.add_parser(
+        name, help=help, description=help[0].upper() + help[1:] + ".", epilog=epilog,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+
+
+def build_parser(argv: Optional[Sequence[str]] = None) -> argparse.ArgumentParser:
+    p = _Parser(
+        prog="benchmark",
+        description="Validate, score and compare predictions for medical-imaging benchmarks, and "
+        "build the static leaderboard.",
+        epilog="Run 'benchmark COMMAND --help' for a command's options and examples.\n"
+        "Exit codes: 0 success; 2 invalid submission or bad usage; 1 host error (labels, task files).",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--version", action="version", version=f"benchmark {__version__}")
+    p.add_argument("--root", help="benchmark root holding tasks/ and submissions/ (default: $BENCHMARK_ROOT, else a checkout above the working folder, else the task files installed with the package)")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    words = list(sys.argv[1:] if argv is None else argv)
+    wants_help = any(w in ("-h", "--help") for w in words)
+    formats = ""
+    if wants_help and any(w in ("validate", "score", "compare") for w in words):
+        root = words[words.index("--root") + 1] if "--root" in words[:-1] else None
+        formats = _formats_text(root)
+
+    s = _add_cmd(sub, "tasks", "list the tasks with their primary metric and direction")
     s.set_defaults(func=cmd_tasks)
 
     def add_sub_opts(s):
@@ -421,12 +486,12 @@ def build_parser(argv: Optional[Sequence[str]] = None) -> argparse.ArgumentParse
         s.add_argument("--split", help="split name (default: the task's default split)")
         s.add_argument("--max-mb", type=float, help="refuse files larger than this (default: task limit)")
 
-    s = sub.add_parser("validate", help="check a submission against the public ids (no labels needed)")
+    s = _add_cmd(sub, "validate", "check a submission against the public ids (no labels needed)", formats)
     add_sub_opts(s)
     s.add_argument("--json", metavar="OUT", help="write the validation report (every problem) as JSON to OUT ('-' for stdout)")
     s.set_defaults(func=cmd_validate)
 
-    s = sub.add_parser("score", help="score a submission against hidden (or demo) labels")
+    s = _add_cmd(sub, "score", "score a submission against hidden labels (--labels, $BENCHMARK_LABELS_DIR) or, with --demo, the synthetic demo labels", formats)
     add_sub_opts(s)
     _add_label_opts(s)
     s.add_argument("--json", metavar="OUT", help="write the result JSON to OUT ('-' for stdout)")
@@ -437,13 +502,13 @@ def build_parser(argv: Optional[Sequence[str]] = None) -> argparse.ArgumentParse
     s.add_argument("--allow-label-hash-mismatch", action="store_true", help="score even if the labels' sha256 differs from the task's pin")
     s.set_defaults(func=cmd_score)
 
-    s = sub.add_parser("compare", help="paired comparison of two submissions on the same cases")
-    s.add_argument("task", help="task id")
+    s = _add_cmd(sub, "compare", "paired comparison of two submissions on the same cases", formats)
+    s.add_argument("task", help="task id (see 'benchmark tasks')")
     s.add_argument("a", help="first prediction file")
     s.add_argument("b", help="second prediction file")
     s.add_argument("--format", help="submission format of both files (default: detected)")
     s.add_argument("--split", help="split name (default: the task's default split)")
-    s.add_argument("--max-mb", type=float, help="refuse files larger than this")
+    s.add_argument("--max-mb", type=float, help="refuse files larger than this (default: task limit)")
     _add_label_opts(s)
     s.add_argument("--json", metavar="OUT", help="write the comparison JSON to OUT ('-' for stdout)")
     s.add_argument("--bootstrap", type=int, metavar="B", help="paired replicates (default: task)")
@@ -452,22 +517,22 @@ def build_parser(argv: Optional[Sequence[str]] = None) -> argparse.ArgumentParse
     s.add_argument("--allow-label-hash-mismatch", action="store_true", help="compare even if the labels' sha256 differs from the task's pin")
     s.set_defaults(func=cmd_compare)
 
-    s = sub.add_parser("split", help="make a patient-level stratified hidden test split")
+    s = _add_cmd(sub, "split", "make a patient-level stratified hidden test split")
     s.add_argument("dataset", help="dataset id (e.g. scopemri)")
     s.add_argument("--labels", required=True, help="full label table (CSV)")
-    s.add_argument("--test-fraction", type=float, default=0.2)
-    s.add_argument("--seed", type=int, default=0)
+    s.add_argument("--test-fraction", type=float, default=0.2, help="share of patients in the test split (default: 0.2)")
+    s.add_argument("--seed", type=int, default=0, help="random seed of the split (default: 0)")
     s.add_argument("--out", required=True, help="output folder")
     s.add_argument("--extra-label", action="append", help="another 0/1 label column to stratify on")
     s.set_defaults(func=cmd_split)
 
-    s = sub.add_parser("demo", help="score every demo submission and build the leaderboard")
+    s = _add_cmd(sub, "demo", "score every demo submission and build the leaderboard")
     s.add_argument("--bootstrap", type=int, metavar="B", help="replicates (default: task)")
     s.add_argument("--out", help="site folder (default: leaderboard/)")
     s.add_argument("--no-site", action="store_true", help="print the tables only")
     s.set_defaults(func=cmd_demo)
 
-    lb = sub.add_parser("leaderboard", help="leaderboard commands")
+    lb = _add_cmd(sub, "leaderboard", "leaderboard commands")
     lbs = lb.add_subparsers(dest="lb_command", metavar="SUBCOMMAND", parser_class=_Parser)
     s = lbs.add_parser("build", help="score every submission and render the static site")
     s.add_argument("--labels", help="hidden labels folder (default: $BENCHMARK_LABELS_DIR, else demo)")
@@ -477,8 +542,7 @@ def build_parser(argv: Optional[Sequence[str]] = None) -> argparse.ArgumentParse
 
     # The CI module (git, ledger) is imported only when it is asked for, or for --help,
     # keeping the start-up of the other commands short.
-    words = list(sys.argv[1:] if argv is None else argv)
-    if "ci" in words or not words or any(w in ("-h", "--help") for w in words):
+    if "ci" in words or not words or wants_help:
         from .ci import register_cli
 
         register_cli(sub, _Parser)

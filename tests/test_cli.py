@@ -363,3 +363,24 @@ def test_ids_of_another_split_are_named(root, tmp_path, capsys, monkeypatch):
     g.write_text("case,abnormal,acl,meniscus\n9999,0.5,0.5,0.5\n")
     code, out, err = run(["validate", "mrnet", str(g)], capsys)
     assert code == 2 and "belong to split" not in err
+
+
+def test_every_command_has_examples_and_every_option_help(capsys):
+    import argparse
+
+    from benchmark.cli import EXAMPLES, build_parser
+
+    parser = build_parser(["--help"])
+    subs = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    own = [n for n in subs.choices if n != "ci"]  # `ci` is documented by its own module
+    assert set(own) == set(EXAMPLES)
+    for name in own:
+        sp = subs.choices[name]
+        assert "examples:" in (sp.epilog or ""), name
+        for action in sp._actions:
+            if isinstance(action, (argparse._HelpAction, argparse._SubParsersAction)):
+                continue
+            assert action.help, f"benchmark {name}: option {action.option_strings or action.dest} has no help text"
+    assert main(["score", "--help"]) == 0
+    out = capsys.readouterr().out
+    assert "formats by task" in out and "mrnet: canonical, mrnet_official" in out
