@@ -140,7 +140,7 @@ def test_reader_understands_the_subset():
         parse_yaml("a: {b: 1}\n")
 
 
-@pytest.mark.parametrize("name", ["validate.yml", "score.yml", "publish.yml"])
+@pytest.mark.parametrize("name", ["validate.yml", "score.yml", "publish.yml", "tests.yml"])
 def test_no_pull_request_target_and_actions_pinned(name):
     text, doc = load(name)
     assert "pull_request_target" not in text
@@ -206,3 +206,20 @@ def test_publish_deploys_pages_from_main():
     assert any("upload-pages-artifact" in u for u in uses) and any("deploy-pages" in u for u in uses)
     runs = " ".join(str(s.get("run", "")) for s in all_steps(doc))
     assert "benchmark leaderboard build" in runs
+
+
+def test_tests_workflow_covers_the_supported_pythons_and_both_dependency_sets():
+    import tomllib
+
+    text, doc = load("tests.yml")
+    assert set(triggers(doc)) <= {"pull_request", "push"}
+    assert doc["permissions"] == {"contents": "read"}
+    job = doc["jobs"]["test"]
+    pythons = set(job["strategy"]["matrix"]["python"])
+    project = tomllib.loads((WORKFLOWS.parent.parent / "pyproject.toml").read_text())["project"]
+    floor = int(re.fullmatch(r">=3\.(\d+)", project["requires-python"]).group(1))
+    classified = {c.rsplit(" ", 1)[1] for c in project["classifiers"] if re.fullmatch(r"Programming Language :: Python :: 3\.\d+", c)}
+    assert pythons == classified and f"3.{floor}" in pythons
+    assert {"python": f"3.{floor}", "deps": "oldest"} in job["strategy"]["matrix"]["include"]
+    runs = " ".join(str(s.get("run", "")) for s in job["steps"])
+    assert "make test" in runs and "oldest-constraints.py" in runs
