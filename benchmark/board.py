@@ -121,7 +121,12 @@ class TaskBoard:
             return None
         return np.stack([r.replicates for r in rows])
 
-    def text_table(self) -> str:
+    def text_table(self, width: Optional[int] = None) -> str:
+        """Every metric of every scored submission, as plain-text tables no wider than
+        ``width`` (default: the terminal's width): metrics that do not fit continue in another
+        table below, which repeats the rank and submission columns. Nothing is dropped."""
+        import shutil
+
         from .cli import _table
 
         t = self.task
@@ -133,16 +138,46 @@ class TaskBoard:
         ]
         if self.labels.synthetic:
             out.append(f"*** {DEMO_BANNER} — scores are illustrative, not real results ***")
+        width = width or shutil.get_terminal_size((100, 24)).columns
         specs = t.metric_specs()
-        shown = [s.name for s in specs[1:] if s.subgroup is None][:6] + [s.name for s in specs if s.subgroup][:2]
-        headers = ["rank", "submission", t.primary, "95% CI"] + shown
-        rows = []
+        shown = [s.name for s in specs[1:] if s.subgroup is None] + [s.name for s in specs if s.subgroup]
+        fixed_h = ["rank", "submission", t.primary, "95% CI"]
+        fixed, cols = [], {n: [] for n in shown}
         for r in self.scored:
             res = r.result
             pm = res.metrics[t.primary]
             ci = "" if not pm.ci or pm.ci[0] is None else f"[{format_value(pm.ci[0])}, {format_value(pm.ci[1])}]"
-            rows.append([str(r.rank), r.entry.label, pm.display_value, ci] + [res.metrics[n].display_value for n in shown])
-        out.append(_table(headers, rows, {0, 2}))
+            fixed.append([str(r.rank), r.entry.label, pm.display_value, ci])
+            for n in shown:
+                cols[n].append(res.metrics[n].display_value)
+
+        if not any(f[3] for f in fixed):  # no intervals (bootstrap off): no empty column
+            fixed_h, fixed = fixed_h[:3], [f[:3] for f in fixed]
+
+        def col_width(h, values):
+            return max([len(h), *map(len, values)])
+
+        def base(n_fixed):
+            return sum(col_width(h, [f[i] for f in fixed]) + 2 for i, h in enumerate(fixed_h[:n_fixed]))
+
+        # the first table carries the primary metric; the ones that continue it only the names
+        blocks, cur, used = [], [], base(len(fixed_h))
+        for n in shown:
+            w = col_width(n, cols[n]) + 2
+            if cur and used + w > width:
+                blocks.append(cur)
+                cur, used = [], base(2)
+            cur.append(n)
+            used += w
+        blocks.append(cur)
+        for k, block in enumerate(blocks):
+            n_fixed = 2 if k else len(fixed_h)
+            if k:
+                out.append("")
+                out.append(f"{t.id} (continued)")
+            rows = [f[:n_fixed] + [cols[n][i] for n in block] for i, f in enumerate(fixed)]
+            right = {0} | set(range(2, n_fixed + len(block)))  # numbers right-aligned
+            out.append(_table(fixed_h[:n_fixed] + block, rows, right - ({3} if n_fixed == 4 else set())))
         for r in self.invalid:
             out.append(f"invalid: {r.entry.name}: {len(r.problems.problems)} problem(s)")
         return "\n".join(out)
