@@ -30,6 +30,33 @@ def _stderr(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
 
 
+# -- terminal: colour, verbosity ------------------------------------------------------------------
+_VERBOSITY = {"level": 0}  # -1 with -q, 0 by default, >= 1 with -v
+
+
+def _colour(stream) -> bool:
+    """Colour only on a terminal, never with $NO_COLOR set (https://no-color.org) or TERM=dumb."""
+    return bool(getattr(stream, "isatty", lambda: False)()) and not os.environ.get("NO_COLOR") \
+        and os.environ.get("TERM") != "dumb"
+
+
+def _paint(text: str, style: str, stream=None) -> str:
+    codes = {"error": "1;31", "warning": "33", "demo": "1;35", "ok": "32", "dim": "2"}
+    return f"\033[{codes[style]}m{text}\033[0m" if _colour(stream or sys.stdout) else text
+
+
+def _progress(msg: str) -> None:
+    """Progress of long work: on stderr only, silenced by -q."""
+    if _VERBOSITY["level"] >= 0:
+        _stderr(_paint(msg, "dim", sys.stderr))
+
+
+def _info(msg: str) -> None:
+    """A secondary line on stdout (where a result was written), silenced by -q."""
+    if _VERBOSITY["level"] >= 0:
+        print(msg)
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message):  # argparse exits 2 with usage: keep that, add a hint
         self.print_usage(sys.stderr)
@@ -115,11 +142,11 @@ def cmd_validate(args) -> int:
         if args.json == "-":
             return EXIT_OK
     print(
-        f"OK: {args.file} is a valid {task.id} submission "
+        f"{_paint('OK:', 'ok')} {args.file} is a valid {task.id} submission "
         f"(format {sub.format}, {len(sub.ids)} cases, split {expected.split})."
     )
     for w in sub.warnings:
-        print(f"warning: {w.format()}")
+        print(f"{_paint('warning:', 'warning')} {w.format()}")
     return EXIT_OK
 
 
@@ -135,6 +162,8 @@ def _load_labels(task, args):
         from .labels import restrict_cases
 
         labels = restrict_cases(task, labels, args.cases)
+    if _VERBOSITY["level"] >= 1:
+        _stderr(f"labels: {labels.source} (sha256 {labels.sha256}, {len(labels)} cases)")
     return labels
 
 
@@ -167,7 +196,7 @@ def print_result(task, res) -> None:
     if res.labels_source:
         print(f"labels: {res.labels_source}")
     if res.synthetic_labels:
-        print(f"*** {DEMO_BANNER} — scores are illustrative, not real results ***")
+        print(_paint(f"*** {DEMO_BANNER} — scores are illustrative, not real results ***", "demo"))
     rows = []
     for name, mv in res.metrics.items():
         rows.append(
@@ -191,7 +220,7 @@ def print_result(task, res) -> None:
         print(f"note: {n}")
     _print_comparisons(res)
     for w in res.warnings:
-        print(f"warning: {w}")
+        print(f"{_paint('warning:', 'warning')} {w}")
     print("* primary metric")
 
 
@@ -241,7 +270,7 @@ def cmd_score(args) -> int:
             atomic_write_text(args.json, text)
         print_result(task, res)
         if args.json:
-            print(f"result written to {args.json}")
+            _info(f"result written to {args.json}")
     return EXIT_OK
 
 
@@ -278,7 +307,7 @@ def cmd_compare(args) -> int:
     print(f"{' ' * len(task.id)}  B = {args.b}")
     print(f"split {labels.split}, {len(labels)} cases; paired bootstrap, {settings.replicates} replicates, seed {settings.seed}")
     if labels.synthetic:
-        print(f"*** {DEMO_BANNER} — scores are illustrative, not real results ***")
+        print(_paint(f"*** {DEMO_BANNER} — scores are illustrative, not real results ***", "demo"))
     rows = []
     for name, m in res.metrics.items():
         rows.append(
@@ -296,7 +325,7 @@ def cmd_compare(args) -> int:
     level = f"{settings.level:.0%} CI"
     print(_table(["metric", "A", "B", "A - B", level, "p (bootstrap)", "p (DeLong)", "better"], rows, {1, 2, 3}))
     if args.json:
-        print(f"result written to {args.json}")
+        _info(f"result written to {args.json}")
     return EXIT_OK
 
 
@@ -370,7 +399,7 @@ def cmd_demo(args) -> int:
     from .tasks import output_root
 
     reg = _registry(args)
-    boards = score_all_tasks(reg, replicates=args.bootstrap, progress=_stderr)
+    boards = score_all_tasks(reg, replicates=args.bootstrap, progress=_progress)
     for board in boards:
         print()
         print(board.text_table())
@@ -390,7 +419,7 @@ def cmd_leaderboard(args) -> int:
     from .tasks import output_root
 
     reg = _registry(args)
-    boards = score_all_tasks(reg, labels=args.labels, progress=_stderr, cache_dir=args.cache)
+    boards = score_all_tasks(reg, labels=args.labels, progress=_progress, cache_dir=args.cache)
     out = Path(args.out or (output_root(reg.root) / "leaderboard"))
     index = build_site(reg, boards, out)
     print(index)
@@ -446,14 +475,14 @@ def _formats_text(root) -> str:
     return "\n".join(lines)
 
 
-def _add_cmd(sub, name: str, help: str, extra: str = ""):
+def _add_cmd(sub, name: str, help: str, extra: str = "", parents=()):
     """A subcommand whose --help has a description, examples and (for files) the format names."""
     epilog = "examples:\n" + "\n".join(f"  {e}" for e in EXAMPLES.get(name, []))
     if extra:
         epilog += "\n\n" + extra
     return sub.add_parser(
         name, help=help, description=help[0].upper() + help[1:] + ".", epilog=epilog,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=argparse.RawDescriptionHelpFormatter, parents=list(parents),
     )
 
 
@@ -468,7 +497,19 @@ def build_parser(argv: Optional[Sequence[str]] = None) -> argparse.ArgumentParse
     )
     p.add_argument("--version", action="version", version=f"benchmark {__version__}")
     p.add_argument("--root", help="benchmark root holding tasks/ and submissions/ (default: $BENCHMARK_ROOT, else a checkout above the working folder, else the task files installed with the package)")
+    common = argparse.ArgumentParser(add_help=False)  # -q/-v, accepted after the command too
+    for target, default in ((p, None), (common, argparse.SUPPRESS)):
+        g = target.add_mutually_exclusive_group()
+        g.add_argument("-q", "--quiet", action="store_const", const=-1, dest="verbosity", default=default if default else 0,
+                       help="print results and errors only (no progress, no 'written to' lines)")
+        g.add_argument("-v", "--verbose", action="count", dest="verbosity",
+                       default=default if default else 0,
+                       help="more detail: the label file used; a traceback for internal errors")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    def cmd(*a, **k):
+        return _add_cmd(*a, parents=[common], **k)
+
     words = list(sys.argv[1:] if argv is None else argv)
     wants_help = any(w in ("-h", "--help") for w in words)
     formats = ""
@@ -476,7 +517,7 @@ def build_parser(argv: Optional[Sequence[str]] = None) -> argparse.ArgumentParse
         root = words[words.index("--root") + 1] if "--root" in words[:-1] else None
         formats = _formats_text(root)
 
-    s = _add_cmd(sub, "tasks", "list the tasks with their primary metric and direction")
+    s = cmd(sub, "tasks", "list the tasks with their primary metric and direction")
     s.set_defaults(func=cmd_tasks)
 
     def add_sub_opts(s):
@@ -486,12 +527,12 @@ def build_parser(argv: Optional[Sequence[str]] = None) -> argparse.ArgumentParse
         s.add_argument("--split", help="split name (default: the task's default split)")
         s.add_argument("--max-mb", type=float, help="refuse files larger than this (default: task limit)")
 
-    s = _add_cmd(sub, "validate", "check a submission against the public ids (no labels needed)", formats)
+    s = cmd(sub, "validate", "check a submission against the public ids (no labels needed)", formats)
     add_sub_opts(s)
     s.add_argument("--json", metavar="OUT", help="write the validation report (every problem) as JSON to OUT ('-' for stdout)")
     s.set_defaults(func=cmd_validate)
 
-    s = _add_cmd(sub, "score", "score a submission against hidden labels (--labels, $BENCHMARK_LABELS_DIR) or, with --demo, the synthetic demo labels", formats)
+    s = cmd(sub, "score", "score a submission against hidden labels (--labels, $BENCHMARK_LABELS_DIR) or, with --demo, the synthetic demo labels", formats)
     add_sub_opts(s)
     _add_label_opts(s)
     s.add_argument("--json", metavar="OUT", help="write the result JSON to OUT ('-' for stdout)")
@@ -502,7 +543,7 @@ def build_parser(argv: Optional[Sequence[str]] = None) -> argparse.ArgumentParse
     s.add_argument("--allow-label-hash-mismatch", action="store_true", help="score even if the labels' sha256 differs from the task's pin")
     s.set_defaults(func=cmd_score)
 
-    s = _add_cmd(sub, "compare", "paired comparison of two submissions on the same cases", formats)
+    s = cmd(sub, "compare", "paired comparison of two submissions on the same cases", formats)
     s.add_argument("task", help="task id (see 'benchmark tasks')")
     s.add_argument("a", help="first prediction file")
     s.add_argument("b", help="second prediction file")
@@ -517,7 +558,7 @@ def build_parser(argv: Optional[Sequence[str]] = None) -> argparse.ArgumentParse
     s.add_argument("--allow-label-hash-mismatch", action="store_true", help="compare even if the labels' sha256 differs from the task's pin")
     s.set_defaults(func=cmd_compare)
 
-    s = _add_cmd(sub, "split", "make a patient-level stratified hidden test split")
+    s = cmd(sub, "split", "make a patient-level stratified hidden test split")
     s.add_argument("dataset", help="dataset id (e.g. scopemri)")
     s.add_argument("--labels", required=True, help="full label table (CSV)")
     s.add_argument("--test-fraction", type=float, default=0.2, help="share of patients in the test split (default: 0.2)")
@@ -526,13 +567,13 @@ def build_parser(argv: Optional[Sequence[str]] = None) -> argparse.ArgumentParse
     s.add_argument("--extra-label", action="append", help="another 0/1 label column to stratify on")
     s.set_defaults(func=cmd_split)
 
-    s = _add_cmd(sub, "demo", "score every demo submission and build the leaderboard")
+    s = cmd(sub, "demo", "score every demo submission and build the leaderboard")
     s.add_argument("--bootstrap", type=int, metavar="B", help="replicates (default: task)")
     s.add_argument("--out", help="site folder (default: leaderboard/)")
     s.add_argument("--no-site", action="store_true", help="print the tables only")
     s.set_defaults(func=cmd_demo)
 
-    lb = _add_cmd(sub, "leaderboard", "leaderboard commands")
+    lb = cmd(sub, "leaderboard", "leaderboard commands")
     lbs = lb.add_subparsers(dest="lb_command", metavar="SUBCOMMAND", parser_class=_Parser)
     s = lbs.add_parser("build", help="score every submission and render the static site")
     s.add_argument("--labels", help="hidden labels folder (default: $BENCHMARK_LABELS_DIR, else demo)")
@@ -557,20 +598,21 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # usage errors (2), --help and --version (0): return the code
         return exc.code if isinstance(exc.code, int) else EXIT_INVALID
+    _VERBOSITY["level"] = int(getattr(args, "verbosity", 0) or 0)
     if not getattr(args, "func", None):
         parser.print_help(sys.stderr)
         return EXIT_INVALID
     try:
         return int(args.func(args) or 0)
     except SubmissionInvalid as exc:
-        _stderr(f"INVALID submission: {len(exc.problems)} problem(s)")
+        _stderr(f"{_paint('INVALID submission:', 'error', sys.stderr)} {len(exc.problems)} problem(s)")
         _stderr(format_problems(exc.problems))
         for w in exc.warnings:
-            _stderr(f"warning: {w.format()}")
+            _stderr(f"{_paint('warning:', 'warning', sys.stderr)} {w.format()}")
         return EXIT_INVALID
     except BenchmarkError as exc:
         kind = "error" if isinstance(exc, UsageError) else "host error"
-        _stderr(f"{kind}: {exc}")
+        _stderr(f"{_paint(kind + ':', 'error', sys.stderr)} {exc}")
         return exc.exit_code
     except KeyboardInterrupt:
         _stderr("interrupted")
@@ -578,11 +620,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except BrokenPipeError:
         return EXIT_OK
     except Exception as exc:  # an internal bug: report without leaking a traceback
-        if os.environ.get("BENCHMARK_DEBUG"):
+        if os.environ.get("BENCHMARK_DEBUG") or _VERBOSITY["level"] >= 1:
             traceback.print_exc()
         _stderr(
             f"internal error: {type(exc).__name__}: {exc}\n"
-            "This is a bug in the harness; rerun with BENCHMARK_DEBUG=1 for details."
+            "This is a bug in the harness; rerun with -v (or BENCHMARK_DEBUG=1) for details."
         )
         return EXIT_HOST_ERROR
 

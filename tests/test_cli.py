@@ -384,3 +384,37 @@ def test_every_command_has_examples_and_every_option_help(capsys):
     assert main(["score", "--help"]) == 0
     out = capsys.readouterr().out
     assert "formats by task" in out and "mrnet: canonical, mrnet_official" in out
+
+
+def test_colour_only_on_a_terminal_and_never_with_no_color(monkeypatch):
+    import io
+
+    from benchmark import cli
+
+    class Tty(io.StringIO):
+        def isatty(self):
+            return True
+
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.setenv("TERM", "xterm")
+    assert cli._paint("error:", "error", Tty()) == "\033[1;31merror:\033[0m"
+    assert cli._paint("error:", "error", io.StringIO()) == "error:"  # not a terminal
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert cli._paint("error:", "error", Tty()) == "error:"
+
+
+def test_quiet_and_verbose(root, tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(root)
+    a = "submissions/mrnet/demo-lab-a__resnet-baseline/predictions.csv"
+    out_json = tmp_path / "r.json"
+    code, out, err = run(["score", "mrnet", a, "--demo", "--bootstrap", "0", "--json", str(out_json)], capsys)
+    assert code == 0 and "result written to" in out
+    for args in (["-q", "score", "mrnet", a], ["score", "mrnet", a, "-q"]):  # before or after the command
+        code, out, err = run([*args, "--demo", "--bootstrap", "0", "--json", str(out_json)], capsys)
+        assert code == 0 and "result written to" not in out and "mean_auc" in out and err == ""
+    code, out, err = run(["score", "mrnet", a, "--demo", "--bootstrap", "0", "-v"], capsys)
+    assert code == 0 and "labels: " in err and "test_labels.csv" in err
+    code, out, err = run(["demo", "--no-site", "--bootstrap", "0", "-q"], capsys)
+    assert code == 0 and err == "" and "auc/C7" in out
+    code, out, err = run(["score", "mrnet", a, "-q", "-v"], capsys)
+    assert code == 2 and "not allowed with" in err
