@@ -230,30 +230,45 @@ class MetricSpec:
 class Task(_Frozen):
     """A benchmark task, as declared by ``tasks/<id>/task.toml``."""
 
-    id: str
-    version: str
-    title: str
-    description: str
-    dataset: Dataset
-    kind: Literal["binary", "multiclass"]
-    id_column: str
-    id_pattern: Optional[str] = None
-    id_example: str = ""
-    targets: list[str]
-    classes: list[str] = Field(default_factory=list)
-    label_values: dict[str, int] = Field(default_factory=dict)
-    primary: str
-    metrics: list[MetricDecl]
-    formats: list[FormatDecl]
-    splits: dict[str, SplitDecl]
-    default_split: str
-    public_columns: list[str] = Field(default_factory=list)
-    subgroups: list[SubgroupDecl] = Field(default_factory=list)
-    resampling: ResamplingDecl = Field(default_factory=ResamplingDecl)
-    limits: LimitsDecl = Field(default_factory=LimitsDecl)
-    leaderboard: LeaderboardDecl = Field(default_factory=LeaderboardDecl)
-    baselines: list[BaselineDecl] = Field(default_factory=list)
-    references: list[ReferenceDecl] = Field(default_factory=list)
+    id: str = Field(description="task id: lower-case letters, digits and hyphens; the folder name")
+    version: str = Field(description="task version; results record it, so change it when scoring changes")
+    title: str = Field(description="one-line title shown in listings and on the leaderboard")
+    description: str = Field(description="what is predicted and how it is scored, with sources")
+    dataset: Dataset = Field(description="the dataset block (usually from the included dataset.toml)")
+    kind: Literal["binary", "multiclass"] = Field(
+        description="binary: one probability per target; multiclass: one probability per class per target"
+    )
+    id_column: str = Field(description="name of the case id column in id lists and label files")
+    id_pattern: Optional[str] = Field(
+        default=None, description="regular expression a case id matches (helps tell ids from values)"
+    )
+    id_example: str = Field(default="", description="an example case id, used in messages")
+    targets: list[str] = Field(description="the predicted targets, in column order")
+    classes: list[str] = Field(
+        default_factory=list, description="class names of a multiclass task, in column order"
+    )
+    label_values: dict[str, int] = Field(
+        default_factory=dict, description="label text to class index, e.g. { \"Normal/Mild\" = 0 }"
+    )
+    primary: str = Field(description="name of the primary (ranking) metric, after expansion (e.g. auc/bankart)")
+    metrics: list[MetricDecl] = Field(description="the metrics: registered metric functions bound to targets (each_target: one per target)")
+    formats: list[FormatDecl] = Field(description="accepted submission formats")
+    splits: dict[str, SplitDecl] = Field(description="the splits by name (test, valid, ...)")
+    default_split: str = Field(description="split used when --split is not given")
+    public_columns: list[str] = Field(
+        default_factory=list,
+        description="public columns of the id list (patient id, modality) used for clustering and subgroups",
+    )
+    subgroups: list[SubgroupDecl] = Field(default_factory=list, description="subgroups metrics are also reported for")
+    resampling: ResamplingDecl = Field(default_factory=ResamplingDecl, description="bootstrap defaults and design")
+    limits: LimitsDecl = Field(default_factory=LimitsDecl, description="submission limits")
+    leaderboard: LeaderboardDecl = Field(default_factory=LeaderboardDecl, description="leaderboard mode and disclosure")
+    baselines: list[BaselineDecl] = Field(
+        default_factory=list, description="published reader operating points (never ranked)"
+    )
+    references: list[ReferenceDecl] = Field(
+        default_factory=list, description="published model results (shown, never ranked)"
+    )
     task_dir: Path = Field(exclude=True)
 
     model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
