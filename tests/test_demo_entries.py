@@ -21,7 +21,9 @@ def test_every_demo_submission_is_valid(registry, root):
         sub = read_submission(task, e.predictions, labels.public_cases(), format=e.meta.format)
         assert sub.format == e.meta.format
         seen += 1
-    assert seen >= 4 * len(list(registry))
+    # every task that ships demo submissions ships at least four (a new task may ship none)
+    with_entries = [t for t in registry if discover(root, t.id)]
+    assert seen >= 4 * len(with_entries)
 
 
 def test_prevalence_baseline_is_last(registry, root):
@@ -30,5 +32,7 @@ def test_prevalence_baseline_is_last(registry, root):
     for task in registry:
         board = score_board(task, root, replicates=0)
         assert not [r for r in board.rows if r.problems is not None]
+        if not board.rows:  # a task without demo submissions
+            continue
         last = board.scored[-1]
         assert "prevalence" in last.entry.name, (task.id, [r.entry.name for r in board.scored])
