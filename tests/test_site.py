@@ -282,3 +282,21 @@ def test_worker_count(monkeypatch):
     monkeypatch.setenv(ENV_WORKERS, "zero")
     with pytest.raises(ValueError, match="positive integer"):
         worker_count()
+
+
+def test_reproduce_command_runs_and_gives_the_shown_value(mrnet_site, monkeypatch, capsys):
+    """The command a page shows really reproduces the entry's score (demo labels need --demo)."""
+    import shlex
+
+    from benchmark.cli import main
+
+    data = json.loads((mrnet_site["site"] / "leaderboard.json").read_text())
+    e = data["tasks"][0]["entries"][0]
+    args = shlex.split(e["reproduce"])
+    assert args[:2] == ["benchmark", "score"] and "--demo" in args
+    monkeypatch.chdir(mrnet_site["root"])
+    assert main(["--root", str(mrnet_site["root"]), *args[1:], "--json", "-"]) == 0
+    res = json.loads(capsys.readouterr().out)
+    board = mrnet_site["boards"][0]
+    shown = next(r.result for r in board.scored if r.result.submission.path == res["submission"]["path"])
+    assert res["metrics"] == shown.model_dump(mode="json")["metrics"]

@@ -128,8 +128,7 @@ def _reproduce(board, res) -> str:
         parts += ["--ci", res.bootstrap.method, "--level", repr(res.bootstrap.level)]
     else:
         parts += ["--bootstrap", "0"]
-    if not res.synthetic_labels:
-        parts += ["--labels", '"$BENCHMARK_LABELS_DIR"']
+    parts += ["--demo"] if res.synthetic_labels else ["--labels", '"$BENCHMARK_LABELS_DIR"']
     return " ".join(parts)
 
 
