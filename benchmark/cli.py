@@ -413,6 +413,12 @@ def cmd_demo(args) -> int:
     return EXIT_OK
 
 
+def cmd_task_check(args) -> int:
+    from .taskcheck import run
+
+    return run(_registry(args), args.ids, args.write_pins, print)
+
+
 def cmd_leaderboard(args) -> int:
     from .board import score_all_tasks
     from .site.render import build_site
@@ -458,6 +464,7 @@ EXAMPLES = {
     ],
     "demo": ["benchmark demo", "benchmark demo --no-site --bootstrap 200"],
     "leaderboard": ["benchmark leaderboard build --labels /data/hidden/ --out site/"],
+    "task": ["benchmark task check", "benchmark task check toy-fracture --write-pins"],
 }
 
 
@@ -580,6 +587,13 @@ def build_parser(argv: Optional[Sequence[str]] = None) -> argparse.ArgumentParse
     s.add_argument("--out", help="site folder (default: leaderboard/)")
     s.add_argument("--cache", help="result cache folder (default: .cache/results)")
     s.set_defaults(func=cmd_leaderboard)
+
+    tk = cmd(sub, "task", "maintainer commands for task files")
+    tks = tk.add_subparsers(dest="task_command", metavar="SUBCOMMAND", parser_class=_Parser)
+    s = tks.add_parser("check", help="check task files, public id lists, demo labels and their sha256 pins")
+    s.add_argument("ids", nargs="*", metavar="ID", help="task ids (default: every task)")
+    s.add_argument("--write-pins", action="store_true", help="write missing or outdated demo_labels_sha256 pins into the task files")
+    s.set_defaults(func=cmd_task_check)
 
     # The CI module (git, ledger) is imported only when it is asked for, or for --help,
     # keeping the start-up of the other commands short.

@@ -84,3 +84,26 @@ def test_the_new_task_scores_and_builds(new_root, tmp_path, capsys):
     boards = score_all_tasks(reg, replicates=0, cache_dir=False, workers=1)
     toy = next(b for b in boards if b.task.id == "toy-fracture")
     assert toy.scored == [] and "toy-fracture" in toy.text_table()
+
+
+def test_task_check_fills_the_pin_then_passes(new_root, capsys):
+    toml = new_root / "tasks" / "toy-fracture" / "task.toml"
+    assert "demo_labels_sha256" not in toml.read_text()
+    assert main(["--root", str(new_root), "task", "check", "toy-fracture"]) == 1
+    out = capsys.readouterr().out
+    assert "toy-fracture: problems" in out and "--write-pins" in out
+    assert main(["--root", str(new_root), "task", "check", "toy-fracture", "--write-pins"]) == 0
+    import hashlib
+
+    digest = hashlib.sha256((new_root / "tasks/toy-fracture/test_labels.csv").read_bytes()).hexdigest()
+    assert f'demo_labels_sha256 = "{digest}"' in toml.read_text()
+    assert load_registry(new_root).get("toy-fracture").splits["test"].demo_labels_sha256 == digest
+    capsys.readouterr()
+    # every committed task passes, and a tampered label file is caught
+    assert main(["--root", str(new_root), "task", "check"]) == 0
+    out = capsys.readouterr().out
+    assert "0 with problems" in out and "checked: split test: demo labels cover" in out
+    lab = new_root / "tasks/_datasets/mrnet/demo/valid_labels.csv"
+    lab.write_text(lab.read_text() + "\n")
+    assert main(["--root", str(new_root), "task", "check", "mrnet"]) == 1
+    assert "split valid: demo labels sha256" in capsys.readouterr().out
