@@ -9,17 +9,14 @@ TESTS  := $(VENV)/.installed-test
 
 .PHONY: demo test install clean
 
-# editable_mode=compat: a plain path entry to this checkout (the task files are read from the
-# checkout, not from the package-data copy the wheel carries), installed without setuptools'
-# editable-finder banner.
 $(BASE): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet --config-settings editable_mode=compat -e .
+	$(PY) -m pip install --quiet -e .
 	touch $(BASE)
 
 $(TESTS): $(BASE)
-	$(PY) -m pip install --quiet --config-settings editable_mode=compat -e '.[test]'
+	$(PY) -m pip install --quiet -e '.[test]'
 	touch $(TESTS)
 
 install: $(BASE)

@@ -22,21 +22,18 @@ def _tracked(folder: str) -> list[str]:
     return [p.relative_to(ROOT).as_posix() for p in (ROOT / folder).rglob("*") if p.is_file()]
 
 
-def _glob_match(rel: str, pattern: str) -> bool:
-    # setuptools package-data: "**/" matches any number of folders (including none)
-    regex = re.escape(pattern).replace(r"\*\*/", "(?:.*/)?").replace(r"\*", "[^/]*")
-    return re.fullmatch(regex, rel) is not None
+def _setup_module():
+    import runpy
+
+    return runpy.run_path(str(ROOT / "setup.py"), run_name="setup_for_tests")  # setup() not called
 
 
-@pytest.mark.parametrize("package, folder", [("benchmark.bundled.tasks", "tasks"), ("benchmark.bundled.submissions", "submissions")])
-def test_every_task_and_demo_file_is_package_data(package, folder):
-    st = PYPROJECT["tool"]["setuptools"]
-    assert st["package-dir"][package] == folder
-    assert package in st["packages"]
-    globs = st["package-data"][package]
+@pytest.mark.parametrize("folder", ["tasks", "submissions"])
+def test_every_task_and_demo_file_goes_into_the_wheel(folder):
+    bundled = {p.as_posix() for p in _setup_module()["bundled_files"](ROOT)}
     files = _tracked(folder)
     assert files
-    left_out = [f for f in files if not any(_glob_match(f[len(folder) + 1:], g) for g in globs)]
+    left_out = [f for f in files if f not in bundled]
     assert not left_out, f"not installed with the wheel: {left_out}"
 
 
@@ -44,6 +41,7 @@ def test_exact_package_list_and_metadata():
     st = PYPROJECT["tool"]["setuptools"]
     pkgs = set(st["packages"])
     assert not any(p.split(".")[0] != "benchmark" for p in pkgs), "only the benchmark package is installed"
+    assert st["include-package-data"] is False and "package-dir" not in st
     # every importable folder of the package is listed (nothing silently missing from the wheel)
     for init in (ROOT / "benchmark").rglob("__init__.py"):
         name = ".".join(init.parent.relative_to(ROOT).parts)
