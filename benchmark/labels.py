@@ -315,7 +315,8 @@ def load_labels(
     Returns
     -------
     LabelSet
-        Labels in the order of the label file. With the split's canonical hidden label file
+        Labels in the order of the public id list for the split's own files (in file order
+        for a researcher's native file). With the split's canonical hidden label file
         (or demo labels) public columns come from the public id list; with a researcher's
         native file, the expected cases are the cases of that file.
     """
@@ -393,6 +394,13 @@ def load_labels(
                 f"{src}: labels hold {len(extra_ids)} case(s) not in the public id list "
                 f"of {task.id}/{split} (first: {extra_ids[0]!r})."
             )
+        # The public id list's order, never the hidden file's: every listing built from
+        # these labels (missing ids, the example id, case tables) then follows public order,
+        # so sorting the hidden file by usage or label reveals nothing.
+        pos = {i: k for k, i in enumerate(ids)}
+        order = np.array([pos[i] for i in pub.ids], dtype=int)
+        ids, y = ids[order], y[order]
+        usage = None if usage is None else usage[order]
         public = pub.table.loc[ids]
     else:
         cols = [c for c in task.public_columns if extra is not None and c in extra.columns]

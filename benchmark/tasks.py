@@ -109,6 +109,12 @@ class SplitDecl(_Frozen):
     )
     labels_sha256: Optional[str] = None
     native: Optional[str] = None
+    labels_public: bool = Field(
+        default=False,
+        description="the split's labels are released to everyone (e.g. a public validation "
+        "set): case-level figures and the label file's sha256 may then be shown "
+        "(benchmark.data.disclosure); every other split is hidden",
+    )
     demo_reads: Optional[str] = Field(
         default=None,
         description="synthetic case-level reader study matching the demo labels "
@@ -188,10 +194,20 @@ class ReferenceDecl(_Frozen):
 
 
 class LeaderboardDecl(_Frozen):
+    """What the leaderboard shows; read by :mod:`benchmark.data.disclosure`.
+
+    ``reveal_date``: with a ``usage`` column in the label file, only the public part is
+    scored for display before this date, only the private part on and after it.
+    ``confidential_predictions``: the task's predictions are never readable in the
+    repository, so case-level figures (ROC and PR curves, calibration bins, reader-study
+    tables) may be shown for a hidden split.
+    """
+
     mode: Literal["standard", "ladder"] = "standard"
     ladder_step: Optional[float] = None
     reveal_date: Optional[_dt.date] = None
     split: Optional[str] = None
+    confidential_predictions: bool = False
 
 
 @dataclass(frozen=True)
