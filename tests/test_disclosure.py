@@ -425,3 +425,48 @@ def test_confidential_predictions_show_the_curves(tmp_path):
     html = (tmp_path / "site" / "scopemri-bankart" / e["page"]).read_text()
     assert 'id="roc-' in html and 'id="calibration-' in html and "withheld" not in html
     assert data["disclosure"]["predictions_confidential"] and data["disclosure"]["labels_sha256"] is None
+
+
+def test_ladder_task_publishes_only_the_ladder_score(tmp_path):
+    from test_ci import Y, build_repo, make_labels
+
+    repo = build_repo(tmp_path / "repo", mode="ladder", ladder="ladder_step = 0.05\n")
+    labels = make_labels(tmp_path / "labels", Y)
+    reg = load_registry(repo)
+    boards = score_all_tasks(reg, labels=labels, now="2026-03-02", cache_dir=tmp_path / "cache")
+    build_site(reg, boards, tmp_path / "site")
+    task = json.loads((tmp_path / "site" / "leaderboard.json").read_text())["tasks"][0]
+    assert [m["name"] for m in task["metrics"]] == ["auc"]
+    assert task["significance"] is None and task["disclosure"]["ladder"]
+    for e in task["entries"]:
+        mv = e["metrics"]["auc"]
+        assert list(e["metrics"]) == ["auc"] and mv["ci"] is None
+        assert round(mv["value"] / 0.05, 9) == round(mv["value"] / 0.05)  # a multiple of the step
+        assert e["rank_counts"] is None and e["leader_difference"] in (None, {"difference": 0.0, "ci": None, "p_value": None, "verdict": "leader", "reason": None})
+        assert e["roc"] == [] and e["calibration"] == [] and e["operating_points"] == [] and e["reader_study"] == []
+    # the same scores, exactly, from the public part without the Ladder: never published
+    exact = score_all_tasks(load_registry(repo), labels=labels, now="2026-03-02", cache_dir=tmp_path / "cache", withhold=False)
+    values = {r.entry.name: r.result.primary_value for r in exact[0].scored}
+    text = (tmp_path / "site" / "leaderboard.json").read_text() + (tmp_path / "site" / "toy" / "toy.csv").read_text()
+    unrounded = [v for v in values.values() if abs(v / 0.05 - round(v / 0.05)) > 1e-6]
+    assert unrounded
+    for v in unrounded:
+        assert repr(v) not in text and f"{v:.4f}" not in text
+    page = (tmp_path / "site" / "toy" / task["entries"][0]["page"]).read_text()
+    assert "This task uses the Ladder" in page or "only the rounded leaderboard score" in page
+
+
+def test_published_numbers_of_a_hidden_split_have_four_decimals(demo_sites):
+    """A log loss at full precision, with the public predictions, is an exact linear equation
+    in the labels; published values carry 4 decimals (what the pages show) instead."""
+    floats = re.compile(r"(?<![\w.])-?\d+\.(\d+)(?:e-?\d+)?")
+    for name in ("published", "unwithheld"):
+        data = json.loads((demo_sites / name / "leaderboard.json").read_text())
+        long = []
+        for t in data["tasks"]:
+            text = json.dumps([t["entries"], t["significance"]])
+            long += [m.group(0) for m in floats.finditer(text) if len(m.group(1)) > 4 and "e" not in m.group(0)]
+        if name == "published":
+            assert not long, long[:5]
+        else:
+            assert long  # the maintainer's view keeps full precision

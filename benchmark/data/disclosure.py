@@ -19,8 +19,9 @@ every case is scored (``"all"``).
   walking it in score order with the public predictions gives the labels back: ROC and PR
   curves at case resolution, calibration bins with their counts, and the case-level reader
   study tables. Aggregates stay (metrics with their intervals, ranks, the calibration
-  summary: Brier score, calibration-in-the-large, slope, ECE). The page says in place what
-  was withheld and why.
+  summary: Brier score, calibration-in-the-large, slope, ECE), published with
+  :data:`PUBLISHED_DECIMALS` decimals (:meth:`Disclosure.numbers`). The page says in place
+  what was withheld and why.
 * When the task declares ``[leaderboard] confidential_predictions = true`` no one but the
   grader can read the predictions, so a curve cannot be paired with case scores and the
   case-level figures are shown again.
@@ -67,6 +68,13 @@ __all__ = [
 ]
 
 NOW_ENV = "BENCHMARK_NOW"
+# Decimals of every number the leaderboard publishes about a hidden split whose predictions
+# are public (the pages show 4 already). A log loss or Brier score is linear in the labels:
+# at full float precision, each entry's value, with its public predictions, is an exact
+# equation "sum of y_i * a_i = c" worth about 50 bits, and a few entries pin every label of
+# a small test set (a subset-sum problem of low density). At 4 decimals an equation is worth
+# about log2(range / (n * 1e-4)) bits, ten or so for ScopeMRI's 117 cases.
+PUBLISHED_DECIMALS = 4
 WITHHELD_CASE_LEVEL = (
     "withheld: the labels of this split are hidden and the submitted predictions are public, "
     "so a {what} (which pairs case scores with labels) would give the hidden labels back"
@@ -247,6 +255,18 @@ class Disclosure:
     def ladder_unit(self, n_cases: int) -> float:
         return self.ladder_step if self.ladder_step is not None else 1.0 / max(int(n_cases), 1)
 
+    def numbers(self, obj):
+        """``obj`` (JSON-ready) with every float rounded to :data:`PUBLISHED_DECIMALS` when
+        case-level numbers are withheld; unchanged otherwise.
+
+        >>> d = Disclosure("t", "test", "all", hidden=True, predictions_confidential=False)
+        >>> d.numbers({"value": 0.123456789, "n": 117, "ci": [0.1, 2 / 3]})
+        {'value': 0.1235, 'n': 117, 'ci': [0.1, 0.6667]}
+        """
+        if self.case_level:
+            return obj
+        return _rounded(obj, PUBLISHED_DECIMALS)
+
     def comparison(self, out: dict) -> dict:
         """The JSON of ``benchmark compare`` as it may be published."""
         out = dict(out)
@@ -270,6 +290,16 @@ class Disclosure:
             "case_level": self.case_level,
             "withheld": {},
         }
+
+
+def _rounded(obj, digits: int):
+    if isinstance(obj, float):
+        return round(obj, digits) if np.isfinite(obj) else obj
+    if isinstance(obj, dict):
+        return {k: _rounded(v, digits) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_rounded(v, digits) for v in obj]
+    return obj
 
 
 def scrub(text: str) -> str:

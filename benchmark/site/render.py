@@ -236,7 +236,8 @@ def _task_data(board) -> dict:
             slug += "-"
         used.add(slug)
         pages[r.entry.name] = f"{slug}.html"
-    entries = [_entry_data(board, r, pages[r.entry.name]) for r in scored]
+    # numbers pass the disclosure stage once more: their published precision
+    entries = board.disclosure.numbers([_entry_data(board, r, pages[r.entry.name]) for r in scored])
     boot = scored[0].result.bootstrap if scored else None
     baselines = []
     for b in t.baselines:
@@ -292,7 +293,7 @@ def _task_data(board) -> dict:
         ],
         "baselines": baselines,
         "references": references,
-        "significance": board.significance,
+        "significance": board.disclosure.numbers(board.significance),
         "csv": f"{t.id}.csv",
     }
 
@@ -339,8 +340,8 @@ def csv_cell(value) -> str:
     apostrophe; a plain number (``-0.5``, ``1e-05``), which a spreadsheet reads as that number,
     is left alone.
 
-    >>> csv_cell("=HYPERLINK(\"http://x\")"), csv_cell("-0.25"), csv_cell("@team"), csv_cell(3)
-    ('\'=HYPERLINK("http://x")', '-0.25', "'@team", '3')
+    >>> csv_cell("=SUM(A1:A9)"), csv_cell("-0.25"), csv_cell("@team"), csv_cell(3)
+    ("'=SUM(A1:A9)", '-0.25', "'@team", '3')
     """
     text = "" if value is None else str(value)
     if text.startswith(_FORMULA_START) and not _NUMBER.match(text):
