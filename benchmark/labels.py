@@ -329,6 +329,7 @@ def load_labels(
     native = None
     notes: list[str] = []
     pin: Optional[str] = None
+    digest_shown: Optional[str] = None  # the keyed commitment, when the task pins one
     if labels is None:
         if not decl.demo_labels:
             raise LabelError(
@@ -370,13 +371,20 @@ def load_labels(
             if p.name == "train.csv" or (decl.native == "scopemri" and p.name.lower().startswith("scopemri")):
                 native = decl.native
             pin = decl.labels_sha256 if native is None else None
+            if native is None and decl.labels_commitment:
+                from .data.disclosure import label_commitment
+
+                # a hidden file is pinned by a keyed commitment, never by its plain sha256
+                pin, digest_shown = decl.labels_commitment, label_commitment(p)
     pinned = None
     if pin:
-        pinned = pin == digest
+        found = digest_shown or digest
+        pinned = pin == found
         if not pinned and not allow_hash_mismatch:
-            raise LabelHashMismatch(src, pin, digest)
+            raise LabelHashMismatch(src, pin, found)
         if not pinned:
-            notes.append(f"label sha256 {digest} differs from the pinned {pin} (override given)")
+            what = "keyed commitment" if digest_shown else "sha256"
+            notes.append(f"label {what} {found} differs from the pinned {pin} (override given)")
 
     # Public columns: from the public id list for the split's own files, else from the file.
     if native is None:

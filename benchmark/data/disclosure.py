@@ -27,7 +27,8 @@ every case is scored (``"all"``).
   case-level figures are shown again.
 * The label file's sha256 and the bootstrap plan key (which embeds it) are never published
   for a hidden split: with them, a guessed label vector could be checked offline. For a split
-  with public labels they stay (they identify the released file).
+  with public labels they stay (they identify the released file). A task file pins a hidden
+  label file by a keyed commitment instead (``labels_commitment``, :func:`label_commitment`).
 * A task with ``[leaderboard] mode = "ladder"`` publishes only the Ladder's rounded score
   (:mod:`benchmark.ladder`): no other metric, no interval, no curve, no comparison.
 
@@ -62,6 +63,7 @@ __all__ = [
     "Disclosure",
     "decide",
     "demo_now",
+    "label_commitment",
     "parse_now",
     "resolve_now",
     "scrub",
@@ -290,6 +292,50 @@ class Disclosure:
             "case_level": self.case_level,
             "withheld": {},
         }
+
+
+COMMITMENT_PREFIX = "hmac-sha256:"
+
+
+def label_commitment(path, key_path=None) -> str:
+    """The keyed commitment a task file pins for a hidden label file.
+
+    ``hmac-sha256:`` + HMAC-SHA256 (RFC 2104) of the file's bytes under the secret key stored
+    beside it in ``<label file>.key`` (hex, e.g. 32 random bytes). Unlike the file's sha256 it
+    cannot be used to check a guessed label vector without the key, which travels with the
+    hidden labels only. Anyone holding both computes it with standard tools::
+
+        openssl rand -hex 32 > test_labels.csv.key
+        openssl dgst -sha256 -mac HMAC -macopt hexkey:$(cat test_labels.csv.key) test_labels.csv
+
+    Raises :class:`~benchmark.errors.LabelError` when the key file is missing or not hex.
+
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (d / "l.csv").write_bytes(b"what do ya want for nothing?")
+    >>> _ = (d / "l.csv.key").write_text("4a656665")  # RFC 4231 test case 2: key "Jefe"
+    >>> label_commitment(d / "l.csv")
+    'hmac-sha256:5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843'
+    """
+    import hmac
+    from pathlib import Path
+
+    from ..errors import LabelError
+
+    path = Path(path)
+    key_path = Path(key_path) if key_path is not None else path.with_name(path.name + ".key")
+    try:
+        key = bytes.fromhex(key_path.read_text(encoding="ascii").strip())
+    except FileNotFoundError:
+        raise LabelError(
+            f"the task pins a keyed commitment of {path.name}, but its key file {key_path} is "
+            "missing; keep the key beside the hidden label file (see docs/disclosure.md)."
+        ) from None
+    except (OSError, UnicodeDecodeError, ValueError):
+        raise LabelError(f"{key_path} must hold the commitment key as hexadecimal text.") from None
+    if not key:
+        raise LabelError(f"{key_path} is empty; it must hold the commitment key as hexadecimal text.")
+    return COMMITMENT_PREFIX + hmac.new(key, path.read_bytes(), hashlib.sha256).hexdigest()
 
 
 def _rounded(obj, digits: int):
