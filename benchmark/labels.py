@@ -315,8 +315,8 @@ def load_labels(
     Returns
     -------
     LabelSet
-        Labels in the order of the public id list for the split's own files (in file order
-        for a researcher's native file). With the split's canonical hidden label file
+        Labels in the order of the public id list for the split's own files (in ascending id
+        order for a researcher's native file), never in the order of the file. With the split's canonical hidden label file
         (or demo labels) public columns come from the public id list; with a researcher's
         native file, the expected cases are the cases of that file.
     """
@@ -418,6 +418,12 @@ def load_labels(
                 public = public.assign(**{c: ""})
                 notes.append(f"public column {c!r} not in the native label file; left empty")
         public = public[list(task.public_columns)]
+        # A native file has no public list to follow; its own order may be a hidden file's
+        # (sorted by usage or label), so its cases are put in ascending id order.
+        digits = all(str(i).isdigit() for i in ids)
+        order = np.array(sorted(range(len(ids)), key=lambda k: (int(ids[k]), "") if digits else (0, str(ids[k]))), dtype=int)
+        ids, y, public = ids[order], y[order], public.iloc[order]
+        usage = None if usage is None else usage[order]
     public.index = ids
     return LabelSet(
         task_id=task.id,

@@ -249,6 +249,27 @@ def test_case_listings_follow_the_public_order_not_the_hidden_files(tmp_path, ca
     assert first_missing in outs[0]
 
 
+def test_native_label_files_list_cases_in_id_order_not_file_order(tmp_path, capsys):
+    """A native train.csv has no public list: its cases follow ascending id order."""
+    task = load_registry(REPO).get("rsna-cspine")
+    src = task.path(task.split("test").demo_labels).read_text().splitlines()
+    rows = [ln for ln in src if ln and not ln.startswith("#")]
+    header, body = rows[0], rows[1:61]
+    by_label = sorted(body, key=lambda ln: (ln.split(",")[1], ln))  # sorted by patient_overall
+    errs = []
+    for name, lines in (("a", by_label), ("b", by_label[::-1])):
+        d = tmp_path / name
+        d.mkdir()
+        (d / "train.csv").write_text(header + "\n" + "\n".join(lines) + "\n")
+        ls = load_labels(task, None, d / "train.csv")
+        assert list(ls.ids) == sorted(ln.split(",")[0] for ln in body)
+        pred = tmp_path / "oof.csv"
+        pred.write_text("row_id,fractured\n" + "".join(f"{ln.split(',')[0]}_C1,0.5\n" for ln in body[:5]))
+        assert main(["score", "rsna-cspine", str(pred), "--labels", str(d / "train.csv")]) == 2
+        errs.append(capsys.readouterr().err.replace(str(d), "DIR"))
+    assert errs[0] == errs[1]
+
+
 # -- the reveal date ------------------------------------------------------------------------------------
 def _toy(tmp_path):
     from test_ci import USAGE, Y, build_repo, make_labels
