@@ -294,6 +294,8 @@ def test_site_before_the_reveal_does_not_depend_on_private_labels(tmp_path):
     assert trees["2030-01-02", "a"] != trees["2030-01-02", "b"]
     page = trees["2026-03-02", "a"]["toy/index.html"].decode()
     assert "the public part (20 cases)" in page
+    data = json.loads(trees["2026-03-02", "a"]["leaderboard.json"])
+    assert data["tasks"][0]["entries"][0]["reproduce"].endswith("--now 2029-12-31")
     assert "the private part (20 cases" in trees["2030-01-02", "a"]["toy/index.html"].decode()
 
 

@@ -24,6 +24,7 @@ labels was scored and what was withheld, and the pages say so where a figure is 
 from __future__ import annotations
 
 import csv
+import datetime
 import hashlib
 import io
 import json
@@ -137,6 +138,10 @@ def _reproduce(board, res) -> str:
         parts += ["--bootstrap", "0"]
     if not res.synthetic_labels:
         parts += ["--labels", '"$BENCHMARK_LABELS_DIR"']
+    d = board.disclosure
+    if d.part != "all" and d.reveal_date is not None:  # a date on the same side of the reveal
+        when = d.reveal_date if d.part == "private" else d.reveal_date - datetime.timedelta(days=1)
+        parts += ["--now", when.isoformat()]
     return " ".join(parts)
 
 
