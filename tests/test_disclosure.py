@@ -493,3 +493,28 @@ def test_published_numbers_of_a_hidden_split_have_four_decimals(demo_sites):
             assert not long, long[:5]
         else:
             assert long  # the maintainer's view keeps full precision
+
+
+def test_ci_report_lists_missing_ids_in_public_order(tmp_path):
+    """The participant-visible grading report: a hidden file sorted by usage and label shows
+    through neither the 'missing ids' listing nor anything else."""
+    from test_ci import IDS, USAGE, Y, branch, build_repo, commit, predictions, write_sub
+
+    repo = build_repo(tmp_path / "repo", mode="standard")
+    branch(repo, "partial")
+    text = predictions(1.0, 4).splitlines()
+    write_sub(repo, "lab-c__net", "Lab C", "net", "\n".join(text[:1] + text[1::3]) + "\n")
+    commit(repo, "lab-c net")
+    reports = []
+    for name, order in (("asc", np.lexsort((Y, USAGE))), ("desc", np.lexsort((Y, USAGE))[::-1])):
+        d = tmp_path / name
+        d.mkdir()
+        (d / "test_labels.csv").write_text("case,a,usage\n" + "".join(f"{IDS[i]},{Y[i]},{USAGE[i]}\n" for i in order))
+        out = tmp_path / f"{name}.md"
+        code = main(["--root", str(repo), "ci", "grade", "--base", "main", "--head", "partial", "--labels", str(d),
+                     "--summary", str(out), "--now", "2026-03-02"])
+        assert code == 2
+        reports.append(out.read_text())
+    assert reports[0] == reports[1]
+    missing = [i for k, i in enumerate(IDS) if k % 3 != 0]
+    assert missing[0] in reports[0]
