@@ -28,7 +28,7 @@ from typing import Iterator, Optional, Sequence, Union
 import numpy as np
 import pandas as pd
 
-from .errors import Problem, SubmissionInvalid
+from .errors import Problem, SubmissionInvalid, UsageError
 from .results import ComparisonResult, ProblemRecord, ScoreResult, ValidationReport
 from .tasks import Task, load_registry
 
@@ -176,6 +176,13 @@ def validate(
     return validation_report(t, expected.split, name, sub)
 
 
+def _disclosure(t: Task, labels, now):
+    """The one disclosure stage every output goes through (as on the command line)."""
+    from .data.disclosure import decide, resolve_now
+
+    return decide(t, labels, resolve_now(now))
+
+
 def _labels(t: Task, split, labels, demo, allow_label_hash_mismatch, cases=None):
     from .labels import load_labels, require_label_source, restrict_cases
 
@@ -200,6 +207,7 @@ def score(
     format: Optional[str] = None,
     max_mb: Optional[float] = None,
     allow_label_hash_mismatch: bool = False,
+    now: Optional[str] = None,
     root: Optional[os.PathLike] = None,
 ) -> ScoreResult:
     """Score predictions against hidden labels (``labels=``, ``$BENCHMARK_LABELS_DIR``) or,
@@ -207,7 +215,8 @@ def score(
     ``cases=`` (a file of case ids) scores one fold or subset.
 
     Returns the :class:`~benchmark.results.ScoreResult` that ``benchmark score --json``
-    writes; ``result.to_json()`` is byte for byte that file.
+    writes (through the same disclosure stage; ``now="YYYY-MM-DD"`` as ``--now``);
+    ``result.to_json()`` is byte for byte that file.
     """
     from .scoring import BootstrapSettings, score_task
 
@@ -215,7 +224,8 @@ def score(
     settings = BootstrapSettings.from_task(t, replicates=bootstrap, seed=seed, method=ci, level=level)
     lab = _labels(t, split, labels, demo, allow_label_hash_mismatch, cases)
     sub, name = _read(t, predictions, lab.public_cases(), ids, format, max_mb)
-    return score_task(t, lab, [sub], [name], settings).results[0]
+    disc = _disclosure(t, lab, now)
+    return disc.result(score_task(t, disc.restrict(lab), [disc.submission(sub, lab)], [name], settings).results[0])
 
 
 def compare(
@@ -234,6 +244,7 @@ def compare(
     format: Optional[str] = None,
     max_mb: Optional[float] = None,
     allow_label_hash_mismatch: bool = False,
+    now: Optional[str] = None,
     root: Optional[os.PathLike] = None,
 ) -> ComparisonResult:
     """Paired comparison of two sets of predictions on the same cases and resamples.
@@ -259,4 +270,10 @@ def compare(
         names.append(name if isinstance(p, (str, os.PathLike)) else tag)
     if problems:
         raise SubmissionInvalid(problems, warnings)
-    return ComparisonResult.model_validate(compare_two(t, lab, subs[0], subs[1], names, settings))
+    disc = _disclosure(t, lab, now)
+    if disc.ladder:
+        raise UsageError(f"task {t.id!r} uses the Ladder on split {lab.split!r}: only the rounded "
+                         "leaderboard score of each submission is shown, so no paired comparison is given.")
+    subs = [disc.submission(x, lab) for x in subs]
+    out = compare_two(t, disc.restrict(lab), subs[0], subs[1], names, settings)
+    return ComparisonResult.model_validate(disc.comparison(out))

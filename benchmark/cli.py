@@ -185,14 +185,26 @@ def _score_one(args):
     except SubmissionInvalid as exc:
         _problem_report(task, labels.split, str(args.file), exc, args.json)
         raise
-    scores = score_task(task, labels, [sub], [str(args.file)], settings)
-    return task, scores.results[0]
+    disc = _disclosure(task, labels, args)
+    scores = score_task(task, disc.restrict(labels), [disc.submission(sub, labels)], [str(args.file)], settings)
+    return task, disc.result(scores.results[0])
+
+
+def _disclosure(task, labels, args):
+    """The disclosure stage of one command (``--now``, else ``$BENCHMARK_NOW``, else today)."""
+    from .data.disclosure import decide, resolve_now
+
+    return decide(task, labels, resolve_now(getattr(args, "now", None)))
 
 
 def print_result(task, res) -> None:
     head = f"{task.id} v{task.version}: {task.title}{_demo_tag(res.synthetic_labels)}"
     print(head)
-    print(f"split {res.split}, {res.n_cases} cases, labels sha256 {res.labels_sha256[:12]}")
+    disc = res.disclosure or {}
+    labels_text = (f"labels sha256 {res.labels_sha256[:12]}" if res.labels_sha256
+                   else "hidden labels (their sha256 is not shown)")
+    cases = disc.get("part_text") or f"{res.n_cases} cases"
+    print(f"split {res.split}, {cases}, {labels_text}")
     if res.labels_source:
         print(f"labels: {res.labels_source}")
     if res.synthetic_labels:
@@ -219,6 +231,8 @@ def print_result(task, res) -> None:
     for n in notes:
         print(f"note: {n}")
     _print_comparisons(res)
+    for what, why in sorted(disc.get("withheld", {}).items()):
+        print(f"{what.replace('_', ' ')}: {why}")
     for w in res.warnings:
         print(f"{_paint('warning:', 'warning')} {w}")
     print("* primary metric")
@@ -294,8 +308,14 @@ def cmd_compare(args) -> int:
         exc = SubmissionInvalid(problems, warnings)
         _problem_report(task, labels.split, f"{args.a} {args.b}", exc, args.json)
         raise exc
+    disc = _disclosure(task, labels, args)
+    if disc.ladder:
+        raise UsageError(f"task {task.id!r} uses the Ladder on split {labels.split!r}: only the rounded "
+                         "leaderboard score of each submission is shown, so no paired comparison is given.")
+    subs = [disc.submission(s, labels) for s in subs]
+    labels = disc.restrict(labels)
     res = ComparisonResult.model_validate(
-        compare_two(task, labels, subs[0], subs[1], [str(args.a), str(args.b)], settings)
+        disc.comparison(compare_two(task, labels, subs[0], subs[1], [str(args.a), str(args.b)], settings))
     )
     text = res.to_json()
     if args.json == "-":
@@ -305,7 +325,7 @@ def cmd_compare(args) -> int:
         atomic_write_text(args.json, text)
     print(f"{task.id}: A = {args.a}{_demo_tag(labels.synthetic)}")
     print(f"{' ' * len(task.id)}  B = {args.b}")
-    print(f"split {labels.split}, {len(labels)} cases; paired bootstrap, {settings.replicates} replicates, seed {settings.seed}")
+    print(f"split {labels.split}, {disc.part_text(len(labels))}; paired bootstrap, {settings.replicates} replicates, seed {settings.seed}")
     if labels.synthetic:
         print(_paint(f"*** {DEMO_BANNER} — scores are illustrative, not real results ***", "demo"))
     rows = []
@@ -425,7 +445,7 @@ def cmd_leaderboard(args) -> int:
     from .tasks import output_root
 
     reg = _registry(args)
-    boards = score_all_tasks(reg, labels=args.labels, progress=_progress, cache_dir=args.cache)
+    boards = score_all_tasks(reg, labels=args.labels, progress=_progress, cache_dir=args.cache, now=args.now)
     out = Path(args.out or (output_root(reg.root) / "leaderboard"))
     index = build_site(reg, boards, out)
     print(index)
@@ -433,6 +453,10 @@ def cmd_leaderboard(args) -> int:
 
 
 # -- parser ----------------------------------------------------------------------------------------
+NOW_HELP = ("the date deciding a task's reveal (public or private part of the labels); "
+            "default: $BENCHMARK_NOW, else today (UTC)")
+
+
 def _add_label_opts(s) -> None:
     g = s.add_mutually_exclusive_group()
     g.add_argument("--labels", metavar="PATH", help="hidden label file or folder (default: $BENCHMARK_LABELS_DIR; one of the two, or --demo, is required)")
@@ -548,6 +572,7 @@ def build_parser(argv: Optional[Sequence[str]] = None) -> argparse.ArgumentParse
     s.add_argument("--ci", choices=["percentile", "bca", "delong"], help="interval method (default: task)")
     s.add_argument("--level", type=float, help="confidence level (default: task, 0.95)")
     s.add_argument("--allow-label-hash-mismatch", action="store_true", help="score even if the labels' sha256 differs from the task's pin")
+    s.add_argument("--now", metavar="YYYY-MM-DD", help=NOW_HELP)
     s.set_defaults(func=cmd_score)
 
     s = cmd(sub, "compare", "paired comparison of two submissions on the same cases", formats)
@@ -563,6 +588,7 @@ def build_parser(argv: Optional[Sequence[str]] = None) -> argparse.ArgumentParse
     s.add_argument("--seed", type=int, help="resampling seed (default: task)")
     s.add_argument("--level", type=float, help="confidence level (default: task, 0.95)")
     s.add_argument("--allow-label-hash-mismatch", action="store_true", help="compare even if the labels' sha256 differs from the task's pin")
+    s.add_argument("--now", metavar="YYYY-MM-DD", help=NOW_HELP)
     s.set_defaults(func=cmd_compare)
 
     s = cmd(sub, "split", "make a patient-level stratified hidden test split")
@@ -586,6 +612,8 @@ def build_parser(argv: Optional[Sequence[str]] = None) -> argparse.ArgumentParse
     s.add_argument("--labels", help="hidden labels folder (default: $BENCHMARK_LABELS_DIR, else demo)")
     s.add_argument("--out", help="site folder (default: leaderboard/)")
     s.add_argument("--cache", help="result cache folder (default: .cache/results)")
+    s.add_argument("--now", metavar="YYYY-MM-DD", help=NOW_HELP + "; default with the demo labels: "
+                   "the newest submission date of each task")
     s.set_defaults(func=cmd_leaderboard)
 
     tk = cmd(sub, "task", "maintainer commands for task files")

@@ -48,7 +48,7 @@ class BootstrapInfo(BaseModel):
     n_clusters: Optional[int] = None
     undefined_policy: str
     undefined_replicates: dict[str, int] = Field(default_factory=dict)
-    plan_key: str
+    plan_key: Optional[str]  # None where it would reveal the hidden labels' hash
 
 
 class SubmissionInfo(BaseModel):
@@ -70,7 +70,7 @@ class ScoreResult(BaseModel):
     task_version: str
     task_title: str
     split: str
-    labels_sha256: str
+    labels_sha256: Optional[str]  # None for a hidden split (benchmark.data.disclosure)
     labels_pinned: Optional[bool] = None
     #: Where the labels come from, for people: "hidden labels of mrnet/test (test_labels.csv)",
     #: "native RSNA 2022 Cervical Spine Fracture Detection train.csv"; ``split`` is "native"
@@ -85,6 +85,7 @@ class ScoreResult(BaseModel):
     bootstrap: Optional[BootstrapInfo] = None
     comparisons: dict[str, Any] = Field(default_factory=dict)
     warnings: list[str] = Field(default_factory=list)
+    disclosure: Optional[dict[str, Any]] = None
 
     @property
     def primary_value(self) -> Optional[float]:
@@ -154,12 +155,13 @@ class ComparisonResult(BaseModel):
     task: str
     task_version: str
     split: str
-    labels_sha256: str
+    labels_sha256: Optional[str]  # None for a hidden split (benchmark.data.disclosure)
     synthetic_labels: bool
     a: str
     b: str
     bootstrap: BootstrapInfo
     metrics: dict[str, MetricComparison]
+    disclosure: Optional[dict[str, Any]] = None
 
     def to_json(self) -> str:
         return canonical_json(self)
