@@ -29,7 +29,16 @@ errors, so a misspelt key never goes unnoticed.
 """
 
 
+def _plain(schema: dict) -> dict:
+    """Unwrap ``allOf: [one]`` (how pydantic before 2.9 writes a described reference)."""
+    if isinstance(schema, dict) and len(schema.get("allOf", [])) == 1:
+        rest = {k: v for k, v in schema.items() if k != "allOf"}
+        return {**schema["allOf"][0], **rest}
+    return schema
+
+
 def _type(schema: dict, defs: dict) -> str:
+    schema = _plain(schema)
     if "$ref" in schema:
         return f"table `{schema['$ref'].rsplit('/', 1)[1]}`"
     if "anyOf" in schema:
@@ -85,6 +94,7 @@ def reference_markdown() -> str:
     defs = schema.get("$defs", {})
     sections = [INTRO, *_table("Task", schema, defs, "Top level (`task.toml`)")]
     for key, prop in schema["properties"].items():
+        prop = _plain(prop)
         target, form = None, None
         if "$ref" in prop:
             target, form = prop["$ref"], f"[{key}]"
