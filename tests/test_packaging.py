@@ -41,7 +41,7 @@ def test_exact_package_list_and_metadata():
     from setuptools import find_packages
 
     st = PYPROJECT["tool"]["setuptools"]
-    assert st["include-package-data"] is False and "package-dir" not in st
+    assert st["include-package-data"] is False and st["package-dir"] == {"": "."}
     pkgs = set(find_packages(where=str(ROOT), include=st["packages"]["find"]["include"]))
     assert not any(p.split(".")[0] != "benchmark" for p in pkgs), "only the benchmark package is installed"
     # every importable folder of the package is installed (nothing silently missing from the wheel)
