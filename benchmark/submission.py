@@ -73,6 +73,7 @@ from .tasks import FormatDecl, Task
 __all__ = [
     "Submission",
     "read_submission",
+    "read_submission_bytes",
     "write_canonical",
     "describe_formats",
     "expected_header",
@@ -357,6 +358,8 @@ _MAGIC: list[tuple[bytes, str, str, str]] = [
      "in the spreadsheet use Save as > CSV UTF-8"),
     (b"PAR1", "binary", "a Parquet file", "write the predictions with DataFrame.to_csv(path, index=False)"),
     (b"\x93NUMPY", "binary", "a NumPy .npy file", "write the predictions as CSV with an id column"),
+    (b"age-encryption.org/v1\n", "encrypted", "an age-encrypted file",
+     "validate the plain CSV before encrypting it (benchmark submit prepare does both)"),
     (b"\x89HDF\r\n\x1a\n", "binary", "an HDF5 file", _SAVE_AS_CSV),
     (b"\x89PNG", "binary", "a PNG image", _SAVE_AS_CSV),
     (b"%PDF", "binary", "a PDF document", _SAVE_AS_CSV),
@@ -1257,6 +1260,43 @@ def read_submission(
         rep.fail()
     del raw
     return _validate(task, data, sha, expected, format, rep, shown)
+
+
+def read_submission_bytes(
+    task: Task,
+    raw: bytes,
+    expected: PublicCases,
+    format: Optional[str] = None,
+    max_mb: Optional[float] = None,
+    display_path: str = "predictions.csv",
+) -> Submission:
+    """:func:`read_submission` of content held in memory (a decrypted confidential file).
+
+    Nothing is written to disk; problems name ``display_path``.
+
+    Raises
+    ------
+    SubmissionInvalid
+        As :func:`read_submission`.
+    """
+    rep = _Report(str(display_path))
+    if format is not None and format not in {f.name for f in task.formats}:
+        rep.add("unknown-format", f"task {task.id!r} has no submission format {format!r}",
+                expected=f"one of {_format_names(task)}", found=repr(format),
+                fix="omit the format to detect it from the header, or name an accepted one")
+        rep.fail()
+    limit_mb = float(max_mb) if max_mb is not None else float(
+        getattr(task.limits, "max_file_mb", DEFAULT_MAX_MB) or DEFAULT_MAX_MB)
+    if len(raw) > limit_mb * MB:
+        rep.add("file-too-large", "the file is larger than the task allows",
+                expected=f"at most {limit_mb:g} MB", found=f"{len(raw) / MB:,.1f} MB",
+                fix="write each probability with at most 6 decimals and leave out extra columns")
+        rep.fail()
+    sha = hashlib.sha256(raw).hexdigest()
+    data = _sniff(raw, rep)
+    if data is None:
+        rep.fail()
+    return _validate(task, data, sha, expected, format, rep, str(display_path))
 
 
 def _validate(task: Task, data: bytes, sha: str, expected: PublicCases, fmt_name: Optional[str],
