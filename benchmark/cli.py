@@ -335,7 +335,8 @@ def cmd_leaderboard(args) -> int:
     from .site.render import build_site
 
     reg = _registry(args)
-    boards = score_all_tasks(reg, labels=args.labels, progress=_stderr, cache_dir=args.cache)
+    boards = score_all_tasks(reg, labels=args.labels, progress=_stderr, cache_dir=args.cache,
+                             identity=args.identity)
     out = Path(args.out or (reg.root / "leaderboard"))
     index = build_site(reg, boards, out)
     print(index)
@@ -410,7 +411,13 @@ def build_parser(argv: Optional[Sequence[str]] = None) -> argparse.ArgumentParse
     s.add_argument("--labels", help="hidden labels folder (default: $BENCHMARK_LABELS_DIR, else demo)")
     s.add_argument("--out", help="site folder (default: leaderboard/)")
     s.add_argument("--cache", help="result cache folder (default: .cache/results)")
+    s.add_argument("--identity", metavar="FILE", help="age identity (secret key) opening confidential "
+                   "predictions (default: $BENCHMARK_AGE_IDENTITY, else a task's committed DEMO key)")
     s.set_defaults(func=cmd_leaderboard)
+
+    from .confidential import register_cli as register_submit
+
+    register_submit(sub, _Parser)
 
     # The CI module (git, ledger) is imported only when it is asked for, or for --help,
     # keeping the start-up of the other commands short.

@@ -206,3 +206,136 @@ def check_ciphertext(data: bytes, file: str, max_bytes: int) -> list[Problem]:
 def sha256_hex(data: bytes) -> str:
     """sha256 of ``data`` as 64 hex digits."""
     return hashlib.sha256(data).hexdigest()
+
+
+# -- preparing a submission ----------------------------------------------------------------------
+def _toml_value(v) -> str:
+    import json
+
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, list):
+        return "[" + ", ".join(_toml_value(x) for x in v) + "]"
+    if isinstance(v, dict):
+        return "{ " + ", ".join(f"{k} = {_toml_value(x)}" for k, x in v.items()) + " }"
+    if hasattr(v, "isoformat"):
+        return v.isoformat()
+    return json.dumps(str(v), ensure_ascii=False)  # a TOML basic string
+
+
+def metadata_text(fields: dict) -> str:
+    """``submission.toml`` text of ``fields`` (in their order; ``None`` values left out)."""
+    return "".join(f"{k} = {_toml_value(v)}\n" for k, v in fields.items() if v is not None)
+
+
+def prepare(task, csv_path, out: Optional[os.PathLike] = None, *, metadata: Optional[dict] = None,
+            split: Optional[str] = None, root: Optional[Path] = None) -> Path:
+    """Validate a plain prediction file, encrypt it to the task's key, write the folder.
+
+    Parameters
+    ----------
+    task : Task
+        A task with ``confidential_predictions = true``.
+    csv_path : path-like
+        The plain predictions (validated against the task's public ids first).
+    out : path-like, optional
+        The submission folder to write (default ``<root>/submissions/<task>/<team>__<model>``).
+    metadata : dict
+        Fields of ``submission.toml`` (team, model, authors, description, ...);
+        ``predictions_sha256`` and ``task`` are filled in.
+
+    Returns
+    -------
+    Path
+        The folder written, holding ``predictions.csv.age`` and ``submission.toml``.
+
+    Raises
+    ------
+    SubmissionInvalid
+        When the predictions or the metadata are invalid (nothing is written).
+    """
+    from .fileio import atomic_write_bytes, atomic_write_text
+    from .labels import load_public
+    from .metadata import parse_metadata
+    from .submission import read_submission
+
+    if not task.confidential_predictions or task.confidential is None:
+        raise UsageError(
+            f"task {task.id!r} takes plain predictions: put predictions.csv in the submission "
+            "folder instead (benchmark validate checks it)."
+        )
+    split = split or task.leaderboard.split or task.default_split
+    meta = dict(metadata or {})
+    sub = read_submission(task, csv_path, load_public(task, split), format=meta.get("format"))
+    plain = Path(csv_path).read_bytes()
+    if sha256_hex(plain) != sub.sha256:
+        raise UsageError(f"{csv_path} changed while it was being read; run the command again.")
+    meta["task"] = task.id
+    meta.setdefault("split", split)
+    meta["predictions_sha256"] = sub.sha256
+    text = metadata_text(meta)
+    parsed = parse_metadata(text, "submission.toml")
+    folder = Path(out) if out else Path(root or ".") / "submissions" / task.id / parsed.folder
+    box = encrypt(plain, task.confidential.recipient)
+    atomic_write_bytes(folder / ENCRYPTED, box)
+    atomic_write_text(folder / "submission.toml", text)
+    return folder
+
+
+def cmd_prepare(args) -> int:
+    """``benchmark submit prepare``: validate, encrypt and write a confidential submission."""
+    import datetime as _dt
+    import tomllib
+
+    from .errors import EXIT_OK
+    from .tasks import find_root, load_registry
+
+    root = Path(args.root).resolve() if getattr(args, "root", None) else find_root()
+    task = load_registry(root).get(args.task)
+    meta: dict = {}
+    if args.metadata:
+        try:
+            meta = tomllib.loads(Path(args.metadata).read_text(encoding="utf-8-sig"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError) as exc:
+            raise UsageError(f"cannot read --metadata {args.metadata}: {str(exc)[:200]}") from None
+        meta.pop("predictions_sha256", None)
+    for key, value in (("team", args.team), ("model", args.model), ("description", args.description),
+                       ("format", args.format)):
+        if value is not None:
+            meta[key] = value
+    if args.author:
+        meta["authors"] = list(args.author)
+    meta.setdefault("date", _dt.date.today())
+    meta.setdefault("external_data", False)
+    if args.synthetic:
+        meta["synthetic"] = True
+    order = ["synthetic", "task", "split", "team", "model", "authors", "description", "date",
+             "external_data", "external_data_description", "links", "format"]
+    meta = {k: meta[k] for k in order if k in meta} | {k: v for k, v in meta.items() if k not in order}
+    folder = prepare(task, args.file, args.out, metadata=meta, split=args.split, root=root)
+    print(f"wrote {folder / ENCRYPTED} and {folder / 'submission.toml'} (encrypted to "
+          f"{task.confidential.recipient}); commit that folder as submissions/{task.id}/{folder.name}/.")
+    return EXIT_OK
+
+
+def register_cli(subparsers, parser_class) -> None:
+    """Add ``benchmark submit prepare`` to the command-line parser."""
+    sp = subparsers.add_parser("submit", help="prepare a submission folder (encrypted predictions)")
+    sps = sp.add_subparsers(dest="submit_command", metavar="SUBCOMMAND", parser_class=parser_class)
+    s = sps.add_parser(
+        "prepare", help="validate predictions, encrypt them to the task's public key, write the folder",
+        description="Validate FILE against the task's public ids, encrypt it to the task's public key "
+        "(age format) and write predictions.csv.age and submission.toml (with the plaintext's sha256).",
+    )
+    s.add_argument("task", help="task id")
+    s.add_argument("file", help="the plain predictions CSV")
+    s.add_argument("--out", help="submission folder to write (default: submissions/<task>/<team>__<model>)")
+    s.add_argument("--metadata", metavar="TOML", help="take the fields of submission.toml from this file")
+    s.add_argument("--team")
+    s.add_argument("--model")
+    s.add_argument("--author", action="append", help="an author (repeat for several)")
+    s.add_argument("--description")
+    s.add_argument("--format", help="submission format name (default: detected)")
+    s.add_argument("--split", help="split (default: the task's scored split)")
+    s.add_argument("--synthetic", action="store_true", help="mark the entry as synthetic")
+    s.set_defaults(func=cmd_prepare)
