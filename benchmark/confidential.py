@@ -190,14 +190,16 @@ def check_ciphertext(data: bytes, file: str, max_bytes: int) -> list[Problem]:
         ))
         return problems
     head = data[: 64 * 1024].split(b"\n")
-    stanzas = [ln for ln in head[1:] if ln.startswith(b"-> ")]
-    mac = any(ln.startswith(b"--- ") for ln in head[1:])
+    end = next((i for i, ln in enumerate(head) if ln.startswith(b"--- ")), None)
+    mac = end is not None
+    # age writes random "grease" stanzas beside the real ones; only X25519 ones are counted
+    stanzas = [ln for ln in head[1:end] if ln.startswith(b"-> X25519 ") or ln.startswith(b"-> scrypt ")]
     if len(stanzas) != 1 or not _STANZA_RE.match(stanzas[0]) or not mac:
         problems.append(Problem(
             "bad-encryption", "the age file must be encrypted to exactly one X25519 recipient "
             "(the task's public key), in the binary age format",
             file=file, expected="one '-> X25519' recipient stanza and a '---' line",
-            found=f"{len(stanzas)} recipient stanza(s)" + ("" if mac else ", no MAC line"),
+            found=f"{len(stanzas)} X25519 or passphrase stanza(s)" + ("" if mac else ", no MAC line"),
             fix="encrypt with 'age -r <recipient>' (no -a/--armor, no passphrase, one recipient)",
         ))
     return problems

@@ -42,7 +42,8 @@ Problem codes (``Problem.code``): ``file-not-found``, ``not-a-file``, ``cannot-r
 ``nan-value``, ``infinite-value``, ``not-a-number``, ``decimal-comma``, ``percent-sign``,
 ``negative-value``, ``percentage``, ``above-one``, ``zero-row``, ``id-whitespace``,
 ``empty-id``, ``duplicate-id``, ``unknown-id``, ``id-zero-padding``, ``id-as-number``,
-``unknown-target``, ``missing-ids``, ``missing-rows``. Warning codes: ``header-whitespace``,
+``unknown-target``, ``missing-ids``, ``missing-rows``, ``encrypted``, ``too-many-columns``,
+``header-too-long``, ``column-name-too-long``. Warning codes: ``header-whitespace``,
 ``row-sum``, ``row-order``.
 
 >>> from benchmark.tasks import load_registry
@@ -1299,6 +1300,36 @@ def read_submission_bytes(
     return _validate(task, data, sha, expected, format, rep, str(display_path))
 
 
+#: Longest first line (header) and column name read; a hostile header is refused before it is
+#: split, matched against the expected names or echoed in a message.
+MAX_HEADER_CHARS = 64 * 1024
+MAX_COLUMN_NAME = 256
+
+
+def _header_fits(task: Task, lines: "_Lines", first: int, rep: _Report) -> bool:
+    """Refuse, in time linear in the line, a first line too wide or too long to be a header."""
+    max_cols = 4 * (len(task.targets) + len(task.classes) + 2) + 64
+    n_fields = int(lines.fields[first])
+    length = int(lines.ends[first] - lines.starts[first])
+    if n_fields > max_cols:
+        rep.add("too-many-columns", "the first line has far more columns than any format of the task",
+                line=first + 1, expected=f"at most {max_cols} columns", found=f"{n_fields:,} columns",
+                fix=describe_formats(task))
+        return False
+    if length > MAX_HEADER_CHARS:
+        rep.add("header-too-long", "the first line is too long to be a header or a row",
+                line=first + 1, expected=f"at most {MAX_HEADER_CHARS:,} characters",
+                found=f"{length:,} characters", fix=describe_formats(task))
+        return False
+    longest = max((len(f) for f in lines.split(first)), default=0)
+    if longest > MAX_COLUMN_NAME:
+        rep.add("column-name-too-long", "a column name (or first-row value) is too long",
+                line=first + 1, expected=f"at most {MAX_COLUMN_NAME} characters per column",
+                found=f"a column of {longest:,} characters", fix=describe_formats(task))
+        return False
+    return True
+
+
 def _validate(task: Task, data: bytes, sha: str, expected: PublicCases, fmt_name: Optional[str],
               rep: _Report, path: str) -> Submission:
     lines = _Lines(data)
@@ -1314,6 +1345,8 @@ def _validate(task: Task, data: bytes, sha: str, expected: PublicCases, fmt_name
     expected_set = set(exp_ids.tolist())
     width = _digit_width(exp_ids)
     first = int(np.flatnonzero(content)[0])
+    if not _header_fits(task, lines, first, rep):
+        rep.fail()
     layout = _resolve_layout(task, fmt_name, lines, first, expected_set, width, rep)
     if layout is None:
         rep.fail()
