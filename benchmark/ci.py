@@ -1359,8 +1359,8 @@ def clip(text: str, limit: int = MAX_MESSAGE) -> str:
 
     Examples
     --------
-    >>> clip("x" * 50, 20)
-    'xxxxxxx… [40 more characters]'
+    >>> clip("x" * 100, 40)
+    'xxxxxxxxxx… [90 more characters]'
     """
     text = str(text)
     if len(text) <= limit:
