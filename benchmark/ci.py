@@ -289,6 +289,7 @@ class ShownScore:
     ledger_values: dict = field(default_factory=dict)
     synthetic: bool = False
     ladder_key: Optional[str] = None
+    ladder_best: dict = field(default_factory=dict)  # blob, encrypted, format of the best so far
 
 
 @dataclass
@@ -1121,6 +1122,23 @@ def _score(ctx: _Context, task, labels, reports, subs, events, touched):
         if r.folder in subs:
             new_index[r.folder] = len(names)
             add(r.folder, None, subs[r.folder])
+    # Ladder: each account's recorded state; its best submission is read again from git (when
+    # its blob is available) and scored on the same plan, so the paired test is exact
+    states: dict[str, dict] = {}
+    best_index: dict[str, int] = {}
+    if task.leaderboard.mode == "ladder":
+        for r in reports:
+            key = ladder_key(r.team, ctx.author)
+            if r.folder not in new_index or key in states:
+                continue
+            state = _ladder_state(ctx.ledger_records, task.id, part, key)
+            if state is None:
+                continue
+            states[key] = state
+            best = _best_submission(ctx, task, state, labels.public_cases())
+            if best is not None:
+                best_index[key] = len(names)
+                add(f"ladder-best-{len(best_index)}", None, best)
     settings = BootstrapSettings.from_task(task, replicates=ctx.bootstrap)
     ts = score_task(task, shown, items, names, settings, infos)
     higher = task.higher_is_better
@@ -1132,6 +1150,7 @@ def _score(ctx: _Context, task, labels, reports, subs, events, touched):
         order = {e.folder: e.date for e in events}
         epoch = _dt.datetime(1970, 1, 1, tzinfo=_dt.timezone.utc)
         merged_seq = sorted(range(n_merged), key=lambda i: (order.get(names[i], epoch), names[i]))
+        bests: dict[str, dict] = {}
         for r in reports:
             if r.folder not in new_index:
                 continue
@@ -1139,16 +1158,21 @@ def _score(ctx: _Context, task, labels, reports, subs, events, touched):
             lad = ladders.get(key)
             if lad is None:
                 lad = ladders[key] = Ladder(higher, step=task.leaderboard.ladder_step, n_cases=len(shown))
-                state = _ladder_state(ctx.ledger_records, task.id, part, key)
+                state = states.get(key)
                 if state is not None:  # the account's Ladder, whatever team it submits as
-                    lad.restore(state)
+                    j = best_index.get(key)
+                    lad.restore(state["shown"], None if j is None or reps is None else reps[j])
+                    bests[key] = dict(state.get("best") or {})
                 else:  # no graded history yet: replay the team's merged submissions in merge order
                     for j in merged_seq:
                         if FOLDER_RE.match(names[j]).group(1) == r.team:
                             lad.submit(ts.points[j, 0], None if reps is None else reps[j])
             i = new_index[r.folder]
             d = lad.submit(ts.points[i, 0], None if reps is None else reps[i])
-            ladder_out[r.folder] = (d, lad.digits, key)
+            if d.improved:
+                bests[key] = {"blob": r.blob, "encrypted": bool(task.confidential_predictions),
+                              "format": getattr(subs[r.folder], "format", None)}
+            ladder_out[r.folder] = (d, lad.digits, key, dict(bests.get(key, {})))
     plan = None
     for r in reports:
         if r.folder not in new_index:
@@ -1158,11 +1182,12 @@ def _score(ctx: _Context, task, labels, reports, subs, events, touched):
         sc = ShownScore(part=part, split=labels.split, n_cases=len(shown), mode=mode,
                         primary=task.primary, level=settings.level, synthetic=bool(labels.synthetic))
         if mode == "ladder":
-            d, digits, key = ladder_out[r.folder]
+            d, digits, key, best = ladder_out[r.folder]
             sc.ladder = (f"{_fmt(d.shown, digits)} ({'improved' if d.improved else 'unchanged'}: "
                          f"this submission {d.reason})")
             sc.ledger_values = {"ladder": d.shown, "improved": d.improved}
             sc.ladder_key = key
+            sc.ladder_best = best
             r.score = sc
             continue
         for name, mv in res.metrics.items():
@@ -1234,15 +1259,44 @@ def ladder_key(team: str, author: Optional[str]) -> str:
     return f"account:{author.lower()}" if author else f"team:{team}"
 
 
-def _ladder_state(records: list[dict], task_id: str, part: str, key: str) -> Optional[float]:
-    """The shown Ladder value of the latest graded submission under ``key`` (None: none yet)."""
+def _ladder_state(records: list[dict], task_id: str, part: str, key: str) -> Optional[dict]:
+    """``{"shown", "best"}`` of the latest graded submission under ``key`` (None: none yet).
+
+    The ledger holds only the rounded shown value and the git blob of the submission that set
+    it, never an exact score or replicate, because the ledger branch is public.
+    """
     for r in reversed(records):
         if (r.get("task") == task_id and r.get("mode") == "ladder" and r.get("scored_part") == part
                 and r.get("ladder_key") == key and r.get("status") == "valid"):
             v = (r.get("shown") or {}).get("ladder")
             if isinstance(v, (int, float)) and math.isfinite(v):
-                return float(v)
+                best = r.get("ladder_best") if isinstance(r.get("ladder_best"), dict) else {}
+                return {"shown": float(v), "best": best}
     return None
+
+
+def _best_submission(ctx: _Context, task, state: dict, expected):
+    """The submission that set an account's shown Ladder value, read again from its blob."""
+    from .submission import read_submission, read_submission_bytes
+
+    best = state.get("best") or {}
+    blob = best.get("blob")
+    if not isinstance(blob, str) or not re.fullmatch(r"[0-9a-f]{40,64}", blob):
+        return None
+    if _git(ctx.repo, "cat-file", "-e", f"{blob}^{{blob}}", binary=True, ok_codes=(0, 1, 128)).returncode != 0:
+        return None  # not fetched: the Ladder then asks for a gain of one rounding unit
+    fmt = best.get("format") if isinstance(best.get("format"), str) else None
+    try:
+        if best.get("encrypted"):
+            from .confidential import decrypt
+
+            plain = decrypt(_cat(ctx.repo, blob), ctx.identity(task))
+            return read_submission_bytes(task, plain, expected, format=fmt)
+        path = ctx.tmp / "ladder" / blob
+        _extract(ctx.repo, blob, path)
+        return read_submission(task, path, expected, format=fmt)
+    except (SubmissionInvalid, ValueError):
+        return None
 
 
 def _ci_pair(ci) -> str:
@@ -1272,6 +1326,7 @@ def _ledger_record(s: SubmissionReport, report: GradeReport, now: _dt.datetime, 
         rec["mode"] = s.score.mode
         if s.score.ladder_key:
             rec["ladder_key"] = s.score.ladder_key
+            rec["ladder_best"] = s.score.ladder_best
         rec["shown"] = {k: (None if isinstance(v, float) and not math.isfinite(v) else v)
                         for k, v in s.score.ledger_values.items()}
     return rec

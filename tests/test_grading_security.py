@@ -12,9 +12,12 @@ import subprocess
 import sys
 import threading
 import time
+import unicodedata
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pyrage import x25519
 
 from benchmark import ci
@@ -453,3 +456,62 @@ def test_deeply_nested_toml_is_a_problem_not_a_host_error(repo, tmp_path, capsys
     assert run(repo, "--head", "deep", "--summary", str(s), *NOW) == 2
     assert "nests arrays or tables too deeply" in s.read_text()
     assert "internal error" not in capsys.readouterr().err
+
+
+def test_the_parameter_free_ladder_restores_the_accounts_best_replicates(tmp_path, monkeypatch):
+    from benchmark.ladder import Ladder
+
+    r = build_repo(tmp_path / "lrepo", mode="ladder")
+    add_teams(r, {"lab-c": ("Lab C", ["carol"]), "lab-d": ("Lab D", ["carol"])})
+    commit(r, "teams", "2026-03-01T11:00:00Z")
+    labels = make_labels(tmp_path / "labels", Y)
+    led = ["--ledger", str(tmp_path / "ledger"), "--labels", str(labels)]
+    assert _submit(r, tmp_path, "good", "lab-c", "Lab C", 4, "carol", led)[0] == 0
+    restored = []
+    real = Ladder.restore
+
+    def spy(self, shown, best_replicates=None):
+        restored.append((shown, None if best_replicates is None else len(best_replicates)))
+        return real(self, shown, best_replicates)
+
+    monkeypatch.setattr(Ladder, "restore", spy)
+    code, text = _submit(r, tmp_path, "again", "lab-d", "Lab D", 5, "carol", led)
+    assert code == 0
+    recs = Ledger(tmp_path / "ledger").read().records
+    # the best's replicates come from its blob, scored again on the task's plan (200 replicates)
+    assert restored == [(recs[0]["shown"]["ladder"], 200)]
+    assert recs[0]["ladder_best"]["blob"] == recs[0]["blob"]
+    # the public ledger holds only the rounded Ladder value, never an exact score
+    assert set(recs[1]["shown"]) == {"ladder", "improved"}
+
+
+# -- properties of the name rule ----------------------------------------------------------------------
+_LATIN = st.text(alphabet=st.sampled_from("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 -"),
+                 min_size=1, max_size=30)
+_CF = st.characters(categories=["Cf"])
+_CYRILLIC_OR_GREEK = st.characters(min_codepoint=0x0391, max_codepoint=0x04FF).filter(
+    lambda c: unicodedata.category(c) in ("Lu", "Ll"))
+
+
+@settings(max_examples=200, deadline=None)
+@given(_LATIN, _CF, st.integers(min_value=0, max_value=30))
+def test_any_format_character_anywhere_is_refused(name, mark, at):
+    text = name[:at] + mark + name[at:]
+    if unicodedata.normalize("NFKC", mark) != mark and not any(
+            unicodedata.category(c) == "Cf" for c in unicodedata.normalize("NFKC", text)):
+        return  # NFKC removed or replaced it: the stored name holds no invisible character
+    with pytest.raises(ValueError):
+        check_name(text)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_LATIN.filter(lambda s: any(c.isalpha() for c in s)), _CYRILLIC_OR_GREEK, st.integers(min_value=0, max_value=30))
+def test_a_cyrillic_or_greek_letter_in_a_latin_name_is_refused(name, letter, at):
+    with pytest.raises(ValueError):
+        check_name(name[:at] + letter + name[at:])
+
+
+@settings(max_examples=100, deadline=None)
+@given(_LATIN)
+def test_plain_latin_names_pass_unchanged(name):
+    assert check_name(name) == name
