@@ -181,6 +181,13 @@ def check_ciphertext(data: bytes, file: str, max_bytes: int) -> list[Problem]:
                                 file=file, expected=f"at most {max_bytes:,} bytes",
                                 found=f"{len(data):,} bytes"))
         return problems
+    if data.startswith(b"-----BEGIN AGE ENCRYPTED FILE-----"):
+        problems.append(Problem(
+            "armored", "the age file is ASCII-armored (PEM); the binary age format is expected",
+            file=file, expected="the binary age format", found="-----BEGIN AGE ENCRYPTED FILE-----",
+            fix="encrypt again without -a/--armor",
+        ))
+        return problems
     if not data.startswith(AGE_HEADER):
         problems.append(Problem(
             "not-encrypted", "the file is not an age-encrypted file",
