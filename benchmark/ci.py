@@ -337,7 +337,8 @@ def _base_owner(repo: Path, base_sha: str, rel_folder: str, team_part: str) -> O
     """Team slug owning a folder in ``base`` (``None`` when the folder is new)."""
     blob = _blob(repo, base_sha, f"{rel_folder}/{METADATA}")
     if blob is None:
-        return team_part if _blob(repo, base_sha, f"{rel_folder}/{PREDICTIONS}") else None
+        has = any(_blob(repo, base_sha, f"{rel_folder}/{name}") for name in PREDICTION_FILES)
+        return team_part if has else None
     data = _git(repo, "cat-file", "blob", blob, binary=True).stdout
     try:
         team = tomllib.loads(data.decode("utf-8-sig")).get("team")
@@ -674,9 +675,23 @@ def _read_encrypted(ctx: _Context, task, rel: str, blob: str, meta, expected, fm
     file = f"{rel}/{ENCRYPTED}"
     limit = int(max_mb * 1_000_000) + 64 * 1024  # the age header and tags add a little
     size = int(_git(ctx.repo, "cat-file", "-s", blob).strip())
-    data = _cat(ctx.repo, blob) if size <= limit else b"x" * (limit + 1)
+    if size > limit:
+        problems.append(Problem("file-too-large", f"{ENCRYPTED} is larger than the task allows",
+                                file=file, expected=f"at most {limit:,} bytes", found=f"{size:,} bytes"))
+        return None
+    data = _cat(ctx.repo, blob)
     bad = check_ciphertext(data, file, limit)
     problems += bad
+    if ctx.base_sha != ctx.head_sha:
+        exposed = _git(ctx.repo, "log", "--format=%H", f"{ctx.base_sha}..{ctx.head_sha}", "--",
+                       f"{rel}/{PREDICTIONS}").split()
+        if exposed:  # a plain file in any commit of the pull request is public for good
+            problems.append(Problem(
+                "plain-predictions-in-history", f"a commit of this pull request holds the plain {PREDICTIONS}, "
+                "which everyone can read", file=f"{rel}/{PREDICTIONS}", expected="only predictions.csv.age in every commit",
+                found=f"commit {exposed[-1][:12]}", fix="close this pull request and open one from a new branch "
+                "whose history never held the plain file (and consider these predictions disclosed)",
+            ))
     want = getattr(meta, "predictions_sha256", None)
     if meta is not None and want is None:
         problems.append(Problem(

@@ -137,6 +137,12 @@ def test_confidential_attacks(conf_repo, tmp_path):
     s = tmp_path / "p.md"
     assert run(repo, "--head", "plain", "--summary", str(s), *NOW) == 2
     assert "only encrypted predictions" in s.read_text()
+    # replacing it by the encrypted file does not help: the plain file stays in the branch's history
+    git(repo, "rm", "-q", "submissions/toy/lab-c__net/predictions.csv")
+    prepare(repo, tmp_path, "Lab C", "net", predictions(1.0, 4))
+    commit(repo, "encrypt it now")
+    assert run(repo, "--head", "plain", "--summary", str(s), *NOW) == 2
+    assert "a commit of this pull request holds the plain predictions.csv" in s.read_text()
     # encrypted to another key: cannot be decrypted; a recorded sha256 that does not match: refused
     other = x25519.Identity.generate()
     git(repo, "checkout", "-q", "main")
