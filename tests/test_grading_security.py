@@ -164,6 +164,16 @@ def test_confidential_attacks(conf_repo, tmp_path):
     s = tmp_path / "s.md"
     assert run(repo, "--head", "badsha", "--labels", str(labels), "--identity", str(ident), "--summary", str(s), *NOW) == 2
     assert "sha256-mismatch" not in s.read_text() and "do not have the sha256" in s.read_text()
+    # an invalid plaintext: the problems name lines and columns, never the cells' text
+    bad = predictions(1.0, 4).replace(f"{IDS[2]},", f"{IDS[2]},secret-cell-", 1)
+    (folder / "predictions.csv.age").write_bytes(encrypt(bad.encode(), str(key.to_public())))
+    toml.write_text("".join(ln for ln in toml.read_text().splitlines(True) if "predictions_sha256" not in ln)
+                    + f'predictions_sha256 = "{hashlib.sha256(bad.encode()).hexdigest()}"\n')
+    commit(repo, "invalid plaintext")
+    assert run(repo, "--head", "badsha", "--labels", str(labels), "--identity", str(ident), "--summary", str(s),
+               "--annotations", *NOW) == 2
+    text = s.read_text()
+    assert "predictions.csv (decrypted):4" in text and "not a number" in text and "secret-cell" not in text
     # not an age file at all: refused without the key
     text = folder.joinpath("predictions.csv.age")
     text.write_text("case,a\n")
