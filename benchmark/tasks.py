@@ -436,6 +436,8 @@ def _read_toml(path: Path) -> dict:
         raise TaskError(f"task file not found: {path}") from None
     except tomllib.TOMLDecodeError as exc:
         raise TaskError(f"{path}: invalid TOML: {exc}") from None
+    except RecursionError:
+        raise TaskError(f"{path}: invalid TOML: arrays or tables nested too deeply") from None
 
 
 def _load_with_includes(path: Path, seen: tuple[Path, ...] = ()) -> dict:

@@ -531,3 +531,35 @@ def test_a_cyrillic_or_greek_letter_in_a_latin_name_is_refused(name, letter, at)
 @given(_LATIN)
 def test_plain_latin_names_pass_unchanged(name):
     assert check_name(name) == name
+
+
+def test_prepare_refuses_plain_tasks_and_invalid_files(conf_repo, tmp_path, repo, capsys):
+    crepo, ident, key = conf_repo
+    bad = tmp_path / "bad.csv"
+    bad.write_text("case,a\nc001,abc\n")
+    out = tmp_path / "out"
+    args = ["--team", "Lab C", "--model", "net", "--author", "A", "--description", "d", "--out", str(out)]
+    assert main(["--root", str(crepo), "submit", "prepare", "toy", str(bad), *args]) == 2
+    assert not out.exists() and "not a number" in capsys.readouterr().err
+    good = tmp_path / "good.csv"
+    good.write_text(predictions(1.0, 4))
+    # a task without confidential predictions takes the plain file
+    assert main(["--root", str(repo), "submit", "prepare", "toy", str(good), *args]) == 2
+    assert "takes plain predictions" in capsys.readouterr().err and not out.exists()
+    # a look-alike team name is refused before anything is written
+    args[1] = "L\u0430b C"
+    assert main(["--root", str(crepo), "submit", "prepare", "toy", str(good), *args]) == 2
+    assert not out.exists()
+
+
+def test_a_folder_named_predictions_csv_is_refused(repo, tmp_path):
+    branch(repo, "folder")
+    d = repo / "submissions/toy/lab-c__net"
+    (d / "predictions.csv").mkdir(parents=True)
+    (d / "predictions.csv" / "part1.csv").write_text(predictions(1.0, 4))
+    (d / "submission.toml").write_text(meta_toml("Lab C", "net"))
+    commit(repo, "folder")
+    s = tmp_path / "r.md"
+    assert run(repo, "--head", "folder", "--summary", str(s), *NOW) == 2
+    text = s.read_text()
+    assert "must sit directly in submissions/" in text and "predictions.csv must be a regular file" in text
