@@ -471,12 +471,20 @@ def _status_word(status: str) -> str:
 
 
 # -- limits -----------------------------------------------------------------------------------------
-def _counts(record: dict, count_all: bool) -> bool:
+#: Refusals that say the author may not submit for the team: they count against the author's
+#: account (with ``count = "all"``) but never against the team, or anyone could use up another
+#: team's quota by submitting in its name.
+IDENTITY_REFUSALS = ("not-a-member", "unknown-team")
+
+
+def _counts(record: dict, count_all: bool, for_team: bool = False) -> bool:
     """Whether a ledger record uses up a limit (refusals for a limit itself never do)."""
     if record.get("status") == "valid":
         return True
-    codes = record.get("problems") or []
-    return count_all and not any(str(c).startswith("limit-") for c in codes)
+    codes = [str(c) for c in record.get("problems") or []]
+    if for_team and any(c in IDENTITY_REFUSALS for c in codes):
+        return False
+    return count_all and not any(c.startswith("limit-") for c in codes)
 
 
 def _usage(task, team: Optional[str], events: list[Event], ledger_records: list[dict], now: _dt.datetime,
@@ -494,7 +502,7 @@ def _usage(task, team: Optional[str], events: list[Event], ledger_records: list[
             if e.team == team and e.date <= now:
                 counted.setdefault(e.blob, e.date)
     for r in ledger_records:
-        if r.get("task") != task.id or not _counts(r, count_all):
+        if r.get("task") != task.id or not _counts(r, count_all, for_team=author is None):
             continue
         if author is not None:
             if str(r.get("author") or "").lower() != author.lower():

@@ -304,6 +304,12 @@ def test_invalid_attempts_count_when_the_task_says_so(repo, tmp_path):
         assert run(repo, "--head", name, "--author", "carol", *led, "--summary", str(tmp_path / "x.md"), *NOW) == 2
     code, text = _submit(repo, tmp_path, "ok", "lab-c", "Lab C", 21, "carol", led)
     assert code == 2 and "has used all 2 submissions to toy of the last 24 hours" in text
+    # attempts refused because the author is not a member never use up the team's quota
+    for name in ("y1", "y2", "y3"):
+        code, _ = _submit(repo, tmp_path, name, "lab-a", "Lab A", 30 + len(name) + ord(name[1]), "mallory", led)
+        assert code == 2
+    code, text = _submit(repo, tmp_path, "mine", "lab-a", "Lab A", 40, "alice", led)
+    assert code == 0, text
 
 
 def _race_repo(repo: Path, n: int) -> list[str]:
