@@ -719,7 +719,7 @@ def _read_encrypted(ctx: _Context, task, rel: str, blob: str, meta, expected, fm
     if want is not None and sha256_hex(plain) != want:
         problems.append(Problem(
             "sha256-mismatch", "the decrypted predictions do not have the sha256 recorded in submission.toml",
-            file=file, expected=want, found=sha256_hex(plain),
+            file=file, expected=want, found="another sha256 (not shown: it is a hash of the confidential file)",
             fix="encrypt the file whose sha256 you recorded, or record the right sha256",
         ))
         return None
@@ -979,6 +979,8 @@ def _apply_limits(ctx: _Context, task, sr: SubmissionReport, team: str, rel: str
         a_day, a_total, a_seen = _usage(task, None, [], ctx.ledger_records, ctx.now, author=ctx.author)
     counts_now = (sr.valid or count_all) and blob is not None and blob not in t_seen and blob not in a_seen
     keys = [(f"team:{team}", f"team {team!r}", t_day, t_total)]
+    if any(p.code in IDENTITY_REFUSALS for p in sr.problems):
+        keys = []  # not the team's attempt: it can only use up the author's own quota
     if ctx.author:
         keys.append((f"account:{ctx.author.lower()}", f"account {ctx.author!r} (across all its teams)", a_day, a_total))
     file = f"{rel}/{ENCRYPTED if getattr(task, 'confidential_predictions', False) else PREDICTIONS}"
@@ -1009,8 +1011,8 @@ def _apply_limits(ctx: _Context, task, sr: SubmissionReport, team: str, rel: str
     elif counts_now:  # refused for a limit: the attempt does not use one up
         lefts_day = [None if x is None else x + 1 for x in lefts_day]
         lefts_total = [None if x is None else x + 1 for x in lefts_total]
-    day = None if lim.per_day is None else max(0, min(lefts_day))
-    total = None if lim.total is None else max(0, min(lefts_total))
+    day = None if lim.per_day is None or not lefts_day else max(0, min(lefts_day))
+    total = None if lim.total is None or not lefts_total else max(0, min(lefts_total))
     sr.remaining = Remaining(team, lim.per_day, day, lim.total, total, account=ctx.author)
 
 

@@ -99,7 +99,25 @@ def test_confidential_end_to_end_without_plaintext_anywhere(conf_repo, tmp_path,
     v = tmp_path / "out" / "validate.md"
     assert run(repo, "--head", "conf", "--summary", str(v), "--annotations", *NOW) == 0
     assert "lab-c__net/`: valid" in v.read_text()
-    # trusted grading with the key: decrypted in memory, scored, recorded
+    # trusted grading with the key: decrypted in memory, scored, recorded; every file the grader
+    # writes goes through these two functions, so record what they are given
+    import benchmark.fileio as fileio
+
+    given_to_disk: list[bytes] = []
+    real_extract, real_atomic = ci._extract, fileio.atomic_write_bytes
+
+    def spy_extract(repo_, blob, dest, max_bytes=None):
+        size = real_extract(repo_, blob, dest, max_bytes)
+        if Path(dest).exists():
+            given_to_disk.append(Path(dest).read_bytes())
+        return size
+
+    def spy_atomic(path, data, fsync=False):
+        given_to_disk.append(bytes(data))
+        return real_atomic(path, data, fsync)
+
+    monkeypatch.setattr(ci, "_extract", spy_extract)
+    monkeypatch.setattr(fileio, "atomic_write_bytes", spy_atomic)
     labels = make_labels(tmp_path / "labels", Y)
     s = tmp_path / "out" / "score.md"
     step = tmp_path / "out" / "step.md"
@@ -113,7 +131,8 @@ def test_confidential_end_to_end_without_plaintext_anywhere(conf_repo, tmp_path,
     rows = [ln for text in (merged_text, new_text) for ln in text.splitlines()[1:]]
     written = [p for p in tmp_path.rglob("*") if p.is_file() and ".git" not in p.parts and p != ident]
     assert any(p.name == "ledger.jsonl" for p in written) and step in written
-    blobs = [p.read_bytes() for p in written] + [logs.out.encode(), logs.err.encode()]
+    blobs = [p.read_bytes() for p in written] + [logs.out.encode(), logs.err.encode()] + given_to_disk
+    assert given_to_disk  # the spies saw the grader's writes (submission.toml, the report)
     for row in rows:
         value = row.split(",")[1].encode()
         assert not any(value in b for b in blobs), f"plaintext value {value!r} leaked"
