@@ -84,12 +84,12 @@ def cmd_tasks(args) -> int:
 
 
 def cmd_validate(args) -> int:
+    from .confidential import read_prediction_file
     from .labels import load_public
-    from .submission import read_submission
 
     task = _registry(args).get(args.task)
     expected = load_public(task, args.split)
-    sub = read_submission(task, args.file, expected, format=args.format, max_mb=args.max_mb)
+    sub = read_prediction_file(task, args.file, expected, format=args.format, max_mb=args.max_mb)
     print(
         f"OK: {args.file} is a valid {task.id} submission "
         f"(format {sub.format}, {len(sub.ids)} cases, split {expected.split})."
@@ -100,9 +100,9 @@ def cmd_validate(args) -> int:
 
 
 def _score_one(args):
+    from .confidential import read_prediction_file
     from .labels import load_labels
     from .scoring import BootstrapSettings, score_task
-    from .submission import read_submission
 
     task = _registry(args).get(args.task)
     settings = BootstrapSettings.from_task(
@@ -111,7 +111,7 @@ def _score_one(args):
     labels = load_labels(
         task, args.split, args.labels, allow_hash_mismatch=args.allow_label_hash_mismatch
     )
-    sub = read_submission(task, args.file, labels.public_cases(), format=args.format, max_mb=args.max_mb)
+    sub = read_prediction_file(task, args.file, labels.public_cases(), format=args.format, max_mb=args.max_mb)
     scores = score_task(task, labels, [sub], [str(args.file)], settings)
     return task, scores.results[0]
 
@@ -200,9 +200,9 @@ def cmd_score(args) -> int:
 
 
 def cmd_compare(args) -> int:
+    from .confidential import read_prediction_file
     from .labels import load_labels
     from .scoring import BootstrapSettings, compare_two
-    from .submission import read_submission
 
     task = _registry(args).get(args.task)
     settings = BootstrapSettings.from_task(
@@ -210,7 +210,7 @@ def cmd_compare(args) -> int:
     )
     labels = load_labels(task, args.split, args.labels, allow_hash_mismatch=args.allow_label_hash_mismatch)
     subs = [
-        read_submission(task, f, labels.public_cases(), format=args.format, max_mb=args.max_mb)
+        read_prediction_file(task, f, labels.public_cases(), format=args.format, max_mb=args.max_mb)
         for f in (args.a, args.b)
     ]
     res = compare_two(task, labels, subs[0], subs[1], [str(args.a), str(args.b)], settings)

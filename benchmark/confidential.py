@@ -40,6 +40,7 @@ __all__ = [
     "encrypt",
     "identity_recipient",
     "load_identity",
+    "read_prediction_file",
     "resolve_identity",
 ]
 
@@ -162,6 +163,38 @@ def resolve_identity(task, explicit: Optional[str] = None):
         f"task {task.id!r} takes encrypted predictions: give the benchmark's secret key with "
         f"--identity FILE or ${IDENTITY_ENV}."
     )
+
+
+def read_prediction_file(task, path, expected, format: Optional[str] = None, max_mb: Optional[float] = None):
+    """Read a prediction file for the command line: an age file of a confidential task is
+    decrypted in memory (key from ``$BENCHMARK_AGE_IDENTITY``, else the task's DEMO key).
+
+    Raises
+    ------
+    SubmissionInvalid
+        As :func:`benchmark.submission.read_submission`.
+    UsageError
+        For an encrypted file when no key that opens it is available.
+    """
+    from .submission import read_submission, read_submission_bytes
+
+    p = Path(path)
+    try:
+        with open(p, "rb") as fh:
+            head = fh.read(len(AGE_HEADER))
+    except OSError:
+        head = b""
+    if head != AGE_HEADER or not getattr(task, "confidential_predictions", False):
+        return read_submission(task, p, expected, format=format, max_mb=max_mb)
+    try:
+        ident = resolve_identity(task)
+    except HostError as exc:
+        raise UsageError(f"{path} is encrypted: {exc} (or validate the plain CSV before encrypting it)") from None
+    try:
+        plain = decrypt(p.read_bytes(), ident)
+    except ValueError as exc:
+        raise UsageError(f"{path}: {exc}") from None
+    return read_submission_bytes(task, plain, expected, format=format, max_mb=max_mb, display_path=str(path))
 
 
 def check_ciphertext(data: bytes, file: str, max_bytes: int) -> list[Problem]:

@@ -588,3 +588,18 @@ def test_a_folder_named_predictions_csv_is_refused(repo, tmp_path):
     assert run(repo, "--head", "folder", "--summary", str(s), *NOW) == 2
     text = s.read_text()
     assert "must sit directly in submissions/" in text and "predictions.csv must be a regular file" in text
+
+
+def test_the_reproduce_command_of_a_confidential_demo_entry_works(root, capsys, monkeypatch, tmp_path):
+    """The site's reproduce line names predictions.csv.age: score opens it with the DEMO key."""
+    monkeypatch.delenv("BENCHMARK_AGE_IDENTITY", raising=False)
+    path = "submissions/scopemri-slap/demo-lab-a__scope-cnn/predictions.csv.age"
+    assert main(["--root", str(root), "validate", "scopemri-slap", str(root / path)]) == 0
+    assert "valid scopemri-slap submission" in capsys.readouterr().out
+    # another key cannot open it: a clear usage error, not a traceback
+    other = tmp_path / "other.txt"
+    other.write_text(f"{x25519.Identity.generate()}\n")
+    monkeypatch.setenv("BENCHMARK_AGE_IDENTITY", str(other))
+    assert main(["--root", str(root), "validate", "scopemri-slap", str(root / path)]) == 2
+    err = capsys.readouterr().err
+    assert "does not belong to task 'scopemri-slap'" in err and "Traceback" not in err
