@@ -39,6 +39,7 @@ __all__ = [
     "decrypt",
     "encrypt",
     "identity_recipient",
+    "load_identities",
     "load_identity",
     "read_prediction_file",
     "resolve_identity",
@@ -103,27 +104,39 @@ def decrypt(ciphertext: bytes, identity) -> bytes:
         ) from None
 
 
-def load_identity(path: os.PathLike | str):
-    """Read an age identity file (``AGE-SECRET-KEY-1...``; ``#`` comment lines allowed).
+def load_identities(path: os.PathLike | str) -> list:
+    """Read an age identity file: one ``AGE-SECRET-KEY-1...`` per line, ``#`` comments allowed.
+
+    Several keys may share one file (a benchmark with one key per task).
 
     Raises
     ------
     HostError
-        When the file is missing or holds no X25519 secret key (the message never shows the key).
+        When the file is missing or holds no X25519 secret key (the message never shows a key).
     """
     pyrage = _pyrage()
     try:
         text = Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise HostError(f"cannot read the age identity file {path}: {exc.strerror or exc}") from None
-    keys = [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
-    keys = [k for k in keys if _SECRET_RE.match(k)]
+    except (OSError, UnicodeDecodeError) as exc:
+        raise HostError(f"cannot read the age identity file {path}: {getattr(exc, 'strerror', None) or exc}") from None
+    keys = [ln.strip() for ln in text.splitlines() if _SECRET_RE.match(ln.strip())]
+    if not keys:
+        raise HostError(f"the age identity file {path} holds no AGE-SECRET-KEY-1 line.")
+    out = []
+    for k in keys:
+        try:
+            out.append(pyrage.x25519.Identity.from_str(k))
+        except Exception:
+            raise HostError(f"the age identity file {path} holds a malformed secret key.") from None
+    return out
+
+
+def load_identity(path: os.PathLike | str):
+    """The single secret key of an age identity file (see :func:`load_identities`)."""
+    keys = load_identities(path)
     if len(keys) != 1:
-        raise HostError(f"the age identity file {path} must hold exactly one AGE-SECRET-KEY-1 line.")
-    try:
-        return pyrage.x25519.Identity.from_str(keys[0])
-    except Exception:
-        raise HostError(f"the age identity file {path} holds a malformed secret key.") from None
+        raise HostError(f"the age identity file {path} must hold exactly one secret key.")
+    return keys[0]
 
 
 def identity_recipient(identity) -> str:
@@ -134,31 +147,29 @@ def identity_recipient(identity) -> str:
 def resolve_identity(task, explicit: Optional[str] = None):
     """The secret key that opens ``task``'s confidential predictions.
 
-    Order: ``explicit`` (``--identity FILE``), ``$BENCHMARK_AGE_IDENTITY``, then the task's
-    committed ``[confidential] demo_identity``, which is used only when its public key is the
-    task's recipient (a demo key never opens a real benchmark's predictions).
+    Candidates, in order: the keys of ``explicit`` (``--identity FILE``) or else of
+    ``$BENCHMARK_AGE_IDENTITY``, then the task's committed ``[confidential] demo_identity``. The
+    first whose public key is the task's recipient is used, so a demo key never opens a real
+    benchmark's predictions and one grader key file can serve several tasks.
 
     Raises
     ------
     HostError
-        When no key is available or the given key is not the task's recipient.
+        When no candidate belongs to the task's recipient.
     """
     decl = task.confidential
     if decl is None:
         raise HostError(f"task {task.id!r} declares no [confidential] recipient.")
     source = explicit or os.environ.get(IDENTITY_ENV) or None
-    if source:
-        ident = load_identity(source)
-        if identity_recipient(ident) != decl.recipient:
-            raise HostError(
-                f"the age identity {source} does not belong to task {task.id!r}'s recipient "
-                f"{decl.recipient}."
-            )
-        return ident
+    candidates = list(load_identities(source)) if source else []
     if decl.demo_identity:
-        ident = load_identity(task.path(decl.demo_identity))
+        candidates += load_identities(task.path(decl.demo_identity))
+    for ident in candidates:
         if identity_recipient(ident) == decl.recipient:
             return ident
+    if source:
+        raise HostError(f"no key in the age identity {source} belongs to task {task.id!r}'s recipient "
+                        f"{decl.recipient}.")
     raise HostError(
         f"task {task.id!r} takes encrypted predictions: give the benchmark's secret key with "
         f"--identity FILE or ${IDENTITY_ENV}."

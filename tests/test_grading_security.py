@@ -596,10 +596,32 @@ def test_the_reproduce_command_of_a_confidential_demo_entry_works(root, capsys, 
     path = "submissions/scopemri-slap/demo-lab-a__scope-cnn/predictions.csv.age"
     assert main(["--root", str(root), "validate", "scopemri-slap", str(root / path)]) == 0
     assert "valid scopemri-slap submission" in capsys.readouterr().out
-    # another key cannot open it: a clear usage error, not a traceback
+    # a grader key file for other tasks does not hide the task's own DEMO key
     other = tmp_path / "other.txt"
     other.write_text(f"{x25519.Identity.generate()}\n")
     monkeypatch.setenv("BENCHMARK_AGE_IDENTITY", str(other))
-    assert main(["--root", str(root), "validate", "scopemri-slap", str(root / path)]) == 2
+    assert main(["--root", str(root), "validate", "scopemri-slap", str(root / path)]) == 0
+
+
+def test_a_key_that_is_not_the_tasks_is_a_clear_error(conf_repo, tmp_path, capsys, monkeypatch):
+    from benchmark.confidential import resolve_identity
+    from benchmark.errors import HostError
+    from benchmark.tasks import load_registry
+
+    repo, ident, key = conf_repo
+    task = load_registry(repo).get("toy")
+    other = tmp_path / "other.txt"
+    other.write_text(f"# two keys, one per task\n{x25519.Identity.generate()}\n")
+    with pytest.raises(HostError, match="no key in the age identity"):
+        resolve_identity(task, str(other))
+    # a key file holding several keys: the one of the task's recipient is used
+    other.write_text(other.read_text() + f"{key}\n")
+    assert str(resolve_identity(task, str(other)).to_public()) == str(key.to_public())
+    box = tmp_path / "p.csv.age"
+    from benchmark.confidential import encrypt
+
+    box.write_bytes(encrypt(predictions(1.0, 4).encode(), str(key.to_public())))
+    monkeypatch.setenv("BENCHMARK_AGE_IDENTITY", str(tmp_path / "missing.txt"))
+    assert main(["--root", str(repo), "validate", "toy", str(box)]) == 2
     err = capsys.readouterr().err
-    assert "does not belong to task 'scopemri-slap'" in err and "Traceback" not in err
+    assert "is encrypted" in err and "Traceback" not in err
