@@ -1229,15 +1229,18 @@ class MatchedComparison:
     submission : float or None
         The submission's value at the matched operating point.
     submission_ci : list of float or None
-        Bootstrap percentile interval of ``submission``.
+        Bootstrap percentile interval of ``submission`` at the matched coordinate's point value
+        (the submission's own uncertainty).
     baseline : float
         The baseline's value of ``quantity``.
     baseline_uncertainty : str
-        ``"binomial k/m"``, ``"normal from 95% CI [lo, hi]"`` or ``"none"``.
+        ``"binomial k/m"``, ``"binomial over c cases (k/m pooled reads of R readers)"``,
+        ``"normal from 95% CI [lo, hi]"`` or ``"none"``.
     difference : float or None
         ``submission - baseline``.
     difference_ci : list of float or None
-        Percentile interval of ``submission_b - baseline_b``.
+        Percentile interval of ``submission_b - baseline_b``, the submission read at the drawn
+        matched coordinate of replicate ``b``.
     verdict : str
     n_replicates, n_undefined : int
     reason : str or None
@@ -1342,9 +1345,11 @@ def _n_replicates(weights) -> tuple[int, object]:
     return sum(w.shape[0] for w in blocks), blocks
 
 
-def _matched(quantity, matched_on, matched_value, point, reps, base, draws, label, level,
+def _matched(quantity, matched_on, matched_value, point, fixed, reps, base, draws, label, level,
              max_undefined):
-    sub_iv = percentile_ci(reps, level, undefined="drop", max_undefined=max_undefined)
+    """``fixed``: the submission's replicates at the point matched coordinate (its own
+    interval); ``reps``: at the drawn coordinate (the differences, with ``draws``)."""
+    sub_iv = percentile_ci(fixed, level, undefined="drop", max_undefined=max_undefined)
     diff_iv = percentile_ci(reps - draws, level, undefined="drop", max_undefined=max_undefined)
     sub_ci = [sub_iv.low, sub_iv.high] if sub_iv.reason is None else None
     diff_ci = [diff_iv.low, diff_iv.high] if diff_iv.reason is None else None
@@ -1462,7 +1467,8 @@ def compare_to_operating_point(
     )
 
     roc = SortedROC(y, s)  # sorted once, read under every block of weightings
-    sens_reps, spec_reps = [], []
+    sens_reps, spec_reps = [], []  # at the drawn matched coordinate: for the differences
+    sens_fixed, spec_fixed = [], []  # at its point value: the submission's own interval
     start = 0
     for w in iter_weights(weights):
         w = _check_weights(w, y.shape[0])
@@ -1473,20 +1479,22 @@ def compare_to_operating_point(
         # the matched coordinate is the baseline's own estimate: drawn in every replicate
         sens_reps.append(_read_at(se, sp, spec_draws[start:stop], "specificity"))
         spec_reps.append(_read_at(se, sp, sens_draws[start:stop], "sensitivity"))
+        sens_fixed.append(_read_at(se, sp, base_spec, "specificity"))
+        spec_fixed.append(_read_at(se, sp, base_sens, "sensitivity"))
         start = stop
     if start != b:
         raise ValueError(f"weights must hold {b} replicates. Got {start} instead.")
-    sens_reps = np.concatenate(sens_reps)
-    spec_reps = np.concatenate(spec_reps)
+    sens_reps, spec_reps = np.concatenate(sens_reps), np.concatenate(spec_reps)
+    sens_fixed, spec_fixed = np.concatenate(sens_fixed), np.concatenate(spec_fixed)
 
     sens = _matched(
         "sensitivity", "specificity", base_spec,
-        sensitivity_at_specificity(y, s, base_spec), sens_reps,
+        sensitivity_at_specificity(y, s, base_spec), sens_fixed, sens_reps,
         base_sens, sens_draws, sens_label, level, max_undefined,
     )
     spec = _matched(
         "specificity", "sensitivity", base_sens,
-        specificity_at_sensitivity(y, s, base_sens), spec_reps,
+        specificity_at_sensitivity(y, s, base_sens), spec_fixed, spec_reps,
         base_spec, spec_draws, spec_label, level, max_undefined,
     )
     return OperatingPointComparison(
