@@ -166,6 +166,8 @@ def _print_comparisons(res) -> None:
                 f"{format_value(d['submission'], 3)} vs {format_value(d['baseline'], 3)}, "
                 f"difference {format_value(d['difference'], 3)} {_fmt_ci(d['difference_ci'])}: {d['verdict']}"
             )
+            if d.get("baseline_uncertainty"):
+                print(f"    readers' {q} and {d['matched_on']} drawn in every replicate ({d['baseline_uncertainty']})")
     readers = comp.get("readers", [])
     if readers:
         print("vs readers of the reader study (sensitivity at each reader's specificity):")

@@ -367,7 +367,9 @@ class ReaderOperatingPoints:
 
         ``n_readers`` is the number of readers when every reader read as many positive and
         negative cases as the others (the pooled counts then hold ``n_readers`` reads per case),
-        else ``None`` (the counts are then drawn as independent reads).
+        else ``None`` (the counts are then drawn as independent reads). The intervals are the
+        case-bootstrap ones when available (they respect that every reader read the same
+        cases), else the Wilson intervals of the pooled counts.
         """
         p = self.pooled
         sens_m = {r.sensitivity_counts[1] for r in self.readers}
@@ -379,8 +381,8 @@ class ReaderOperatingPoints:
             readers=readers,
             sensitivity=p.sensitivity,
             specificity=p.specificity,
-            sensitivity_ci=p.sensitivity_wilson,
-            specificity_ci=p.specificity_wilson,
+            sensitivity_ci=p.sensitivity_bootstrap or p.sensitivity_wilson,
+            specificity_ci=p.specificity_bootstrap or p.specificity_wilson,
             sensitivity_counts=p.sensitivity_counts,
             specificity_counts=p.specificity_counts,
             n_readers=n_readers,

@@ -65,6 +65,11 @@ def test_reader_operating_points_hand():
     assert op.pooled.sensitivity_bootstrap is None and op.n_replicates == 0
     base = op.as_baseline("readers", "abnormal", "synthetic")
     assert base.sensitivity_counts == [4, 7] and base.specificity == 0.75
+    # reader 2 skipped a case: the pooled counts are not 2 reads per case
+    assert base.n_readers is None
+    full = R.reader_operating_points(y, [[1, 1, 1, 0, 0, 1], [1, 1, 0, 0, 0, 0]])
+    b2 = full.as_baseline("readers", "abnormal", "synthetic")
+    assert b2.n_readers == 2 and b2.sensitivity_counts == [5, 8]
 
 
 def _expanded_rates(y, reads, w):
