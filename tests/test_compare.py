@@ -10,8 +10,10 @@ import math
 import statistics
 
 import numpy as np
-from scipy import stats
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import stats
 
 from benchmark import compare as C
 from benchmark.bootstrap import paired_difference
@@ -190,6 +192,24 @@ def test_studentized_p_values_match_normal_test():
     # not floored at 2 / (B + 1): a difference of 10 standard errors
     p10, _, _ = C.studentized_p_values(rng.normal(0, 1, size=(1, 200)) * 0.01, [0.1])
     assert p10[0] < 1e-15
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    shift=st.floats(-1.0, 1.0),
+    scale=st.floats(0.01, 100.0),
+)
+def test_studentized_p_values_invariances(seed, shift, scale):
+    # p is a probability, unchanged by swapping the pair (negating everything) and by
+    # measuring the metric in other units (scaling everything)
+    d = np.random.default_rng(seed).normal(0.0, 0.05, size=(1, 200))
+    p, _, _ = C.studentized_p_values(d, [shift * 0.1])
+    assert 0.0 <= p[0] <= 1.0
+    assert C.studentized_p_values(-d, [-shift * 0.1])[0][0] == pytest.approx(p[0], rel=1e-9, abs=1e-300)
+    assert C.studentized_p_values(scale * d, [scale * shift * 0.1])[0][0] == pytest.approx(
+        p[0], rel=1e-7, abs=1e-300
+    )
 
 
 def test_studentized_p_values_untestable_cells():
