@@ -12,6 +12,7 @@ Holm-adjusted over the 435 pairs at alpha = 0.05:
 
 A pair is "separated" when the map calls one entry significantly better than the other. The
 script prints, for B = 2,000 and 10,000 and several seeds, the separated pairs of each method,
+then the same on AUC replicates of 30 synthetic models drawn by the bootstrap engine, and
 the smallest gap (in SE) at which all pairs are separated, and the largest number of entries
 for which the old method can separate any pair at all (``S (S - 1) / 2 * 2 / (B + 1) < alpha``).
 
@@ -27,8 +28,11 @@ import math
 import time
 
 import numpy as np
+from scipy import special
 
 from benchmark import compare as C
+from benchmark import metrics
+from benchmark.bootstrap import ResamplingPlan
 
 
 def old_map_better(reps, points, alpha=0.05):
@@ -49,6 +53,42 @@ def new_map(reps, points, alpha=0.05):
     # smallest gap from which every pair at that gap or wider is separated
     all_from = next((g for g in range(1, s) if all(every[g - 1:])), None)
     return int(better.sum()), (min(gaps) if gaps else None), all_from
+
+
+#: Binormal separation of the best synthetic model (true AUC Phi(2 / sqrt(2)) = 0.92).
+MU0 = 2.0
+
+
+def auc_entries(b, seed, entries=30, n_pos=500, n_neg=500, step=None):
+    """Replicate AUCs of ``entries`` synthetic models on one synthetic data set, from the
+    bootstrap engine (stratified plan, ``metrics.roc_auc_batch``). Model ``i`` scores
+    ``mu_i * y + sqrt(0.9) * z + sqrt(0.1) * e_i`` (``z`` a case effect shared by all models,
+    so paired differences are much more precise than single AUCs), ``mu_i = MU0 - i * step``."""
+    rng = np.random.default_rng(np.random.SeedSequence([20210216, seed]))
+    n = n_pos + n_neg
+    y = np.r_[np.ones(n_pos), np.zeros(n_neg)]
+    z = rng.standard_normal(n)
+    mu = MU0 - step * np.arange(entries)
+    scores = mu[:, None] * y + math.sqrt(0.9) * z + math.sqrt(0.1) * rng.standard_normal((entries, n))
+    plan = ResamplingPlan.build(n, strata=y, replicates=b, seed=seed, key=f"separation|{seed}")
+    reps = np.empty((entries, b))
+    points = np.array([metrics.roc_auc(y, sc) for sc in scores])
+    start = 0
+    for w in plan.chunks():
+        for i, sc in enumerate(scores):
+            reps[i, start:start + w.shape[0]] = metrics.roc_auc_batch(y, sc, w)
+        start += w.shape[0]
+    return points, reps
+
+
+def spacing_in_se(reps, step, entries=30):
+    """Mean distance of neighbours' true AUCs in units of the bootstrap SE of their paired
+    difference. Scores have unit variance within each class, so the true AUC of model ``i`` is
+    ``Phi(mu_i / sqrt(2))``."""
+    mu = MU0 - step * np.arange(entries)
+    d = -np.diff(special.ndtr(mu / math.sqrt(2.0)))
+    se = np.std(np.diff(reps, axis=0), axis=1, ddof=1)
+    return float(np.mean(d / se))
 
 
 def max_entries_old(b, alpha=0.05):
@@ -79,6 +119,22 @@ def main(argv=None):
             old = old_map_better(reps, points)
             new, min_gap, all_from = new_map(reps, points)
             print(f"| {b:,} | {seed} | {old} / {pairs} | {new} / {pairs} | {min_gap} SE | {all_from} SE |")
+    print("\nAUC replicates from the bootstrap engine (500 positive, 500 negative synthetic cases; "
+          "model separations calibrated so that neighbours' true AUCs are 1 SE apart; the "
+          "observed AUCs scatter around them):\n")
+    step = 0.02
+    for _ in range(3):  # calibration on separate data sets (seeds 100-102)
+        ratios = [spacing_in_se(auc_entries(2000, 100 + k, s, step=step)[1], step, s) for k in range(3)]
+        step /= float(np.mean(ratios))
+    print(f"step of the binormal separation: {step:.4f}\n")
+    print("| B | seed | neighbours' true AUCs apart (mean, SE) | old: separated pairs | new: separated pairs |")
+    print("|---|---|---|---|---|")
+    for b in (2000, 10000):
+        for seed in range(args.seeds):
+            pts, reps = auc_entries(b, seed, s, step=step)
+            new, _, _ = new_map(reps, pts)
+            print(f"| {b:,} | {seed} | {spacing_in_se(reps, step, s):.2f} | {old_map_better(reps, pts)} / {pairs} "
+                  f"| {new} / {pairs} |")
     print()
     for b in (2000, 10000):
         print(f"B = {b:,}: the old map can separate a pair only with at most "
