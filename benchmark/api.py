@@ -133,10 +133,13 @@ def validation_report(task: Task, split: str, file: str, outcome) -> ValidationR
 def read_predictions(task: Task, path, expected, format=None, max_mb=None, display_path=None):
     """:func:`benchmark.submission.read_submission`, and when the file is invalid because its
     ids are another split's, a first problem saying so ("add --split valid")."""
+    from .confidential import read_prediction_file
     from .labels import other_split_problem
     from .submission import read_submission
 
     try:
+        if display_path is None:  # a file: an encrypted one of a confidential task is opened too
+            return read_prediction_file(task, path, expected, format=format, max_mb=max_mb)
         return read_submission(task, path, expected, format=format, max_mb=max_mb, display_path=display_path)
     except SubmissionInvalid as exc:
         hint = other_split_problem(task, expected.split, path)

@@ -255,6 +255,8 @@ def _print_comparisons(res) -> None:
                 f"{format_value(d['submission'], 3)} vs {format_value(d['baseline'], 3)}, "
                 f"difference {format_value(d['difference'], 3)} {_fmt_ci(d['difference_ci'])}: {d['verdict']}"
             )
+            if d.get("baseline_uncertainty"):
+                print(f"    readers' {q} and {d['matched_on']} drawn in every replicate ({d['baseline_uncertainty']})")
     readers = comp.get("readers", [])
     if readers:
         print("vs readers of the reader study (sensitivity at each reader's specificity):")
@@ -266,12 +268,11 @@ def _print_comparisons(res) -> None:
                 format_value(r["reader_sensitivity"], 3),
                 format_value(r["submission_sensitivity"], 3),
                 _fmt_ci(r["difference_ci"]),
-                "" if r.get("mcnemar_p") is None else format_value(r["mcnemar_p"], 3),
                 r["verdict"],
             ]
             for r in readers
         ]
-        print(_table(["target", "reader", "spec", "reader sens", "model sens", "difference CI", "McNemar p", "verdict"], rows))
+        print(_table(["target", "reader", "spec", "reader sens", "model sens", "difference CI", "verdict"], rows))
 
 
 def cmd_score(args) -> int:
@@ -344,6 +345,8 @@ def cmd_compare(args) -> int:
         )
     level = f"{settings.level:.0%} CI"
     print(_table(["metric", "A", "B", "A - B", level, "p (bootstrap)", "p (DeLong)", "better"], rows, {1, 2, 3}))
+    for n in sorted({m.delong.note for m in res.metrics.values() if m.delong is not None and m.delong.note}):
+        print(f"note: p (DeLong): {n}")
     if args.json:
         _info(f"result written to {args.json}")
     return EXIT_OK
@@ -445,7 +448,8 @@ def cmd_leaderboard(args) -> int:
     from .tasks import output_root
 
     reg = _registry(args)
-    boards = score_all_tasks(reg, labels=args.labels, progress=_progress, cache_dir=args.cache, now=args.now)
+    boards = score_all_tasks(reg, labels=args.labels, progress=_progress, cache_dir=args.cache, now=args.now,
+                             identity=args.identity)
     out = Path(args.out or (output_root(reg.root) / "leaderboard"))
     index = build_site(reg, boards, out)
     print(index)
@@ -614,6 +618,8 @@ def build_parser(argv: Optional[Sequence[str]] = None) -> argparse.ArgumentParse
     s.add_argument("--cache", help="result cache folder (default: .cache/results)")
     s.add_argument("--now", metavar="YYYY-MM-DD", help=NOW_HELP + "; default with the demo labels: "
                    "the newest submission date of each task")
+    s.add_argument("--identity", metavar="FILE", help="age identity (secret key) opening confidential "
+                   "predictions (default: $BENCHMARK_AGE_IDENTITY, else a task's committed DEMO key)")
     s.set_defaults(func=cmd_leaderboard)
 
     tk = cmd(sub, "task", "maintainer commands for task files")
@@ -622,6 +628,10 @@ def build_parser(argv: Optional[Sequence[str]] = None) -> argparse.ArgumentParse
     s.add_argument("ids", nargs="*", metavar="ID", help="task ids (default: every task)")
     s.add_argument("--write-pins", action="store_true", help="write missing or outdated demo_labels_sha256 pins into the task files")
     s.set_defaults(func=cmd_task_check)
+
+    from .confidential import register_cli as register_submit
+
+    register_submit(sub, _Parser)
 
     # The CI module (git, ledger) is imported only when it is asked for, or for --help,
     # keeping the start-up of the other commands short.

@@ -128,6 +128,7 @@ class PairedDeLong(BaseModel):
     z: float
     p_value: float
     ci: list[float]
+    note: Optional[str] = None
 
 
 class MetricComparison(BaseModel):
