@@ -196,18 +196,18 @@ def test_compare_clustered_task_notes_delong_ignores_clustering(root, capsys, mo
     monkeypatch.chdir(root)
     a = "submissions/scopemri-bankart/demo-lab-a__scope-cnn/predictions.csv"
     b = "submissions/scopemri-bankart/demo-lab-d__logistic-baseline/predictions.csv"
-    code, out, err = run(["compare", "scopemri-bankart", a, b, "--bootstrap", "200", "--json", "-"], capsys)
+    code, out, err = run(["compare", "scopemri-bankart", a, b, "--demo", "--bootstrap", "200", "--json", "-"], capsys)
     assert code == 0, err
     res = json.loads(out)
     assert res["bootstrap"]["cluster"] == "patient_id"
     delongs = [m["delong"] for m in res["metrics"].values() if m.get("delong")]
     assert delongs and all("clustered by patient_id" in d["note"] for d in delongs)
-    code, out, err = run(["compare", "scopemri-bankart", a, b, "--bootstrap", "200"], capsys)
+    code, out, err = run(["compare", "scopemri-bankart", a, b, "--demo", "--bootstrap", "200"], capsys)
     assert code == 0, err
     assert "note: p (DeLong): DeLong treats cases as independent" in out
     # an unclustered task: no note
     m = "submissions/mrnet/demo-lab-a__resnet-baseline/predictions.csv"
-    code, out, err = run(["compare", "mrnet", m, m, "--bootstrap", "200", "--json", "-"], capsys)
+    code, out, err = run(["compare", "mrnet", m, m, "--demo", "--bootstrap", "200", "--json", "-"], capsys)
     assert all(v["delong"]["note"] is None for v in json.loads(out)["metrics"].values() if v.get("delong"))
 
 
@@ -391,7 +391,7 @@ def test_every_command_has_examples_and_every_option_help(capsys):
 
     parser = build_parser(["--help"])
     subs = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-    own = [n for n in subs.choices if n != "ci"]  # `ci` is documented by its own module
+    own = [n for n in subs.choices if n not in ("ci", "submit")]  # documented by their own modules
     assert set(own) == set(EXAMPLES)
     for name in own:
         sp = subs.choices[name]
