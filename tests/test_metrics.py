@@ -748,3 +748,53 @@ def test_fn_rejects_bad_inputs(name):
     with pytest.raises(ValueError):
         m.fn(y[:-1], s)
     assert np.isnan(m.fn(y, s, sample_weight=np.zeros(y.shape[0])))
+
+
+# ---------------------------------------------------------------------------
+# Calibration bins and ECE (Guo et al., ICML 2017: B_m = ((m-1)/M, m/M])
+# ---------------------------------------------------------------------------
+
+
+def test_calibration_bins_are_closed_on_the_right():
+    from benchmark.metrics import calibration_bin_index
+
+    # 10 bins: [0, 0.1], (0.1, 0.2], ..., (0.9, 1]; each edge belongs to the bin below it.
+    p = [0.0, 0.1, 0.2, 0.3, 0.30000000000000004, 0.7, 0.9, 0.9000000000000001, 1.0]
+    assert calibration_bin_index(p, 10).tolist() == [0, 0, 1, 2, 3, 6, 8, 9, 9]
+    # 3 bins: edges 1/3 and 2/3 as Python writes them.
+    assert calibration_bin_index([1 / 3, 1 / 3 + 1e-12, 2 / 3, 1.0], 3).tolist() == [0, 1, 1, 2]
+    with pytest.raises(ValueError, match="n_bins must be a positive integer"):
+        calibration_bin_index([0.5], 0)
+
+
+def test_calibration_bins_agree_with_sklearn_calibration_curve():
+    from sklearn.calibration import calibration_curve
+
+    from benchmark.metrics import calibration_bin_index
+
+    rng = np.random.default_rng(4)
+    p = np.concatenate([rng.random(500), np.arange(11) / 10, [0.3, 0.7, 0.15]])
+    y = (rng.random(p.size) < p).astype(int)
+    idx = calibration_bin_index(p, 10)
+    used = np.unique(idx)
+    prob_true, prob_pred = calibration_curve(y, p, n_bins=10, strategy="uniform")
+    np.testing.assert_allclose([y[idx == b].mean() for b in used], prob_true, rtol=1e-12)
+    np.testing.assert_allclose([p[idx == b].mean() for b in used], prob_pred, rtol=1e-12)
+
+
+def test_ece_hand_computation_with_edge_values():
+    from benchmark.metrics import expected_calibration_error
+
+    # 10 bins. 0.3 falls in (0.2, 0.3] with 0.25; 0.1 in [0, 0.1] with 0.0; 0.35 alone.
+    # (0.2, 0.3]: y = 1, 0 -> rate 0.5, mean 0.275, gap 0.225, weight 2/5
+    # [0, 0.1]:   y = 0, 0 -> rate 0,   mean 0.05,  gap 0.05,  weight 2/5
+    # (0.3, 0.4]: y = 1    -> rate 1,   mean 0.35,  gap 0.65,  weight 1/5
+    y = [1, 0, 0, 0, 1]
+    p = [0.3, 0.25, 0.1, 0.0, 0.35]
+    expected = (2 * 0.225 + 2 * 0.05 + 0.65) / 5
+    assert expected_calibration_error(y, p, 10) == pytest.approx(expected, abs=1e-15)
+    # With the left-closed bins [0.3, 0.4) the 0.3 case would join 0.35 instead:
+    # [0.2, 0.3) rate 0 mean 0.25; [0.3, 0.4) rate 1 mean 0.325 -> a different value.
+    left_closed = (0.25 + 2 * 0.05 + 2 * 0.675) / 5
+    assert expected_calibration_error(y, p, 10) != pytest.approx(left_closed, abs=1e-6)
+    assert math.isnan(expected_calibration_error([], [], 10))

@@ -282,3 +282,35 @@ def test_worker_count(monkeypatch):
     monkeypatch.setenv(ENV_WORKERS, "zero")
     with pytest.raises(ValueError, match="positive integer"):
         worker_count()
+
+
+def test_calibration_bins_mark_sparse_bins():
+    # 25 cases at 0.05 (bin [0, 0.1]), 4 at 0.5 (bin (0.4, 0.5]), 1 at 0.95 (bin (0.9, 1]).
+    p = np.array([0.05] * 25 + [0.5] * 4 + [0.95])
+    y = np.array([0] * 24 + [1] + [0, 1, 1, 0] + [1], dtype=float)
+    s = calibration_stats(y, p)
+    got = [(b["low"], b["high"], b["n"], b["sparse"]) for b in s["bins"]]
+    assert got == [(0.0, 0.1, 25, False), (0.4, 0.5, 4, True), (0.9, 1.0, 1, True)]
+    assert s["n_bins"] == 10 and s["min_bin_cases"] == 10
+    # ECE by hand: 25/30 * |0.04 - 0.05| + 4/30 * |0.5 - 0.5| + 1/30 * |1 - 0.95|
+    assert s["ece"] == pytest.approx(25 / 30 * 0.01 + 1 / 30 * 0.05, abs=1e-6)
+
+
+def test_lumbar_calibration_uses_rescaled_rows(registry):
+    from benchmark.board import submission_curves
+    from benchmark.labels import load_labels
+    from benchmark.scoring import BootstrapSettings
+
+    task = registry.get("rsna-lumbar")
+    labels = load_labels(task)
+    rng = np.random.default_rng(5)
+    probs = rng.dirichlet([3, 2, 1], size=(len(labels), len(task.targets)))
+    settings = BootstrapSettings.from_task(task, replicates=0)
+    as_probs = submission_curves(task, labels, probs, None, settings)["calibration"]
+    # Every row halved: the scorer rescales rows, so calibration must not change.
+    halved = submission_curves(task, labels, probs / 2, None, settings)["calibration"]
+    assert halved == as_probs
+    # and it matches a direct computation on the normalised rows
+    keep = labels.y >= 0
+    severe = probs[..., 2][keep]
+    assert as_probs[2]["mean_predicted"] == pytest.approx(severe.mean(), abs=1e-6)

@@ -396,8 +396,11 @@ def _entry_figures(task: dict, e: dict, draw) -> dict:
         figs["roc"] = {"svg": draw("roc", {"panels": panels}, "roc", alt), "alt": alt}
     if e["calibration"]:
         data = {"panels": [{"title": c["title"], "bins": c["bins"]} for c in e["calibration"]]}
+        first = e["calibration"][0]
         alt = (f"Reliability diagrams of {_label(e)}: observed event rate against mean predicted probability in "
-               f"{len(e['calibration'])} panel(s); the dotted diagonal is perfect calibration.")
+               f"{len(e['calibration'])} panel(s), {first.get('n_bins', 10)} equal-width bins closed on the right; "
+               f"the dotted diagonal is perfect calibration; hollow markers: bins with fewer than "
+               f"{first.get('min_bin_cases', 10)} cases.")
         figs["calibration"] = {"svg": draw("calibration", data, "calibration", alt), "alt": alt}
     return figs
 
