@@ -209,3 +209,34 @@ def test_rsna_train_csv_native_labels(root, tmp_path, capsys, monkeypatch):
     res = json.loads(out)
     assert res["n_cases"] == 200 and res["synthetic_labels"] is False
     assert abs(res["metrics"]["weighted_log_loss"]["value"] - math.log(2)) < 1e-12
+
+
+def test_auc_of_one_says_its_interval_is_degenerate(root, tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(root)
+    labels = np.genfromtxt(root / "tasks/_datasets/mrnet/demo/test_labels.csv", delimiter=",",
+                           skip_header=2)
+    rng = np.random.default_rng(1)
+    # Perfect separation with continuous scores: positives in [0.6, 0.9], negatives in [0.1, 0.4].
+    scores = np.where(labels[:, 1:] == 1, 0.6, 0.1) + 0.3 * rng.random(labels[:, 1:].shape)
+    scores[:, 2] = rng.random(len(labels))  # meniscus: an ordinary AUC
+    f = tmp_path / "perfect.csv"
+    f.write_text("case,abnormal,acl,meniscus\n" + "".join(
+        f"{int(c)},{a:.6f},{b:.6f},{m:.6f}\n" for c, (a, b, m) in zip(labels[:, 0], scores)))
+    for ci in ("percentile", "delong"):
+        code, out, err = run(["score", "mrnet", str(f), "--split", "test", "--bootstrap", "200",
+                              "--ci", ci, "--json", "-"], capsys)
+        assert code == 0, err
+        res = json.loads(out)
+        for name in ("auc/abnormal", "auc/acl"):
+            mv = res["metrics"][name]
+            assert mv["value"] == 1.0 and mv["ci"] == [1.0, 1.0]
+            assert mv["ci_note"].startswith("degenerate interval: AUC = 1")
+            assert any(w.startswith(f"{name}: degenerate interval") for w in res["warnings"])
+        assert res["metrics"]["auc/meniscus"]["ci_note"] is None or \
+            "degenerate" not in res["metrics"]["auc/meniscus"]["ci_note"]
+        assert not any(w.startswith("auc/meniscus") for w in res["warnings"])
+    code, out, err = run(["score", "mrnet", str(f), "--split", "test", "--bootstrap", "200"], capsys)
+    assert code == 0, err
+    row = next(l for l in out.splitlines() if l.startswith("auc/acl"))
+    assert "[1.0000, 1.0000] degenerate" in row
+    assert "warning: auc/acl: degenerate interval" in out

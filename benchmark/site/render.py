@@ -34,6 +34,7 @@ import jinja2
 from .. import __version__
 from ..board import SIGNIFICANCE_MAX
 from ..results import DEMO_BANNER, atomic_write_text, canonical_json, format_value
+from ..scoring import DEGENERATE_NOTE
 from . import plots
 
 HERE = Path(__file__).resolve().parent
@@ -165,6 +166,7 @@ def _entry_data(board, row, page: str) -> dict:
             "ci": ci,
             "ci_method": mv.ci_method,
             "ci_note": mv.ci_note,
+            "ci_degenerate": bool(mv.ci_note and mv.ci_note.startswith(DEGENERATE_NOTE)),
             "n_cases": mv.n_cases,
         }
     rs = row.rank_summary or {}
