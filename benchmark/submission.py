@@ -29,7 +29,7 @@ duplicate ids).
    finite non-negative value, as the competition's scorer did: a value above 1, a row summing
    to 0 and a row not summing to 1 get warnings that say how the scorer treats them (clip to
    [2.2e-16, 1 - 2.2e-16], then rescale the row); negative values are refused (logits: a
-   softmax is suggested). In binary tasks with an AUC metric, a target column with at most two
+   softmax is suggested). In binary tasks with an AUC metric, a target column with exactly two
    distinct values (hard 0/1 decisions) gets a warning: its AUC is a single operating point.
    Every message depends on the file alone, never on the labels.
 8. **ids**: stray whitespace, empty ids, duplicates, unknown ids (with a diagnosis of lost zero
@@ -1112,29 +1112,26 @@ def _auc_task(task: Task) -> bool:
 
 
 def _check_hard_predictions(task: Task, scores: np.ndarray, rep: _Report) -> None:
-    """Warn about binary target columns with at most two distinct values in an AUC task.
+    """Warn about binary target columns of exactly two distinct values in an AUC task.
 
     A column of 0/1 decisions (or any two values) has a ROC curve with one operating point:
     its AUC is the balanced accuracy ``(sensitivity + specificity) / 2`` at that threshold,
     every tie between a positive and a negative case counts one half, and the curve cannot be
-    compared with a reader at another specificity. A constant column has AUC 0.5.
+    compared with a reader at another specificity. A constant column (a prevalence baseline)
+    is left alone: its AUC of 0.5 says what it is.
     """
     if task.kind != "binary" or not _auc_task(task):
         return
     for j, target in enumerate(task.targets):
         distinct = np.unique(scores[:, j])
-        if len(distinct) > 2:
+        if len(distinct) != 2:
             continue
-        shown = " and ".join(f"{v:g}" for v in distinct)
-        if len(distinct) == 2:
-            what = (f"the column holds only the values {shown}: its ROC curve has a single "
-                    "operating point, so its AUC is the balanced accuracy (sensitivity + "
-                    "specificity) / 2 at that threshold")
-        else:
-            what = f"the column holds the single value {shown}: its AUC is 0.5"
-        rep.add("hard-predictions", what, column=target,
-                expected="a continuous probability or score per case",
-                found=f"{len(distinct)} distinct value{'s' if len(distinct) > 1 else ''}",
+        rep.add("hard-predictions",
+                f"the column holds only the values {distinct[0]:g} and {distinct[1]:g}: its ROC "
+                "curve has a single operating point, so its AUC is the balanced accuracy "
+                "(sensitivity + specificity) / 2 at that threshold",
+                column=target, expected="a continuous probability or score per case",
+                found="2 distinct values",
                 fix="submit the model's probabilities before any threshold is applied",
                 warning=True)
 

@@ -553,9 +553,10 @@ def test_hard_predictions_in_an_auc_task_warn(tmp_path, mrnet, cspine):
     vals = {i: [float(rng.integers(0, 2)), 0.7, float(rng.random())] for i in MRNET_VALID}
     sub = read_submission(mrnet, write(tmp_path, mrnet_wide(vals)), cases("mrnet", MRNET_VALID))
     hard = {w.column: w for w in sub.warnings if w.code == "hard-predictions"}
-    assert set(hard) == {"abnormal", "acl"}
+    # acl is constant (a prevalence baseline): AUC 0.5, no warning.
+    assert set(hard) == {"abnormal"}
     assert "0 and 1" in hard["abnormal"].message and "single operating point" in hard["abnormal"].message
-    assert "0.5" in hard["acl"].message and hard["acl"].found == "1 distinct value"
+    assert hard["abnormal"].found == "2 distinct values" and hard["abnormal"].line is None
     # The same task without its AUC metrics: no such warning.
     ids = CSPINE_IDS
     cspine = cspine.model_copy(update={"metrics": [m for m in cspine.metrics if m.fn != "roc_auc"]})
