@@ -227,3 +227,48 @@ def test_values_above_one_count_as_one(registry, tmp_path, solution):
     as_fraction = _benchmark_scores(registry, _write(tmp_path / "b", scaled))["score"]
     assert as_percent > as_fraction + 0.05
     assert as_percent == pytest.approx(host_score(solution, df)["score"], rel=1e-12)
+
+
+# -- property: any non-negative finite predictions, any labels -------------------------------
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+from hypothesis.extra.numpy import arrays  # noqa: E402
+
+from benchmark.metrics import LUMBAR_TARGETS, rsna_lumbar_loss  # noqa: E402
+
+# Values the clipping treats specially, mixed with ordinary ones.
+_VALUE = st.one_of(
+    st.sampled_from([0.0, 1.0, 5e-324, 1e-300, 1e-16, 2.0 ** -52, 1e-15, 1 - 1e-15, 1 - 2.0 ** -52,
+                     1.0000000001, 100.0, 1e300]),
+    st.floats(0.0, 1.0),
+    st.floats(1.0, 1e6),
+)
+
+
+def _frames(y: np.ndarray, s: np.ndarray) -> tuple[pd.DataFrame, pd.DataFrame]:
+    sol, sub = [], []
+    for i in range(y.shape[0]):
+        for j, target in enumerate(LUMBAR_TARGETS):
+            row_id = f"{1000 + i}_{target}"
+            sub.append([row_id, *s[i, j]])
+            if y[i, j] >= 0:
+                onehot = [int(y[i, j] == k) for k in range(3)]
+                sol.append([row_id, *onehot, 2 ** int(y[i, j])])
+    return (pd.DataFrame(sol, columns=["row_id", *LEVELS, "sample_weight"]),
+            pd.DataFrame(sub, columns=["row_id", *LEVELS]))
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    y=arrays(np.int64, (3, 25), elements=st.sampled_from([-1, 0, 0, 1, 2])),
+    s=arrays(np.float64, (3, 25, 3), elements=_VALUE),
+)
+def test_any_nonnegative_predictions_score_as_the_host(y, s):
+    # any-severe labels of both classes (the host's log_loss needs two)
+    y[0, 0] = 2
+    y[1, :5] = np.where(y[1, :5] == 2, 1, y[1, :5])
+    y[1, 0] = 0
+    y[2, 5], y[2, 15] = 0, 0  # every group has a labelled row
+    solution, submission = _frames(y, s)
+    host = host_score(solution, submission)["score"]
+    assert rsna_lumbar_loss(y, s) == pytest.approx(host, rel=1e-12, abs=1e-12)

@@ -798,3 +798,31 @@ def test_ece_hand_computation_with_edge_values():
     left_closed = (0.25 + 2 * 0.05 + 2 * 0.675) / 5
     assert expected_calibration_error(y, p, 10) != pytest.approx(left_closed, abs=1e-6)
     assert math.isnan(expected_calibration_error([], [], 10))
+
+
+def test_calibration_bin_index_matches_exact_rational_bins():
+    from fractions import Fraction
+
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from benchmark.metrics import calibration_bin_index
+
+    @settings(max_examples=300, deadline=None)
+    @given(p=st.one_of(st.floats(0.0, 1.0), st.integers(0, 50).map(lambda k: k / 50)),
+           m=st.integers(1, 50))
+    def check(p, m):
+        # A double equal to an edge k/M (correctly rounded: how 0.3 or 1/3 is written) lies on
+        # that edge and belongs to the bin below it; any other double goes by its exact value.
+        idx = int(calibration_bin_index([p], m)[0])
+        on_edge = [k for k in range(m + 1) if float(Fraction(k, m)) == p]
+        if on_edge:
+            assert idx == max(on_edge[0] - 1, 0)
+            return
+        exact = Fraction(p)
+        if idx == 0:
+            assert exact <= Fraction(1, m)
+        else:
+            assert Fraction(idx, m) < exact <= Fraction(idx + 1, m)
+
+    check()
