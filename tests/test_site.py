@@ -314,3 +314,28 @@ def test_lumbar_calibration_uses_rescaled_rows(registry):
     keep = labels.y >= 0
     severe = probs[..., 2][keep]
     assert as_probs[2]["mean_predicted"] == pytest.approx(severe.mean(), abs=1e-6)
+
+
+def test_perfect_auc_is_flagged_as_a_degenerate_interval(tmp_path):
+    root = small_root(tmp_path)
+    folder = root / "submissions" / "mrnet" / "demo-lab-z__perfect"
+    folder.mkdir()
+    labels = np.genfromtxt(REPO / "tasks/_datasets/mrnet/demo/test_labels.csv", delimiter=",", skip_header=2)
+    rng = np.random.default_rng(2)
+    scores = np.where(labels[:, 1:] == 1, 0.6, 0.1) + 0.3 * rng.random(labels[:, 1:].shape)
+    (folder / "predictions.csv").write_text("case,abnormal,acl,meniscus\n" + "".join(
+        f"{int(c)},{a:.6f},{b:.6f},{m:.6f}\n" for c, (a, b, m) in zip(labels[:, 0], scores)))
+    meta = (REPO / "submissions/mrnet/demo-baseline__prevalence/submission.toml").read_text()
+    (folder / "submission.toml").write_text(
+        meta.replace('team = "Demo Baseline"', 'team = "Demo Lab Z"').replace('model = "prevalence"', 'model = "perfect"'))
+    build(root, tmp_path / "site", tmp_path / "cache")
+    data = json.loads((tmp_path / "site" / "leaderboard.json").read_text())["tasks"][0]
+    e = next(x for x in data["entries"] if x["team"] == "Demo Lab Z")
+    assert e["metrics"]["mean_auc"]["value"] == 1.0 and e["metrics"]["mean_auc"]["ci_degenerate"]
+    assert any("degenerate interval: AUC = 1" in w for w in e["warnings"])
+    others = [x for x in data["entries"] if x["team"] != "Demo Lab Z"]
+    assert not any(m["ci_degenerate"] for x in others for m in x["metrics"].values())
+    task_page = (tmp_path / "site" / "mrnet" / "index.html").read_text()
+    assert task_page.count('degenerate interval</span>') == 1
+    entry_page = (tmp_path / "site" / "mrnet" / e["page"]).read_text()
+    assert "<h2>Warnings</h2>" in entry_page and "degenerate interval: AUC = 1" in entry_page
