@@ -966,8 +966,9 @@ def _value_kinds(kind: str) -> list[_ValueKind]:
             _ValueKind("percentage", "the value is above 1 and at most 100: it looks like a "
                        "percentage", "{n} values in total are between 1 and 100 and look like "
                        "percentages", "divide the values by 100"),
-            _ValueKind("above-one", "the value is above 100", "{n} values in total are above 100",
-                       "write probabilities in [0, 1]"),
+            _ValueKind("above-one", "the value is above 100: neither a probability nor a "
+                       "percentage", "{n} values in total are above 100",
+                       f"write probabilities in [0, 1]; if the values are logits, {logit_fix}"),
             _ValueKind("rounding", f"the value is outside [0, 1] by at most "
                        f"{ROUNDING_TOLERANCE:g} (floating-point rounding): it is read as the "
                        f"nearest of 0 and 1", f"{{n}} values in total are outside [0, 1] by at "
