@@ -408,9 +408,12 @@ def submission_curves(
     from . import compare as C
 
     y = labels.y
+    # Multi-class rows as the metric scores them: clipped at the float64 epsilon, then every
+    # row rescaled to sum to 1 (RSNA 2024 rule), for the ROC and calibration panels alike.
+    probs = M.rsna_lumbar_probabilities(scores) if task.kind == "multiclass" else scores
     out: dict = {"roc": [], "calibration": [], "operating_points": []}
     for g in roc_groups(task):
-        yy, ss = _group_arrays(task, y, scores, g)
+        yy, ss = _group_arrays(task, y, probs, g)
         item = {"key": g["key"], "title": g["title"], "n": int(yy.size), "positives": int(yy.sum())}
         if 0 < yy.sum() < yy.size:
             fpr, tpr, _ = M.roc_curve_points(yy, ss)
@@ -424,10 +427,7 @@ def submission_curves(
             if g["cls"] is None:
                 yy, pp = y[:, g["target"]], scores[:, g["target"]]
             else:
-                # Class probabilities as the metric scores them: clipped at the float64
-                # epsilon, then every row rescaled to sum to 1 (RSNA 2024 rule).
                 keep = y >= 0
-                probs = M.rsna_lumbar_probabilities(scores)
                 yy, pp = (y[keep] == g["cls"]).astype(float), probs[..., g["cls"]][keep]
             out["calibration"].append({"key": g["key"], "title": g["title"], **calibration_stats(yy, pp)})
     if known_ops:

@@ -296,7 +296,7 @@ def test_calibration_bins_mark_sparse_bins():
     assert s["ece"] == pytest.approx(25 / 30 * 0.01 + 1 / 30 * 0.05, abs=1e-6)
 
 
-def test_lumbar_calibration_uses_rescaled_rows(registry):
+def test_lumbar_calibration_and_roc_use_rescaled_rows(registry):
     from benchmark.board import submission_curves
     from benchmark.labels import load_labels
     from benchmark.scoring import BootstrapSettings
@@ -306,10 +306,17 @@ def test_lumbar_calibration_uses_rescaled_rows(registry):
     rng = np.random.default_rng(5)
     probs = rng.dirichlet([3, 2, 1], size=(len(labels), len(task.targets)))
     settings = BootstrapSettings.from_task(task, replicates=0)
-    as_probs = submission_curves(task, labels, probs, None, settings)["calibration"]
-    # Every row halved: the scorer rescales rows, so calibration must not change.
-    halved = submission_curves(task, labels, probs / 2, None, settings)["calibration"]
-    assert halved == as_probs
+    curves = submission_curves(task, labels, probs, None, settings)
+    as_probs = curves["calibration"]
+    # Every row multiplied by its own factor in [0.3, 1]: the scorer rescales rows, so neither
+    # the calibration nor the ROC panels may change (the raw severe values rank differently).
+    scaled = probs * rng.uniform(0.3, 1.0, size=probs.shape[:2] + (1,))
+    other = submission_curves(task, labels, scaled, None, settings)
+    for a, b in zip(other["calibration"], as_probs):
+        assert [x["n"] for x in a["bins"]] == [x["n"] for x in b["bins"]]
+        assert a["ece"] == pytest.approx(b["ece"], abs=2e-6)
+        assert a["mean_predicted"] == pytest.approx(b["mean_predicted"], abs=2e-6)
+    assert [r["auc"] for r in other["roc"]] == pytest.approx([r["auc"] for r in curves["roc"]], abs=2e-6)
     # and it matches a direct computation on the normalised rows
     keep = labels.y >= 0
     severe = probs[..., 2][keep]
