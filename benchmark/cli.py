@@ -59,7 +59,7 @@ def _table(headers: list[str], rows: list[list[str]], align_right: Optional[set]
 
 
 def _ci_text(mv) -> str:
-    from .scoring import DEGENERATE_NOTE
+    from .results import DEGENERATE_NOTE
 
     if mv.ci is None or mv.ci[0] is None:
         return ""

@@ -17,6 +17,7 @@ from . import metrics as M
 from .errors import UsageError
 from .labels import LabelSet
 from .results import (
+    DEGENERATE_NOTE,
     DEMO_BANNER,
     BootstrapInfo,
     MetricValue,
@@ -201,10 +202,6 @@ def _interval(method, point, reps, jack, level, spec, y_sub, s_sub, policy, max_
     if not iv.available:
         return None, method, iv.reason, n_undef
     return [iv.low, iv.high], method, note, n_undef
-
-
-#: Start of the interval note of an AUC of exactly 0 or 1 (see :func:`degenerate_auc_note`).
-DEGENERATE_NOTE = "degenerate interval"
 
 
 def degenerate_auc_note(fn: str, value: Optional[float]) -> Optional[str]:

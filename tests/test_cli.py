@@ -240,3 +240,27 @@ def test_auc_of_one_says_its_interval_is_degenerate(root, tmp_path, capsys, monk
     row = next(l for l in out.splitlines() if l.startswith("auc/acl"))
     assert "[1.0000, 1.0000] degenerate" in row
     assert "warning: auc/acl: degenerate interval" in out
+
+
+def test_ladder_disclosure_drops_the_degenerate_interval_warning(root):
+    # On a Ladder task only the rounded primary score is published: a warning that names another
+    # metric's value (AUC = 1) must not be published either.
+    from benchmark.data.disclosure import Disclosure
+    from benchmark.labels import load_labels
+    from benchmark.scoring import BootstrapSettings, score_task
+    from benchmark.submission import Submission
+    from benchmark.tasks import load_registry
+
+    task = load_registry(root).get("mrnet")
+    labels = load_labels(task, "test")
+    rng = np.random.default_rng(3)
+    scores = np.where(labels.y == 1, 0.6, 0.1) + 0.3 * rng.random(labels.y.shape)
+    sub = Submission("mrnet", "canonical", "p.csv", "0" * 64, labels.ids, scores)
+    res = score_task(task, labels, [sub], ["p"], BootstrapSettings.from_task(task, replicates=200)).results[0]
+    assert any(": degenerate interval" in w for w in res.warnings)
+    standard = Disclosure("mrnet", "test", "all", hidden=True, predictions_confidential=False).result(res)
+    assert [w for w in standard.warnings if "degenerate" in w] == [w for w in res.warnings if "degenerate" in w]
+    ladder = Disclosure("mrnet", "test", "all", hidden=True, predictions_confidential=False,
+                        mode="ladder").result(res)
+    assert not any("degenerate" in w for w in ladder.warnings)
+    assert list(ladder.metrics) == [res.primary]

@@ -39,8 +39,7 @@ import jinja2
 
 from .. import __version__
 from ..board import CALIBRATION_BINS, CALIBRATION_MIN_BIN_CASES, SIGNIFICANCE_MAX
-from ..results import DEMO_BANNER, atomic_write_text, canonical_json, format_value
-from ..scoring import DEGENERATE_NOTE
+from ..results import DEGENERATE_NOTE, DEMO_BANNER, atomic_write_text, canonical_json, format_value
 from . import plots
 
 HERE = Path(__file__).resolve().parent
