@@ -142,7 +142,7 @@ class TaskBoard:
         specs = t.metric_specs()
         shown = [s.name for s in specs[1:] if s.subgroup is None][:6] + [s.name for s in specs if s.subgroup][:2]
         shown = [n for n in shown if n in self.metric_names]
-        headers = ["rank", "submission", t.primary, "95% CI"] + shown
+        headers = ["rank", "submission", t.primary, f"{self.settings.level:.0%} CI"] + shown
         rows = []
         for r in self.scored:
             res = r.result
@@ -724,7 +724,10 @@ def _rank(board: TaskBoard) -> None:
             "order": sm.order,
             "p_adjusted": [[_r(v, 12) for v in row] for row in sm.p_adjusted],
             "better": sm.better,
+            "untested": sm.untested,
             "alpha": sm.alpha,
+            "method": sm.method,
+            "n_replicates": sm.n_replicates,
             "n_total": int(finite.sum()),
         }
 
