@@ -39,8 +39,8 @@ from urllib.parse import urlsplit
 import jinja2
 
 from .. import __version__
-from ..board import CALIBRATION_BINS, SIGNIFICANCE_MAX
-from ..results import DEMO_BANNER, atomic_write_text, canonical_json, format_value
+from ..board import CALIBRATION_BINS, CALIBRATION_MIN_BIN_CASES, SIGNIFICANCE_MAX
+from ..results import DEGENERATE_NOTE, DEMO_BANNER, atomic_write_text, canonical_json, format_value
 from . import plots
 
 HERE = Path(__file__).resolve().parent
@@ -192,6 +192,7 @@ def _entry_data(board, row, page: str) -> dict:
             "ci": ci,
             "ci_method": mv.ci_method,
             "ci_note": mv.ci_note,
+            "ci_degenerate": bool(mv.ci_note and mv.ci_note.startswith(DEGENERATE_NOTE)),
             "n_cases": mv.n_cases,
         }
     rs = row.rank_summary or {}
@@ -297,6 +298,7 @@ def _task_data(board) -> dict:
         "level": board.settings.level,
         "metrics": [m for m in _metric_columns(t) if m["name"] in board.metric_names],
         "calibration_bins": CALIBRATION_BINS,
+        "calibration_min_bin_cases": CALIBRATION_MIN_BIN_CASES,
         "leader": None if leader is None else {"name": leader["name"], "team": leader["team"], "model": leader["model"],
                                                "value": leader["metrics"][t.primary]["value"], "page": leader["page"]},
         "n_entries": len(entries),
@@ -476,7 +478,9 @@ def _entry_figures(task: dict, e: dict, draw) -> dict:
     if e["calibration"] and all("bins" in c for c in e["calibration"]):
         data = {"panels": [{"title": c["title"], "bins": c["bins"]} for c in e["calibration"]]}
         alt = (f"Reliability diagrams of {_label(e)}: observed event rate against mean predicted probability in "
-               f"{len(e['calibration'])} panel(s); the dotted diagonal is perfect calibration.")
+               f"{len(e['calibration'])} panel(s), {task['calibration_bins']} equal-width bins closed on the right; "
+               f"the dotted diagonal is perfect calibration; hollow markers: bins with fewer than "
+               f"{task['calibration_min_bin_cases']} cases.")
         figs["calibration"] = {"svg": draw("calibration", data, "calibration", alt), "alt": alt}
     return figs
 
