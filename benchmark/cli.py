@@ -617,7 +617,7 @@ def build_parser(argv: Optional[Sequence[str]] = None) -> argparse.ArgumentParse
 
     lb = cmd(sub, "leaderboard", "leaderboard commands")
     lbs = lb.add_subparsers(dest="lb_command", metavar="SUBCOMMAND", parser_class=_Parser)
-    s = lbs.add_parser("build", help="score every submission and render the static site")
+    s = lbs.add_parser("build", help="score every submission and render the static site", parents=[common])
     s.add_argument("--labels", help="hidden labels folder (default: $BENCHMARK_LABELS_DIR, else demo)")
     s.add_argument("--out", help="site folder (default: leaderboard/)")
     s.add_argument("--cache", help="result cache folder (default: .cache/results)")
@@ -629,7 +629,7 @@ def build_parser(argv: Optional[Sequence[str]] = None) -> argparse.ArgumentParse
 
     tk = cmd(sub, "task", "maintainer commands for task files")
     tks = tk.add_subparsers(dest="task_command", metavar="SUBCOMMAND", parser_class=_Parser)
-    s = tks.add_parser("check", help="check task files, public id lists, demo labels and their sha256 pins")
+    s = tks.add_parser("check", help="check task files, public id lists, demo labels and their sha256 pins", parents=[common])
     s.add_argument("ids", nargs="*", metavar="ID", help="task ids (default: every task)")
     s.add_argument("--write-pins", action="store_true", help="write missing or outdated demo_labels_sha256 pins into the task files")
     s.set_defaults(func=cmd_task_check)
