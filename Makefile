@@ -1,6 +1,7 @@
 # Two entry points: `make demo` (install + score the demo data + build the leaderboard)
 # and `make test` (install with the test extra + the whole test suite). Both use .venv/ in the
-# repository; `make demo` installs only what the harness itself needs.
+# repository; `make demo` installs only what the demo needs: the harness and the age library
+# for the demo task whose predictions are encrypted (the `confidential` extra), no test tools.
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
@@ -12,7 +13,7 @@ TESTS  := $(VENV)/.installed-test
 $(BASE): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e .
+	$(PY) -m pip install --quiet -e '.[confidential]'
 	touch $(BASE)
 
 $(TESTS): $(BASE)

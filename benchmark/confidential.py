@@ -13,7 +13,7 @@ get wrong, so a participant can encrypt without this tool::
     age -r age1... -o predictions.csv.age predictions.csv
 
 Here ``pyrage`` (bindings to the rage implementation) does the work; it is an optional extra
-(``pip install 'benchmark[confidential]'``) needed only to prepare or grade such submissions.
+(``pip install 'imaging-benchmark-harness[confidential]'``) needed only to prepare or grade such submissions.
 
 Where the plaintext goes: :func:`decrypt` returns bytes; the grader validates and scores them in
 memory (:func:`benchmark.submission.read_submission_bytes`) and never writes them anywhere.
@@ -61,7 +61,7 @@ def _pyrage():
     except ImportError:
         raise UsageError(
             "confidential predictions need the age library pyrage: "
-            "pip install 'benchmark[confidential]' (or pip install pyrage)."
+            "pip install 'imaging-benchmark-harness[confidential]' (or pip install pyrage)."
         ) from None
     return pyrage
 

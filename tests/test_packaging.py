@@ -97,3 +97,15 @@ def test_version_has_one_source():
     assert re.fullmatch(r"\d+\.\d+\.\d+", benchmark.__version__)
     text = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
     assert benchmark.__version__ not in text
+
+
+def test_make_demo_installs_what_the_demo_needs_and_no_test_tools(registry):
+    mk = (ROOT / "Makefile").read_text(encoding="utf-8")
+    block = mk.split("$(BASE): pyproject.toml", 1)[1].split("\n\n", 1)[0]
+    installs = [ln for ln in block.splitlines() if "pip install" in ln and "--upgrade pip" not in ln]
+    assert len(installs) == 1 and "[test]" not in installs[0] and "test" not in installs[0]
+    if any(getattr(t, "confidential_predictions", False) for t in registry):
+        assert "confidential" in installs[0]  # the demo opens encrypted demo predictions
+    extras = PYPROJECT["project"]["optional-dependencies"]
+    needed = {e for e in re.findall(r"\[([a-z,]+)\]", installs[0]) for e in e.split(",")}
+    assert needed <= set(extras) and "test" not in needed
