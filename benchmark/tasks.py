@@ -108,6 +108,10 @@ class SplitDecl(_Frozen):
         description="file name of the hidden canonical label file inside a labels directory",
     )
     labels_sha256: Optional[str] = None
+    labels_date: Optional[_dt.date] = Field(
+        default=None,
+        description="date the hidden label file was last changed (the leaderboard's 'last updated' counts it)",
+    )
     native: Optional[str] = None
     demo_reads: Optional[str] = Field(
         default=None,

@@ -32,12 +32,12 @@ from urllib.parse import urlsplit
 import jinja2
 
 from .. import __version__
-from ..board import SIGNIFICANCE_MAX
+from ..board import SIGNIFICANCE_MAX, score_history, subgroup_differences
 from ..results import DEMO_BANNER, atomic_write_text, canonical_json, format_value
-from . import plots
+from . import markup, plots, views
 
 HERE = Path(__file__).resolve().parent
-STATIC_FILES = ("site.css", "sort.js")
+STATIC_FILES = ("site.css", "sort.js", "table.js")
 SITE_JSON = "leaderboard.json"
 OWNED_SUFFIXES = {".html", ".csv", ".json", ".css", ".js"}
 
@@ -206,6 +206,7 @@ def _entry_data(board, row, page: str) -> dict:
         "calibration": row.curves.get("calibration", []),
         "warnings": list(res.warnings),
         "reproduce": _reproduce(board, res),
+        "subgroup_differences": subgroup_differences(board, row),
     }
 
 
@@ -242,6 +243,21 @@ def _task_data(board) -> dict:
         for r in t.references
     ]
     leader = next((e for e in entries if e["leader"]), None)
+    steps, rank_then = score_history(
+        [{"name": e["name"], "date": e["date"], "value": e["metrics"][t.primary]["value"]} for e in entries],
+        t.higher_is_better,
+    )
+    by_name = {e["name"]: e for e in entries}
+    for e in entries:
+        e["rank_when_submitted"] = rank_then.get(e["name"])
+    history = [
+        {**s, "label": _label(by_name[s["name"]]), "page": by_name[s["name"]]["page"],
+         "ci": by_name[s["name"]]["metrics"][t.primary]["ci"]}
+        for s in steps
+    ]
+    split_decl = t.splits.get(labels.split)
+    labels_date = getattr(split_decl, "labels_date", None)
+    dates = [e["date"] for e in entries if e["date"]] + ([labels_date.isoformat()] if labels_date else [])
     return {
         "id": t.id,
         "version": t.version,
@@ -278,18 +294,53 @@ def _task_data(board) -> dict:
         "references": references,
         "significance": board.significance,
         "csv": f"{t.id}.csv",
+        "history": history,
+        "labels_date": labels_date.isoformat() if labels_date else None,
+        "last_updated": max(dates) if dates else None,
+        "subgroups": [{"column": g.column, "values": list(g.values), "description": g.description} for g in t.subgroups],
     }
 
 
 def site_data(reg, boards) -> dict:
     """The document written to ``leaderboard.json``: everything the pages show."""
     tasks = [_task_data(b) for b in sorted(boards, key=lambda b: b.task.id)]
+    for t in tasks:
+        t["bibtex"] = markup.task_bibtex(t)
+        for e in t["entries"]:
+            e["bibtex"] = markup.entry_bibtex(t, e)
+    updated = [t["last_updated"] for t in tasks if t["last_updated"]]
     return {
         "schema": "benchmark-leaderboard-1",
         "harness_version": __version__,
         "banner": DEMO_BANNER if any(t["synthetic_labels"] for t in tasks) else None,
+        "last_updated": max(updated) if updated else None,
+        "repository": project_repository(getattr(reg, "root", None)),
         "tasks": tasks,
     }
+
+
+def project_repository(root) -> Optional[str]:
+    """The repository URL declared in the project settings (``[project.urls]`` of
+    ``pyproject.toml``: ``Repository``, ``Source`` or ``Homepage``), if it is an http(s) URL."""
+    if root is None:
+        return None
+    path = Path(root) / "pyproject.toml"
+    if not path.is_file():
+        return None
+    import tomllib
+
+    try:
+        urls = tomllib.loads(path.read_text(encoding="utf-8")).get("project", {}).get("urls", {})
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError, AttributeError):
+        return None
+    if not isinstance(urls, dict):
+        return None
+    lower = {str(k).lower(): v for k, v in urls.items()}
+    for key in ("repository", "source", "source code", "homepage"):
+        url = safe_url(lower.get(key))
+        if url:
+            return url
+    return None
 
 
 # -- CSV ----------------------------------------------------------------------------------------
@@ -321,8 +372,7 @@ def task_csv(task: dict) -> str:
 
 
 # -- figures ------------------------------------------------------------------------------------
-def _label(e: dict) -> str:
-    return f"{e['team']} / {e['model']}" if e["model"] else e["team"]
+_label = views.entry_label
 
 
 def _task_figures(task: dict, draw) -> dict:
@@ -470,6 +520,35 @@ class _Writer:
                 d.rmdir()
 
 
+_MAX_WIDTH = re.compile(r'style="max-width: ([0-9]+)px"')
+
+
+def _natural_width(svg: str) -> str:
+    """Expose a figure's natural width as ``--natural-w`` so narrow screens can show it at that
+    size (text stays legible) in a frame that scrolls sideways, instead of shrinking it."""
+    return _MAX_WIDTH.sub(r'style="--natural-w: \1px; max-width: \1px"', svg, count=1)
+
+
+GUIDE_SOURCE = "docs/ci.md"
+GUIDE_END = "## Running a benchmark"  # the maintainers' part of the document starts here
+
+
+def _submit_guide(reg) -> Optional[dict]:
+    """The "How to submit" page: the participants' part of ``docs/ci.md`` (everything before
+    its maintainers' section) rendered to HTML, so the page and the document have one source."""
+    root = getattr(reg, "root", None)
+    path = None if root is None else Path(root) / GUIDE_SOURCE
+    if path is None or not path.is_file():
+        return None
+    text = path.read_text(encoding="utf-8")
+    part = text.split(GUIDE_END)[0]
+    lines = part.strip().split("\n")
+    title = lines[0].lstrip("#").strip() if lines and lines[0].startswith("# ") else "How to submit"
+    body = "\n".join(lines[1:]) if lines and lines[0].startswith("# ") else part
+    return {"title": title, "html": markup.markdown_to_html(body), "source": GUIDE_SOURCE,
+            "maintainers": GUIDE_END in text}
+
+
 SITE_JSON_MEMO = "site-json.memo"
 
 
@@ -544,8 +623,13 @@ def build_site(reg, boards: Iterable, out, cache_dir=None, workers: Optional[int
     def take(kind, data, uid, alt):
         (k, _d, u, a), svg = next(drawn)
         assert (k, u, a) == (kind, uid, alt), "figures requested in a different order"
-        return svg
+        return _natural_width(svg)
 
+    guide = _submit_guide(reg)
+    common["submit_page"] = guide is not None
+    if guide is not None:
+        w.text("submit.html", env.get_template("submit.html.j2").render(
+            root="", page_title="How to submit", guide=guide, **common))
     index = w.text("index.html", env.get_template("index.html.j2").render(root="", page_title="Leaderboards", **common))
     task_tpl = env.get_template("task.html.j2")
     entry_tpl = env.get_template("entry.html.j2")
@@ -555,7 +639,8 @@ def build_site(reg, boards: Iterable, out, cache_dir=None, workers: Optional[int
         figs = _task_figures(task, take)
         w.text(
             f"{tid}/index.html",
-            task_tpl.render(root="../", page_title=task["title"], task=task, figs=figs, **common),
+            task_tpl.render(root="../", page_title=task["title"], task=task, figs=figs,
+                            history=views.history_chart(task), subgroup_tables=views.subgroup_tables(task), **common),
         )
         for e in task["entries"]:
             w.text(
