@@ -147,7 +147,7 @@ def _blocks(lines: list[str]) -> str:
                 code.append(lines[j][pad:] if lines[j][:pad].strip() == "" else lines[j])
                 j += 1
             cls = f' class="language-{fence.group(1)}"' if fence.group(1) else ""
-            out.append(f'<pre class="cmd"><code{cls}>{html.escape(chr(10).join(code), quote=False)}</code></pre>')
+            out.append(f'<pre class="cmd" tabindex="0"><code{cls}>{html.escape(chr(10).join(code), quote=False)}</code></pre>')
             i = j + 1
             continue
         head = _HEAD.match(line)
