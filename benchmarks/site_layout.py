@@ -7,6 +7,7 @@ the "How to submit" page when present), at 390 px and 1440 px wide, light and da
   scrolling, 0 when the page fits);
 * ``widest``: the widest element on the page (its border box, wherever it is, also inside a
   scrolling region), as ``tag#id.class``;
+* ``min_figure_text``: the smallest rendered font size (px) of any text in a figure;
 * ``escaping``: elements whose box reaches beyond the viewport and are not clipped by a
   scrolling ancestor that itself fits (elements moved off screen on purpose, such as the skip
   link, are not counted).
@@ -48,8 +49,16 @@ MEASURE = """() => {
     if (r.right <= 0) continue;  // moved off screen on purpose (the skip link until focused)
     if ((r.right > vw + 1 || r.left < -1) && !clipped(el)) escaping.push(name(el) + ' ' + Math.round(r.width));
   }
+  let small = null;
+  for (const t of document.querySelectorAll('figure svg text')) {
+    const m = t.getScreenCTM();
+    if (!m) continue;
+    const px = parseFloat(getComputedStyle(t).fontSize) * Math.hypot(m.a, m.b);
+    if (small === null || px < small) small = px;
+  }
   return {overflow: document.documentElement.scrollWidth - vw, widest: widest, width: Math.round(wmax),
-          escaping: escaping.slice(0, 5), n_escaping: escaping.length};
+          escaping: escaping.slice(0, 5), n_escaping: escaping.length,
+          min_figure_text: small === null ? null : Math.round(small * 10) / 10};
 }"""
 
 
@@ -76,7 +85,8 @@ def main(site: Path) -> None:
                     page.goto(path.resolve().as_uri(), wait_until="load")
                     m = page.evaluate(MEASURE)
                     print(f"{width:5d} {scheme:5s} {label:24s} overflow={m['overflow']:5d} "
-                          f"widest={m['width']:5d} {m['widest']}  escaping={m['n_escaping']} {m['escaping'][:2]}")
+                          f"widest={m['width']:5d} {m['widest']}  escaping={m['n_escaping']} {m['escaping'][:2]} "
+                          f"min_figure_text={m['min_figure_text']}")
                 ctx.close()
         b.close()
 

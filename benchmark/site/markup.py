@@ -18,7 +18,27 @@ import re
 from typing import Optional
 from urllib.parse import urlsplit
 
-__all__ = ["markdown_to_html", "bibtex_escape", "bibtex_key", "task_bibtex", "entry_bibtex"]
+__all__ = ["safe_url", "markdown_to_html", "bibtex_escape", "bibtex_key", "task_bibtex", "entry_bibtex"]
+
+
+_CTRL = re.compile(r"[\x00-\x20\x7f]")
+
+
+def safe_url(url) -> Optional[str]:
+    """``url`` when it is an absolute http(s) URL without spaces or control characters, else None.
+
+    >>> safe_url("https://example.org/x"), safe_url("javascript:alert(1)"), safe_url(" http://a")
+    ('https://example.org/x', None, None)
+    """
+    if not isinstance(url, str) or not url or _CTRL.search(url):
+        return None
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        return None
+    return url
 
 
 # -- Markdown ------------------------------------------------------------------------------------
@@ -33,9 +53,9 @@ _FENCE = re.compile(r"^\s*```\s*([A-Za-z0-9_+-]*)\s*$")
 
 
 def _safe_href(url: str) -> Optional[str]:
-    parts = urlsplit(url)
-    if parts.scheme:
-        return url if parts.scheme.lower() in ("http", "https") and parts.netloc else None
+    """An absolute http(s) URL (see :func:`safe_url`) or a relative path without a scheme."""
+    if urlsplit(url).scheme:
+        return safe_url(url)
     return url if not url.startswith("//") and ":" not in url.split("/")[0] else None
 
 

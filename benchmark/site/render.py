@@ -3,9 +3,12 @@
 ``build_site(reg, boards, out)`` writes::
 
     out/index.html                   every task: dataset, metric, direction, leader, entries
+    out/submit.html                  "How to submit", rendered from docs/ci.md (when present)
     out/leaderboard.json             everything the pages show (one canonical JSON document)
-    out/static/site.css, sort.js     styles (light and dark) and the table sorter
-    out/<task>/index.html            the task's table, forest plot, rank blobs, significance map
+    out/static/site.css, sort.js     styles (light and dark, cards on phones), the table sorter
+    out/static/table.js              column chooser, search and filters, copy buttons
+    out/<task>/index.html            the task's table, subgroups, history, forest plot, rank
+                                     blobs, significance map, dataset BibTeX
     out/<task>/<task>.csv            the task's table as CSV
     out/<task>/<entry>.html          one page per submission
 
@@ -27,7 +30,6 @@ import os
 import re
 from pathlib import Path
 from typing import Iterable, Optional
-from urllib.parse import urlsplit
 
 import jinja2
 
@@ -35,6 +37,7 @@ from .. import __version__
 from ..board import SIGNIFICANCE_MAX, score_history, subgroup_differences
 from ..results import DEMO_BANNER, atomic_write_text, canonical_json, format_value
 from . import markup, plots, views
+from .markup import safe_url
 
 HERE = Path(__file__).resolve().parent
 STATIC_FILES = ("site.css", "sort.js", "table.js")
@@ -45,26 +48,6 @@ __all__ = ["build_site", "site_data", "safe_url", "SITE_JSON"]
 
 
 # -- helpers ------------------------------------------------------------------------------------
-_CTRL = re.compile(r"[\x00-\x20\x7f]")
-
-
-def safe_url(url) -> Optional[str]:
-    """``url`` when it is an absolute http(s) URL without spaces or control characters, else None.
-
-    >>> safe_url("https://example.org/x"), safe_url("javascript:alert(1)"), safe_url(" http://a")
-    ('https://example.org/x', None, None)
-    """
-    if not isinstance(url, str) or not url or _CTRL.search(url):
-        return None
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return None
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
-        return None
-    return url
-
-
 def _attr(obj, name, default=None):
     if obj is None:
         return default
@@ -284,7 +267,8 @@ def _task_data(board) -> dict:
         "level": board.settings.level,
         "metrics": _metric_columns(t),
         "leader": None if leader is None else {"name": leader["name"], "team": leader["team"], "model": leader["model"],
-                                               "value": leader["metrics"][t.primary]["value"], "page": leader["page"]},
+                                               "value": leader["metrics"][t.primary]["value"], "page": leader["page"],
+                                               "ci": leader["metrics"][t.primary]["ci"]},
         "n_entries": len(entries),
         "entries": entries,
         "invalid": [
@@ -314,33 +298,9 @@ def site_data(reg, boards) -> dict:
         "harness_version": __version__,
         "banner": DEMO_BANNER if any(t["synthetic_labels"] for t in tasks) else None,
         "last_updated": max(updated) if updated else None,
-        "repository": project_repository(getattr(reg, "root", None)),
+        "repository": views.project_repository(getattr(reg, "root", None)),
         "tasks": tasks,
     }
-
-
-def project_repository(root) -> Optional[str]:
-    """The repository URL declared in the project settings (``[project.urls]`` of
-    ``pyproject.toml``: ``Repository``, ``Source`` or ``Homepage``), if it is an http(s) URL."""
-    if root is None:
-        return None
-    path = Path(root) / "pyproject.toml"
-    if not path.is_file():
-        return None
-    import tomllib
-
-    try:
-        urls = tomllib.loads(path.read_text(encoding="utf-8")).get("project", {}).get("urls", {})
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError, AttributeError):
-        return None
-    if not isinstance(urls, dict):
-        return None
-    lower = {str(k).lower(): v for k, v in urls.items()}
-    for key in ("repository", "source", "source code", "homepage"):
-        url = safe_url(lower.get(key))
-        if url:
-            return url
-    return None
 
 
 # -- CSV ----------------------------------------------------------------------------------------
@@ -529,26 +489,6 @@ def _natural_width(svg: str) -> str:
     return _MAX_WIDTH.sub(r'style="--natural-w: \1px; max-width: \1px"', svg, count=1)
 
 
-GUIDE_SOURCE = "docs/ci.md"
-GUIDE_END = "## Running a benchmark"  # the maintainers' part of the document starts here
-
-
-def _submit_guide(reg) -> Optional[dict]:
-    """The "How to submit" page: the participants' part of ``docs/ci.md`` (everything before
-    its maintainers' section) rendered to HTML, so the page and the document have one source."""
-    root = getattr(reg, "root", None)
-    path = None if root is None else Path(root) / GUIDE_SOURCE
-    if path is None or not path.is_file():
-        return None
-    text = path.read_text(encoding="utf-8")
-    part = text.split(GUIDE_END)[0]
-    lines = part.strip().split("\n")
-    title = lines[0].lstrip("#").strip() if lines and lines[0].startswith("# ") else "How to submit"
-    body = "\n".join(lines[1:]) if lines and lines[0].startswith("# ") else part
-    return {"title": title, "html": markup.markdown_to_html(body), "source": GUIDE_SOURCE,
-            "maintainers": GUIDE_END in text}
-
-
 SITE_JSON_MEMO = "site-json.memo"
 
 
@@ -625,7 +565,7 @@ def build_site(reg, boards: Iterable, out, cache_dir=None, workers: Optional[int
         assert (k, u, a) == (kind, uid, alt), "figures requested in a different order"
         return _natural_width(svg)
 
-    guide = _submit_guide(reg)
+    guide = views.submit_guide(getattr(reg, "root", None))
     common["submit_page"] = guide is not None
     if guide is not None:
         w.text("submit.html", env.get_template("submit.html.j2").render(

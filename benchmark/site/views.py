@@ -12,11 +12,15 @@ from __future__ import annotations
 
 import datetime as _dt
 import math
+import tomllib
+from pathlib import Path
 from typing import Optional
 
 from ..results import format_value
+from . import markup
+from .markup import safe_url
 
-__all__ = ["entry_label", "history_chart", "subgroup_tables", "nice_ticks"]
+__all__ = ["entry_label", "history_chart", "subgroup_tables", "nice_ticks", "submit_guide", "project_repository"]
 
 PLOT_HEIGHT = 200  # px of the plot area (the labels sit outside it)
 X_PAD = 3.0  # % of the width kept free at each end so end points are not cut
@@ -152,3 +156,45 @@ def subgroup_tables(task: dict) -> list[dict]:
             "diff_labels": [f"{m['subgroup']['value']} \u2212 {members[0]['subgroup']['value']}" for m in members[1:]],
         })
     return tables
+
+
+# -- project pages and settings ------------------------------------------------------------------
+GUIDE_SOURCE = "docs/ci.md"
+GUIDE_END = "## Running a benchmark"  # the maintainers' part of the document starts here
+
+
+def submit_guide(root) -> Optional[dict]:
+    """The "How to submit" page: the participants' part of ``docs/ci.md`` (everything before
+    its maintainers' section) rendered to HTML, so the page and the document have one source."""
+    path = None if root is None else Path(root) / GUIDE_SOURCE
+    if path is None or not path.is_file():
+        return None
+    text = path.read_text(encoding="utf-8")
+    part = text.split(GUIDE_END)[0]
+    lines = part.strip().split("\n")
+    title = lines[0].lstrip("#").strip() if lines and lines[0].startswith("# ") else "How to submit"
+    body = "\n".join(lines[1:]) if lines and lines[0].startswith("# ") else part
+    return {"title": title, "html": markup.markdown_to_html(body), "source": GUIDE_SOURCE,
+            "maintainers": GUIDE_END in text}
+
+
+def project_repository(root) -> Optional[str]:
+    """The repository URL declared in the project settings (``[project.urls]`` of
+    ``pyproject.toml``: ``Repository``, ``Source`` or ``Homepage``), if it is an http(s) URL."""
+    if root is None:
+        return None
+    path = Path(root) / "pyproject.toml"
+    if not path.is_file():
+        return None
+    try:
+        urls = tomllib.loads(path.read_text(encoding="utf-8")).get("project", {}).get("urls", {})
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError, AttributeError):
+        return None
+    if not isinstance(urls, dict):
+        return None
+    lower = {str(k).lower(): v for k, v in urls.items()}
+    for key in ("repository", "source", "source code", "homepage"):
+        url = safe_url(lower.get(key))
+        if url:
+            return url
+    return None
