@@ -7,6 +7,8 @@ the "How to submit" page when present), at 390 px and 1440 px wide, light and da
   scrolling, 0 when the page fits);
 * ``widest``: the widest element on the page (its border box, wherever it is, also inside a
   scrolling region), as ``tag#id.class``;
+* ``offscreen_headers`` (task pages): column headers of the ranked table that start out of
+  sight (to the right of the viewport or of the table's scrolling frame);
 * ``min_figure_text``: the smallest rendered font size (px) of any text in a figure;
 * ``escaping``: elements whose box reaches beyond the viewport and are not clipped by a
   scrolling ancestor that itself fits (elements moved off screen on purpose, such as the skip
@@ -62,6 +64,17 @@ MEASURE = """() => {
 }"""
 
 
+OFFSCREEN_HEADERS = """() => {
+  const table = document.querySelector('#board');
+  if (!table) return null;
+  const frame = table.closest('.scroll') || table;
+  const right = Math.min(frame.getBoundingClientRect().right, window.innerWidth) + 1;
+  return Array.from(table.querySelectorAll('thead th'))
+    .filter(th => th.getBoundingClientRect().width > 0 && th.getBoundingClientRect().right > right)
+    .map(th => th.textContent.replace(/\\s+/g, ' ').trim().slice(0, 24));
+}"""
+
+
 def pages(site: Path) -> dict:
     data = json.loads((site / "leaderboard.json").read_text())
     out = {"index": site / "index.html"}
@@ -84,9 +97,11 @@ def main(site: Path) -> None:
                 for label, path in pages(site).items():
                     page.goto(path.resolve().as_uri(), wait_until="load")
                     m = page.evaluate(MEASURE)
+                    off = page.evaluate(OFFSCREEN_HEADERS)
                     print(f"{width:5d} {scheme:5s} {label:24s} overflow={m['overflow']:5d} "
                           f"widest={m['width']:5d} {m['widest']}  escaping={m['n_escaping']} {m['escaping'][:2]} "
-                          f"min_figure_text={m['min_figure_text']}")
+                          f"min_figure_text={m['min_figure_text']}"
+                          + ("" if off is None else f" offscreen_headers={off}"))
                 ctx.close()
         b.close()
 
