@@ -703,6 +703,9 @@ def score_history(entries: list[dict], higher_is_better: bool) -> tuple[list[dic
     >>> [(s["date"], s["name"]) for s in steps], then["b"], then["c"]
     ([('2026-01-01', 'a'), ('2026-01-05', 'c')], {'rank': 2, 'of': 2}, {'rank': 1, 'of': 3})
     """
+    import bisect
+    from itertools import groupby
+
     dated = sorted(
         (e for e in entries if e.get("date") and e.get("value") is not None
          and math.isfinite(float(e["value"]))),
@@ -710,18 +713,19 @@ def score_history(entries: list[dict], higher_is_better: bool) -> tuple[list[dic
     )
     sign = 1.0 if higher_is_better else -1.0
     steps: list[dict] = []
+    rank_then: dict = {}
+    seen: list[float] = []  # -sign * value of every entry dated so far, sorted: better is smaller
     best = None
-    for date in sorted({e["date"] for e in dated}):
-        today = [e for e in dated if e["date"] == date]
+    for date, group in groupby(dated, key=lambda e: e["date"]):
+        today = list(group)
+        for e in today:
+            bisect.insort(seen, -sign * float(e["value"]))
+        for e in today:
+            rank_then[e["name"]] = {"rank": 1 + bisect.bisect_left(seen, -sign * float(e["value"])), "of": len(seen)}
         top = min(today, key=lambda e: (-sign * float(e["value"]), e["name"]))
         if best is None or sign * float(top["value"]) > sign * float(best["value"]):
             best = top
             steps.append({"date": date, "name": top["name"], "value": float(top["value"])})
-    rank_then = {}
-    for e in dated:
-        before = [o for o in dated if o["date"] <= e["date"]]
-        better = sum(1 for o in before if sign * float(o["value"]) > sign * float(e["value"]))
-        rank_then[e["name"]] = {"rank": 1 + better, "of": len(before)}
     return steps, rank_then
 
 

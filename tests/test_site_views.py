@@ -60,6 +60,29 @@ def test_score_history_lower_is_better_and_ties():
     assert then["y"] == {"rank": 1, "of": 2} and then["z"] == {"rank": 1, "of": 3}
 
 
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(1, 9), st.sampled_from([0.1, 0.2, 0.5, 0.7, 0.9])), min_size=1, max_size=25),
+    st.booleans(),
+)
+def test_score_history_matches_its_definition(items, hib):
+    entries = [{"name": f"e{i:02d}", "date": f"2026-01-0{d}", "value": v} for i, (d, v) in enumerate(items)]
+    steps, then = score_history(entries, hib)
+    better = (lambda a, b: a > b) if hib else (lambda a, b: a < b)
+    for e in entries:  # brute force, straight from the definition
+        before = [o for o in entries if o["date"] <= e["date"]]
+        assert then[e["name"]] == {"rank": 1 + sum(better(o["value"], e["value"]) for o in before), "of": len(before)}
+    # the steps are the dates on which the best so far strictly improved
+    best, expected = None, []
+    for d in sorted({e["date"] for e in entries}):
+        vals = [e["value"] for e in entries if e["date"] == d]
+        top = max(vals) if hib else min(vals)
+        if best is None or better(top, best):
+            best = top
+            expected.append((d, top))
+    assert [(s["date"], s["value"]) for s in steps] == expected
+
+
 def test_nice_ticks_cover_the_range():
     # step: the smallest of 1, 2, 5, 10 x 10^k at least (hi - lo) / 4
     assert nice_ticks(0.61, 0.93) == [0.6, 0.7, 0.8, 0.9, 1.0]  # 0.08 -> 0.1
