@@ -25,10 +25,13 @@ _CTRL = re.compile(r"[\x00-\x20\x7f]")
 
 
 def safe_url(url) -> Optional[str]:
-    """``url`` when it is an absolute http(s) URL without spaces or control characters, else None.
+    """``url`` when it is an absolute http(s) URL without user information (``user@``),
+    spaces or control characters, else None.
 
     >>> safe_url("https://example.org/x"), safe_url("javascript:alert(1)"), safe_url(" http://a")
     ('https://example.org/x', None, None)
+    >>> safe_url("https://github.com@evil.example/x") is None
+    True
     """
     if not isinstance(url, str) or not url or _CTRL.search(url):
         return None
@@ -36,7 +39,7 @@ def safe_url(url) -> Optional[str]:
         parts = urlsplit(url)
     except ValueError:
         return None
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc or "@" in parts.netloc:
         return None
     return url
 
