@@ -84,12 +84,12 @@ def cmd_tasks(args) -> int:
 
 
 def cmd_validate(args) -> int:
+    from .confidential import read_prediction_file
     from .labels import load_public
-    from .submission import read_submission
 
     task = _registry(args).get(args.task)
     expected = load_public(task, args.split)
-    sub = read_submission(task, args.file, expected, format=args.format, max_mb=args.max_mb)
+    sub = read_prediction_file(task, args.file, expected, format=args.format, max_mb=args.max_mb)
     print(
         f"OK: {args.file} is a valid {task.id} submission "
         f"(format {sub.format}, {len(sub.ids)} cases, split {expected.split})."
@@ -100,9 +100,9 @@ def cmd_validate(args) -> int:
 
 
 def _score_one(args):
+    from .confidential import read_prediction_file
     from .labels import load_labels
     from .scoring import BootstrapSettings, score_task
-    from .submission import read_submission
 
     task = _registry(args).get(args.task)
     settings = BootstrapSettings.from_task(
@@ -111,7 +111,7 @@ def _score_one(args):
     labels = load_labels(
         task, args.split, args.labels, allow_hash_mismatch=args.allow_label_hash_mismatch
     )
-    sub = read_submission(task, args.file, labels.public_cases(), format=args.format, max_mb=args.max_mb)
+    sub = read_prediction_file(task, args.file, labels.public_cases(), format=args.format, max_mb=args.max_mb)
     disc = _disclosure(task, labels, args)
     scores = score_task(task, disc.restrict(labels), [disc.submission(sub, labels)], [str(args.file)], settings)
     return task, disc.result(scores.results[0])
@@ -214,9 +214,9 @@ def cmd_score(args) -> int:
 
 
 def cmd_compare(args) -> int:
+    from .confidential import read_prediction_file
     from .labels import load_labels
     from .scoring import BootstrapSettings, compare_two
-    from .submission import read_submission
 
     task = _registry(args).get(args.task)
     settings = BootstrapSettings.from_task(
@@ -224,7 +224,7 @@ def cmd_compare(args) -> int:
     )
     labels = load_labels(task, args.split, args.labels, allow_hash_mismatch=args.allow_label_hash_mismatch)
     subs = [
-        read_submission(task, f, labels.public_cases(), format=args.format, max_mb=args.max_mb)
+        read_prediction_file(task, f, labels.public_cases(), format=args.format, max_mb=args.max_mb)
         for f in (args.a, args.b)
     ]
     disc = _disclosure(task, labels, args)
@@ -355,7 +355,8 @@ def cmd_leaderboard(args) -> int:
     from .site.render import build_site
 
     reg = _registry(args)
-    boards = score_all_tasks(reg, labels=args.labels, progress=_stderr, cache_dir=args.cache, now=args.now)
+    boards = score_all_tasks(reg, labels=args.labels, progress=_stderr, cache_dir=args.cache, now=args.now,
+                             identity=args.identity)
     out = Path(args.out or (reg.root / "leaderboard"))
     index = build_site(reg, boards, out)
     print(index)
@@ -438,7 +439,13 @@ def build_parser(argv: Optional[Sequence[str]] = None) -> argparse.ArgumentParse
     s.add_argument("--cache", help="result cache folder (default: .cache/results)")
     s.add_argument("--now", metavar="YYYY-MM-DD", help=NOW_HELP + "; default with the demo labels: "
                    "the newest submission date of each task")
+    s.add_argument("--identity", metavar="FILE", help="age identity (secret key) opening confidential "
+                   "predictions (default: $BENCHMARK_AGE_IDENTITY, else a task's committed DEMO key)")
     s.set_defaults(func=cmd_leaderboard)
+
+    from .confidential import register_cli as register_submit
+
+    register_submit(sub, _Parser)
 
     # The CI module (git, ledger) is imported only when it is asked for, or for --help,
     # keeping the start-up of the other commands short.
