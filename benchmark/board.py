@@ -48,6 +48,10 @@ from .tasks import Task, TaskRegistry
 CACHE_SCHEMA = "leaderboard-cache-1"
 SIGNIFICANCE_MAX = 30  # entries shown in the pairwise significance map (best by point rank)
 CALIBRATION_BINS = 10
+#: A reliability bin with fewer cases is marked ``sparse`` (hollow marker in the figure): the
+#: standard error of its observed rate is then at least ``sqrt(0.5 * 0.5 / 9) = 0.17`` near a
+#: rate of one half, too wide to read a calibration gap from.
+CALIBRATION_MIN_BIN_CASES = 10
 SCORE_BATCH = 25  # submissions scored together (bounds the replicate matrix in memory)
 POOL_MIN_SUBMISSIONS = 20  # fewer submissions to score: score them in this process
 
@@ -140,7 +144,7 @@ class TaskBoard:
         specs = t.metric_specs()
         shown = [s.name for s in specs[1:] if s.subgroup is None][:6] + [s.name for s in specs if s.subgroup][:2]
         shown = [n for n in shown if n in self.metric_names]
-        headers = ["rank", "submission", t.primary, "95% CI"] + shown
+        headers = ["rank", "submission", t.primary, f"{self.settings.level:.0%} CI"] + shown
         rows = []
         for r in self.scored:
             res = r.result
@@ -337,17 +341,23 @@ def calibration_stats(y, p, bins: int = CALIBRATION_BINS) -> dict:
       mean prediction matches the event rate; positive when risks are underestimated);
     * ``calibration_slope``: ``b`` of ``logit P(y) = a + b logit(p)`` (1 ideal, below 1 when
       predictions are too extreme); None when ``p`` is constant or the fit does not converge;
-    * ``brier``: mean squared error of ``p``; ``ece``: expected calibration error over
-      ``bins`` equal-width bins (mean absolute gap weighted by bin size).
+    * ``brier``: mean squared error of ``p``; ``ece``: expected calibration error
+      (:func:`benchmark.metrics.expected_calibration_error`) over ``bins`` equal-width bins,
+      closed on the right with the first bin ``[0, 1/bins]`` (Guo et al., ICML 2017);
+    * ``bins``: the non-empty bins, each with its edges, case count, mean prediction, observed
+      rate and ``sparse`` (fewer than ``CALIBRATION_MIN_BIN_CASES`` cases).
+
+    Logits use ``p`` clipped to ``[1e-15, 1 - 1e-15]``; everything else uses ``p`` as given.
 
     >>> s = calibration_stats([0, 1, 0, 1], [0.5, 0.5, 0.5, 0.5])
-    >>> s["brier"], s["calibration_slope"]
-    (0.25, None)
+    >>> s["brier"], s["calibration_slope"], s["bins"][0]["low"], s["bins"][0]["sparse"]
+    (0.25, None, 0.4, True)
     """
     y = np.asarray(y, dtype=float)
-    p = np.clip(np.asarray(p, dtype=float), 1e-15, 1 - 1e-15)
+    p = np.asarray(p, dtype=float)
     n = int(y.size)
-    logit = np.log(p) - np.log1p(-p)
+    clipped = np.clip(p, 1e-15, 1 - 1e-15)
+    logit = np.log(clipped) - np.log1p(-clipped)
     citl = slope = None
     if 0 < y.sum() < n:
         a = _logistic_fit(y, None, logit)
@@ -355,18 +365,17 @@ def calibration_stats(y, p, bins: int = CALIBRATION_BINS) -> dict:
         if np.ptp(logit) > 1e-12:
             ab = _logistic_fit(y, logit, np.zeros_like(y))
             slope = None if ab is None else float(ab[1])
-    edges = np.linspace(0.0, 1.0, bins + 1)
-    which = np.clip(np.searchsorted(edges, p, side="right") - 1, 0, bins - 1)
+    which = M.calibration_bin_index(p, bins)
     table = []
-    ece = 0.0
     for b in range(bins):
         m = which == b
         k = int(m.sum())
         if not k:
             continue
         mp, ob = float(p[m].mean()), float(y[m].mean())
-        ece += k / n * abs(ob - mp)
-        table.append({"low": _r(edges[b], 3), "high": _r(edges[b + 1], 3), "n": k, "mean_predicted": _r(mp), "observed": _r(ob)})
+        table.append({"low": _r(b / bins, 3), "high": _r((b + 1) / bins, 3), "n": k,
+                      "mean_predicted": _r(mp), "observed": _r(ob),
+                      "sparse": k < CALIBRATION_MIN_BIN_CASES})
     return {
         "n": n,
         "events": int(y.sum()),
@@ -375,7 +384,9 @@ def calibration_stats(y, p, bins: int = CALIBRATION_BINS) -> dict:
         "calibration_in_the_large": _r(citl),
         "calibration_slope": _r(slope),
         "brier": _r(np.mean((p - y) ** 2)) if n else None,
-        "ece": _r(ece),
+        "ece": _r(M.expected_calibration_error(y, p, bins)) if n else None,
+        "n_bins": bins,
+        "min_bin_cases": CALIBRATION_MIN_BIN_CASES,
         "bins": table,
     }
 
@@ -402,9 +413,12 @@ def submission_curves(
     from . import compare as C
 
     y = labels.y
+    # Multi-class rows as the metric scores them: clipped at the float64 epsilon, then every
+    # row rescaled to sum to 1 (RSNA 2024 rule), for the ROC and calibration panels alike.
+    probs = M.rsna_lumbar_probabilities(scores) if task.kind == "multiclass" else scores
     out: dict = {"roc": [], "calibration": [], "operating_points": []}
     for g in roc_groups(task):
-        yy, ss = _group_arrays(task, y, scores, g)
+        yy, ss = _group_arrays(task, y, probs, g)
         item = {"key": g["key"], "title": g["title"], "n": int(yy.size), "positives": int(yy.sum())}
         if 0 < yy.sum() < yy.size:
             fpr, tpr, _ = M.roc_curve_points(yy, ss)
@@ -419,7 +433,7 @@ def submission_curves(
                 yy, pp = y[:, g["target"]], scores[:, g["target"]]
             else:
                 keep = y >= 0
-                yy, pp = (y[keep] == g["cls"]).astype(float), scores[..., g["cls"]][keep]
+                yy, pp = (y[keep] == g["cls"]).astype(float), probs[..., g["cls"]][keep]
             out["calibration"].append({"key": g["key"], "title": g["title"], **calibration_stats(yy, pp)})
     if known_ops:
         out["operating_points"] = [json.loads(canonical_json(c)) for c in known_ops]
@@ -712,7 +726,10 @@ def _rank(board: TaskBoard) -> None:
             "order": sm.order,
             "p_adjusted": [[_r(v, 12) for v in row] for row in sm.p_adjusted],
             "better": sm.better,
+            "untested": sm.untested,
             "alpha": sm.alpha,
+            "method": sm.method,
+            "n_replicates": sm.n_replicates,
             "n_total": int(finite.sum()),
         }
 

@@ -59,9 +59,14 @@ def _table(headers: list[str], rows: list[list[str]], align_right: Optional[set]
 
 
 def _ci_text(mv) -> str:
+    from .results import DEGENERATE_NOTE
+
     if mv.ci is None or mv.ci[0] is None:
         return ""
-    return f"[{format_value(mv.ci[0])}, {format_value(mv.ci[1])}]"
+    text = f"[{format_value(mv.ci[0])}, {format_value(mv.ci[1])}]"
+    if mv.ci_note and mv.ci_note.startswith(DEGENERATE_NOTE):
+        text += " degenerate"
+    return text
 
 
 # -- commands -------------------------------------------------------------------------------------
@@ -180,6 +185,8 @@ def _print_comparisons(res) -> None:
                 f"{format_value(d['submission'], 3)} vs {format_value(d['baseline'], 3)}, "
                 f"difference {format_value(d['difference'], 3)} {_fmt_ci(d['difference_ci'])}: {d['verdict']}"
             )
+            if d.get("baseline_uncertainty"):
+                print(f"    readers' {q} and {d['matched_on']} drawn in every replicate ({d['baseline_uncertainty']})")
     readers = comp.get("readers", [])
     if readers:
         print("vs readers of the reader study (sensitivity at each reader's specificity):")
@@ -191,12 +198,11 @@ def _print_comparisons(res) -> None:
                 format_value(r["reader_sensitivity"], 3),
                 format_value(r["submission_sensitivity"], 3),
                 _fmt_ci(r["difference_ci"]),
-                "" if r.get("mcnemar_p") is None else format_value(r["mcnemar_p"], 3),
                 r["verdict"],
             ]
             for r in readers
         ]
-        print(_table(["target", "reader", "spec", "reader sens", "model sens", "difference CI", "McNemar p", "verdict"], rows))
+        print(_table(["target", "reader", "spec", "reader sens", "model sens", "difference CI", "verdict"], rows))
 
 
 def cmd_score(args) -> int:
@@ -262,6 +268,8 @@ def cmd_compare(args) -> int:
         )
     level = f"{settings.level:.0%} CI"
     print(_table(["metric", "A", "B", "A - B", level, "p (bootstrap)", "p (DeLong)", "better"], rows, {1, 2, 3}))
+    for n in sorted({m["delong"]["note"] for m in res["metrics"].values() if (m.get("delong") or {}).get("note")}):
+        print(f"note: p (DeLong): {n}")
     if args.json:
         print(f"result written to {args.json}")
     return EXIT_OK
