@@ -63,6 +63,8 @@ __all__ = [
     "competition_ranks",
     "calibration_stats",
     "thin_curve",
+    "subgroup_differences",
+    "score_history",
 ]
 
 
@@ -765,6 +767,99 @@ def _rank(board: TaskBoard) -> None:
             "n_replicates": sm.n_replicates,
             "n_total": int(finite.sum()),
         }
+
+
+def subgroup_differences(board: TaskBoard, row: BoardRow) -> list[dict]:
+    """Paired differences between the subgroups of every subgroup metric of ``row``.
+
+    For a metric declared per subgroup (e.g. ``auc [modality=MRI]`` and ``auc
+    [modality=MRA]``), each later subgroup value is compared with the first declared one:
+    ``value(later) - value(first)``. Both statistics are evaluated on the same bootstrap
+    replicates of the whole test set (each replicate resamples every case, so both subgroups
+    move together), hence the interval of the difference is a paired percentile interval
+    (:func:`benchmark.bootstrap.paired_difference`). Without replicates, or when the
+    disclosure rules withhold the subgroup intervals, only the point difference is given.
+    """
+    from .bootstrap import paired_difference
+
+    res = row.result
+    if res is None:
+        return []
+    specs = board.task.metric_specs()
+    groups: dict = {}
+    for j, s in enumerate(specs):
+        if s.subgroup is None:
+            continue
+        base = s.name.split("[")[0]
+        groups.setdefault((base, s.targets, s.subgroup[0]), []).append((j, s))
+    out = []
+    level = board.settings.level
+    for (base, _targets, column), members in groups.items():
+        if len(members) < 2:
+            continue
+        j0, s0 = members[0]
+        for j1, s1 in members[1:]:
+            if s1.name not in res.metrics or s0.name not in res.metrics:
+                continue  # not shown (e.g. a Ladder task shows its primary metric only)
+            a, b = res.metrics[s1.name], res.metrics[s0.name]
+            item = {
+                "metric": base, "column": column, "group": s1.subgroup[1], "reference": s0.subgroup[1],
+                "difference": None, "ci": None, "p_value": None,
+            }
+            if a.value is not None and b.value is not None:
+                item["difference"] = _r(a.value - b.value, 12)
+                # an interval only where both subgroup intervals are shown (disclosure rules)
+                if row.replicates is not None and a.ci and b.ci and None not in (*a.ci, *b.ci):
+                    pd_ = paired_difference(row.replicates[j1], row.replicates[j0], a.value, b.value, level=level)
+                    if pd_.interval.low is not None and pd_.interval.high is not None:
+                        item["ci"] = [_r(pd_.interval.low, 12), _r(pd_.interval.high, 12)]
+                    item["p_value"] = None if pd_.p_value is None else _r(pd_.p_value, 12)
+            out.append(item)
+    return out
+
+
+def score_history(entries: list[dict], higher_is_better: bool) -> tuple[list[dict], dict]:
+    """The best primary score over submission dates, and each entry's rank when submitted.
+
+    ``entries``: dicts with ``name``, ``date`` (ISO text or None) and ``value`` (primary
+    metric point value or None). Returns ``(steps, rank_then)``: ``steps`` has one item per
+    date on which the best score changed (``date``, ``name`` of the entry holding the best
+    score from then on, ``value``), in date order; ``rank_then`` maps an entry name to
+    ``{"rank", "of"}``: 1 + the number of entries dated on or before it with a strictly better
+    value, among the ``of`` entries dated on or before it (itself included). Entries without a
+    date or value take no part.
+
+    >>> steps, then = score_history([
+    ...     {"name": "a", "date": "2026-01-01", "value": 0.7},
+    ...     {"name": "b", "date": "2026-01-03", "value": 0.6},
+    ...     {"name": "c", "date": "2026-01-05", "value": 0.8}], True)
+    >>> [(s["date"], s["name"]) for s in steps], then["b"], then["c"]
+    ([('2026-01-01', 'a'), ('2026-01-05', 'c')], {'rank': 2, 'of': 2}, {'rank': 1, 'of': 3})
+    """
+    import bisect
+    from itertools import groupby
+
+    dated = sorted(
+        (e for e in entries if e.get("date") and e.get("value") is not None
+         and math.isfinite(float(e["value"]))),
+        key=lambda e: (e["date"], e["name"]),
+    )
+    sign = 1.0 if higher_is_better else -1.0
+    steps: list[dict] = []
+    rank_then: dict = {}
+    seen: list[float] = []  # -sign * value of every entry dated so far, sorted: better is smaller
+    best = None
+    for date, group in groupby(dated, key=lambda e: e["date"]):
+        today = list(group)
+        for e in today:
+            bisect.insort(seen, -sign * float(e["value"]))
+        for e in today:
+            rank_then[e["name"]] = {"rank": 1 + bisect.bisect_left(seen, -sign * float(e["value"])), "of": len(seen)}
+        top = min(today, key=lambda e: (-sign * float(e["value"]), e["name"]))
+        if best is None or sign * float(top["value"]) > sign * float(best["value"]):
+            best = top
+            steps.append({"date": date, "name": top["name"], "value": float(top["value"])})
+    return steps, rank_then
 
 
 def score_all_tasks(

@@ -475,7 +475,7 @@ def roc(axes, data: dict) -> None:
                 ax.plot([m["fpr"]], [m["tpr"]], marker="o", markersize=6, markerfacecolor="none", markeredgecolor=colour, linestyle="none", label="model at readers' specificity")
         if readers:
             ax.plot([], [], color=SERIES[0], linewidth=1.6, label=auc)
-            ax.legend(loc="lower right", fontsize=7)
+            ax.legend(loc="lower right", fontsize=8)
 
 
 def calibration(axes, data: dict) -> None:
