@@ -247,6 +247,26 @@ def cmd_compare(args) -> int:
     return EXIT_OK
 
 
+def cmd_readers_mrmc(args) -> int:
+    from .stats.mrmc import format_mrmc, mrmc_analysis
+    from .stats.mrmc_io import read_mrmc_file
+
+    if not 0 < args.level < 1:
+        raise UsageError(f"--level must be in (0, 1). Got {args.level} instead.")
+    data = read_mrmc_file(args.file, fom=args.fom, model=args.model)
+    res = mrmc_analysis(data, fom=args.fom, model=args.model, level=args.level)
+    text = canonical_json(res)
+    if args.json == "-":
+        sys.stdout.write(text)
+        return EXIT_OK
+    if args.json:
+        atomic_write_text(args.json, text)
+    sys.stdout.write(format_mrmc(res))
+    if args.json:
+        print(f"result written to {args.json}")
+    return EXIT_OK
+
+
 def cmd_split(args) -> int:
     import pandas as pd
 
@@ -388,6 +408,24 @@ def build_parser(argv: Optional[Sequence[str]] = None) -> argparse.ArgumentParse
     s.add_argument("--level", type=float, help="confidence level (default: task, 0.95)")
     s.add_argument("--allow-label-hash-mismatch", action="store_true")
     s.set_defaults(func=cmd_compare)
+
+    rd = sub.add_parser("readers", help="reader-study commands")
+    rds = rd.add_subparsers(dest="readers_command", metavar="SUBCOMMAND", parser_class=_Parser)
+    rd.set_defaults(func=lambda _args: (rd.print_help(sys.stderr), EXIT_INVALID)[1])
+    s = rds.add_parser(
+        "mrmc",
+        help="multi-reader multi-case analysis (Obuchowski-Rockette, Hillis ddf) of a reads file",
+        description="Obuchowski-Rockette MRMC analysis with jackknife covariances and Hillis's "
+        "degrees of freedom: random readers and cases (RRRC), fixed readers (FRRC), fixed cases "
+        "(RRFC). FILE is a CSV with columns reader,case,truth,rating and optionally modality.",
+    )
+    s.add_argument("file", help="reads file (CSV: reader,case,truth,rating[,modality])")
+    s.add_argument("--model", metavar="NAME", help="the reader that is an algorithm: compare it with the other readers (one modality)")
+    s.add_argument("--fom", choices=["auc", "sensitivity", "specificity"], default="auc",
+                   help="figure of merit (default: auc; sensitivity and specificity need 0/1 reads)")
+    s.add_argument("--level", type=float, default=0.95, help="confidence level (default: 0.95)")
+    s.add_argument("--json", metavar="OUT", help="write the result JSON to OUT ('-' for stdout)")
+    s.set_defaults(func=cmd_readers_mrmc)
 
     s = sub.add_parser("split", help="make a patient-level stratified hidden test split")
     s.add_argument("dataset", help="dataset id (e.g. scopemri)")

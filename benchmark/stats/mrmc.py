@@ -32,8 +32,9 @@ only the readers of the study. This module implements the standard analysis:
   ``Var`` and ``Cov2`` the jackknife variance and covariance of the differences; "1T-RRFC" is
   the one-sample t test of the differences on ``J - 1`` df.
 
-The printed figures of the OR-DBM MRMC 2.51 analysis of the Van Dyke et al. (1993) data
-(Radiology 187:543-551) are reproduced in tests/test_mrmc.py.
+The printed figures of the OR-DBM MRMC 2.51 analysis of the Van Dyke et al. (1993) data (the
+reference data set distributed with OR-DBM MRMC and with RJafroc as ``dataset02``; output in
+RJafroc ``inst/IowaResults/VanDyke.txt``) are reproduced in tests/test_mrmc.py.
 """
 
 from __future__ import annotations

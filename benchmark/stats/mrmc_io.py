@@ -42,7 +42,7 @@ from typing import Optional
 
 import numpy as np
 
-from ..errors import EXIT_INVALID, BenchmarkError, Problem, format_problems
+from ..errors import EXIT_INVALID, Problem, UsageError, format_problems
 
 __all__ = [
     "FOMS",
@@ -65,8 +65,11 @@ _OPTIONAL = ("modality",)
 _SHOW = 5  # names listed in one message before "and N more"
 
 
-class ReadsInvalid(BenchmarkError):
-    """A reads file (or reader-study design) failed validation; carries every problem."""
+class ReadsInvalid(UsageError):
+    """A reads file (or reader-study design) failed validation; carries every problem.
+
+    A usage error (exit code 2): the file given on the command line cannot be analysed.
+    """
 
     exit_code = EXIT_INVALID
 
@@ -225,8 +228,8 @@ def read_mrmc_file(path, fom: str = "auc", model: Optional[str] = None) -> MRMCD
     cases: dict[str, int] = {}
     truth_of: dict[str, tuple[int, int]] = {}  # case -> (truth, first line)
     seen: dict[tuple[str, str, str], int] = {}
+    attempted: set = set()  # (modality, reader, case) of every row with usable names
     reads: list[tuple[str, str, str, float]] = []
-    n_bad_rows = 0
     for lineno, fields, err in rows[1:]:
         if fields is None:
             problems.append(Problem("bad-csv", f"line is not valid CSV: {err}.", file=name, line=lineno))
@@ -253,6 +256,8 @@ def read_mrmc_file(path, fom: str = "auc", model: Optional[str] = None) -> MRMCD
                     fix="use printable names of at most 200 characters",
                 ))
                 row_ok = False
+        if row_ok:
+            attempted.add((modality, vals["reader"], vals["case"]))
         rating = _parse_float(vals["rating"])
         if rating is None:
             problems.append(Problem(
@@ -275,7 +280,6 @@ def read_mrmc_file(path, fom: str = "auc", model: Optional[str] = None) -> MRMCD
             ))
             row_ok = False
         if not row_ok:
-            n_bad_rows += 1
             continue
         reader, case, truth = vals["reader"], vals["case"], int(vals["truth"])
         if case in truth_of and truth_of[case][0] != truth:
@@ -291,7 +295,8 @@ def read_mrmc_file(path, fom: str = "auc", model: Optional[str] = None) -> MRMCD
         if key in seen:
             what = f"reader {reader!r}" + (f" in modality {modality!r}" if "modality" in col else "")
             problems.append(Problem(
-                "duplicate-read", f"duplicate read of case {case!r} by {what}; first read on line {seen[key]}.",
+                "duplicate-read", f"duplicate read of case {case!r} by {what}",
+                expected="one read", found=f"a second read (first on line {seen[key]})",
                 file=name, line=lineno, fix="keep one read per reader, case and modality",
             ))
             continue
@@ -304,6 +309,11 @@ def read_mrmc_file(path, fom: str = "auc", model: Optional[str] = None) -> MRMCD
         fail("no-reads", "file holds a header but no reads.")
     if not reads:
         raise ReadsInvalid(problems)
+    for m, r, c in attempted:  # cases and readers known only from rows with problems
+        modalities.setdefault(m, len(modalities))
+        readers.setdefault(r, len(readers))
+        if c not in cases and c in truth_of:
+            cases.setdefault(c, len(cases))
 
     T, J, K = len(modalities), len(readers), len(cases)
     ratings = np.full((T, J, K), np.nan)
@@ -311,27 +321,30 @@ def read_mrmc_file(path, fom: str = "auc", model: Optional[str] = None) -> MRMCD
         ratings[modalities[m], readers[r], cases[c]] = v
     truth = np.array([truth_of[c][0] for c in cases], dtype=np.int64)
     data = MRMCData(list(modalities), list(readers), list(cases), truth, ratings, name)
-    # a design check on rows with problems would report their reads as missing too
-    if n_bad_rows == 0:
-        problems += _crossing_problems(data, "modality" in col)
+    # a read whose row has a problem is reported there, not again as missing
+    tried = np.zeros(ratings.shape, dtype=bool)
+    for m, r, c in attempted:
+        if c in cases:
+            tried[modalities[m], readers[r], cases[c]] = True
+    problems += _crossing_problems(data, "modality" in col, tried)
     problems += check_design(data, fom, model, raise_=False)
     if problems:
         raise ReadsInvalid(problems)
     return data
 
 
-def _crossing_problems(data: MRMCData, has_modality: bool) -> list[Problem]:
+def _crossing_problems(data: MRMCData, has_modality: bool, tried: np.ndarray) -> list[Problem]:
     problems = []
     name = data.source
     T, J, K = data.ratings.shape
     for t in range(T):
         for j in range(J):
-            read = ~np.isnan(data.ratings[t, j])
+            read = ~np.isnan(data.ratings[t, j]) | tried[t, j]
             who = f"reader {data.readers[j]!r}" + (f" in modality {data.modalities[t]!r}" if has_modality else "")
             for label, value in (("positive", 1), ("negative", 0)):
                 if not (read & (data.truth == value)).any() and (data.truth == value).any():
                     problems.append(Problem(
-                        f"no-{label}-read", f"{who} read no {label} case; the FOM is undefined.",
+                        f"no-{label}-read", f"{who} read no {label} case, so its FOM is undefined",
                         file=name, column="reader", fix="every reader must read every case",
                     ))
             if not read.all():
@@ -368,7 +381,8 @@ def check_design(data: MRMCData, fom: str = "auc", model: Optional[str] = None, 
     panel = list(data.readers)
     if model is not None:
         if model not in data.readers:
-            close = difflib.get_close_matches(model, data.readers, n=1, cutoff=0.6)
+            lower = {r.lower(): r for r in data.readers}
+            close = [lower[c] for c in difflib.get_close_matches(model.lower(), list(lower), n=1, cutoff=0.6)]
             problems.append(Problem(
                 "unknown-model", f"--model {model!r} is not a reader of the file"
                 + (f"; did you mean {close[0]!r}?" if close else "."),
