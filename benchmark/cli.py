@@ -144,6 +144,7 @@ def print_result(task, res) -> None:
     for n in notes:
         print(f"note: {n}")
     _print_comparisons(res)
+    _print_mrmc(res)
     for w in res.warnings:
         print(f"warning: {w}")
     print("* primary metric")
@@ -183,6 +184,30 @@ def _print_comparisons(res) -> None:
             for r in readers
         ]
         print(_table(["target", "reader", "spec", "reader sens", "model sens", "difference CI", "McNemar p", "verdict"], rows))
+
+
+def _print_mrmc(res) -> None:
+    rows = (res.comparisons or {}).get("mrmc", [])
+    if not rows:
+        return
+    print("vs the reader panel (MRMC, difference = model - readers' mean; RRRC covers readers like "
+          "these reading cases like these, RRFC readers like these on these cases only):")
+    table = []
+    for m in rows:
+        fom = m["fom"] + ("" if m.get("model_threshold") is None else f" (model at p >= {m['model_threshold']})")
+        if m.get("reason"):
+            table.append([m["target"], fom, "", "", f"not analysed: {m['reason']}", "", ""])
+            continue
+        a, f = m["analyses"]["RRRC"], m["analyses"]["RRFC"]
+        table.append([
+            m["target"], fom, format_value(m["model_fom"], 3), format_value(m["reader_mean_fom"], 3),
+            f"{format_value(a['difference'], 3)} {_fmt_ci(a['ci'])}",
+            "" if a["p"] is None else format_value(a["p"], 3),
+            f"{format_value(f['difference'], 3)} {_fmt_ci(f['ci'])}",
+        ])
+    print(_table(["target", "FOM", "model", "readers", "RRRC difference CI", "RRRC p", "RRFC difference CI"], table))
+    for n in sorted({m["note"] for m in rows if m.get("note")}):
+        print(f"note: {n}")
 
 
 def cmd_score(args) -> int:

@@ -116,7 +116,9 @@ def test_task_page_shows_the_table(mrnet_site):
     html = (site / "mrnet" / "index.html").read_text()
     data = json.loads((site / "leaderboard.json").read_text())["tasks"][0]
     assert "DEMO: synthetic labels" in html
-    assert html.count("<table") == 1 and "<caption>" in html and 'scope="col"' in html
+    # the leaderboard table, and the entries against the reader panel (MRNet has a reader study)
+    assert 'id="mrmc"' in html
+    assert html.count("<table") == 2 and "<caption>" in html and 'scope="col"' in html
     assert 'aria-sort="ascending"' in html
     assert html.count('data-kind="entry"') == data["n_entries"]
     assert html.count('data-kind="baseline"') == len(data["baselines"])
