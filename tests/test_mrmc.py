@@ -541,3 +541,14 @@ def test_cli_model(root, tmp_path, capsys):
     printed(res["model_fom"], "0.82979066")
     assert main(["readers", "mrmc", str(p), "--model", "4"]) == 0
     assert "model - mean of readers" in capsys.readouterr().out
+
+
+def test_validation_many_readers_sparse_design(tmp_path, capsys):
+    # an attacker's sparse design: each of 1,001 readers reads two cases of its own; refused
+    # on the count of readers before any reader x case array is built
+    text = "reader,case,truth,rating\n" + "".join(f"r{j},a{j},1,1\nr{j},b{j},0,0\n" for j in range(1001))
+    _fails(capsys, [_write(tmp_path, text)], "too many reader and modality combinations", "1001 readers x 1 modalities")
+    # below the cap every reader is told which cases it missed; the list is cut with a count
+    text = "reader,case,truth,rating\n" + "".join(f"r{j},a{j},1,1\nr{j},b{j},0,0\n" for j in range(30))
+    err = _fails(capsys, [_write(tmp_path, text)], "reader 'r0' did not read 58 of the 60 cases", "and 53 more")
+    assert "more problem(s) not shown" in err

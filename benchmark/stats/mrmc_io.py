@@ -46,6 +46,7 @@ from ..errors import EXIT_INVALID, Problem, UsageError, format_problems
 
 __all__ = [
     "FOMS",
+    "MAX_READER_MODALITIES",
     "MAX_READS_BYTES",
     "MRMCData",
     "ReadsInvalid",
@@ -59,6 +60,9 @@ FOMS = ("auc", "sensitivity", "specificity")
 
 #: Largest reads file accepted (bytes).
 MAX_READS_BYTES = 200 * 1024 * 1024
+#: Most (reader, modality) combinations analysed: the jackknife covariance matrix has this many
+#: rows and columns (a real study has tens).
+MAX_READER_MODALITIES = 1000
 
 _REQUIRED = ("reader", "case", "truth", "rating")
 _OPTIONAL = ("modality",)
@@ -316,43 +320,65 @@ def read_mrmc_file(path, fom: str = "auc", model: Optional[str] = None) -> MRMCD
             cases.setdefault(c, len(cases))
 
     T, J, K = len(modalities), len(readers), len(cases)
+    truth = np.array([truth_of[c][0] for c in cases], dtype=np.int64)
+    if T * J > MAX_READER_MODALITIES:
+        problems.append(Problem(
+            "too-many-readers", "too many reader and modality combinations for an MRMC analysis.",
+            file=name, column="reader", expected=f"at most {MAX_READER_MODALITIES}",
+            found=f"{J} readers x {T} modalities",
+        ))
+        raise ReadsInvalid(problems)
+    # a read whose row has a problem is reported there, not again as missing
+    problems += _crossing_problems(modalities, readers, cases, truth_of, attempted, name, "modality" in col)
+    if problems or len(reads) != T * J * K:
+        shell = MRMCData(list(modalities), list(readers), list(cases), truth, np.empty((0, 0, 0)), name)
+        problems += check_design(shell, fom, model, raise_=False)
+        raise ReadsInvalid(problems)
     ratings = np.full((T, J, K), np.nan)
     for m, r, c, v in reads:
         ratings[modalities[m], readers[r], cases[c]] = v
-    truth = np.array([truth_of[c][0] for c in cases], dtype=np.int64)
     data = MRMCData(list(modalities), list(readers), list(cases), truth, ratings, name)
-    # a read whose row has a problem is reported there, not again as missing
-    tried = np.zeros(ratings.shape, dtype=bool)
-    for m, r, c in attempted:
-        if c in cases:
-            tried[modalities[m], readers[r], cases[c]] = True
-    problems += _crossing_problems(data, "modality" in col, tried)
-    problems += check_design(data, fom, model, raise_=False)
-    if problems:
-        raise ReadsInvalid(problems)
+    check_design(data, fom, model)
     return data
 
 
-def _crossing_problems(data: MRMCData, has_modality: bool, tried: np.ndarray) -> list[Problem]:
+def _crossing_problems(modalities, readers, cases, truth_of, attempted, name, has_modality) -> list[Problem]:
+    """Missing reads and readers without a positive (negative) read, without a dense array.
+
+    ``attempted``: every (modality, reader, case) a row named, including rows with other
+    problems, so that a bad row is reported once (where it is), not again as a missing read.
+    """
+    got: dict = {}
+    for m, r, c in attempted:
+        if c in cases:
+            got.setdefault((m, r), set()).add(c)
+    K = len(cases)
+    n_class = {v: sum(1 for c in cases if truth_of[c][0] == v) for v in (0, 1)}
     problems = []
-    name = data.source
-    T, J, K = data.ratings.shape
-    for t in range(T):
-        for j in range(J):
-            read = ~np.isnan(data.ratings[t, j]) | tried[t, j]
-            who = f"reader {data.readers[j]!r}" + (f" in modality {data.modalities[t]!r}" if has_modality else "")
+    for m in modalities:
+        for r in readers:
+            read = got.get((m, r), set())
+            who = f"reader {r!r}" + (f" in modality {m!r}" if has_modality else "")
             for label, value in (("positive", 1), ("negative", 0)):
-                if not (read & (data.truth == value)).any() and (data.truth == value).any():
+                if n_class[value] and not any(truth_of[c][0] == value for c in read):
                     problems.append(Problem(
                         f"no-{label}-read", f"{who} read no {label} case, so its FOM is undefined",
                         file=name, column="reader", fix="every reader must read every case",
                     ))
-            if not read.all():
-                missing = [data.cases[k] for k in np.flatnonzero(~read)]
+            if len(read) < K:
+                missing = []
+                for c in cases:
+                    if c not in read:
+                        missing.append(c)
+                        if len(missing) > _SHOW:
+                            break
+                n_missing = K - len(read)
+                shown = ", ".join(repr(c) for c in missing[:_SHOW])
+                more = f" and {n_missing - _SHOW} more" if n_missing > _SHOW else ""
                 problems.append(Problem(
-                    "missing-reads", f"{who} did not read {len(missing)} of the {K} cases: {_listed(missing)}.",
+                    "missing-reads", f"{who} did not read {n_missing} of the {K} cases: {shown}{more}.",
                     file=name, column="case", expected="every reader reads every case in every modality",
-                    found=f"{K - len(missing)} cases read",
+                    found=f"{len(read)} cases read",
                     fix="add the missing reads, or drop the cases (or reader) from the analysis",
                 ))
     return problems
