@@ -164,7 +164,8 @@ _CODE_FINGERPRINT: Optional[str] = None
 
 
 def code_fingerprint() -> str:
-    """sha256 of the scoring code (every ``benchmark/*.py`` file, in name order).
+    """sha256 of the scoring code (every ``.py`` file of the package and its subpackages, such
+    as ``benchmark/stats/``, in path order).
 
     Part of the cache key, so a change to the code invalidates cached results even when the
     harness version number was not raised.
@@ -173,8 +174,8 @@ def code_fingerprint() -> str:
     if _CODE_FINGERPRINT is None:
         h = hashlib.sha256()
         pkg = Path(__file__).resolve().parent
-        for f in sorted(pkg.glob("*.py")):
-            h.update(f.name.encode("utf-8") + b"\0" + f.read_bytes() + b"\0")
+        for f in sorted(pkg.rglob("*.py"), key=lambda p: p.relative_to(pkg).as_posix()):
+            h.update(f.relative_to(pkg).as_posix().encode("utf-8") + b"\0" + f.read_bytes() + b"\0")
         _CODE_FINGERPRINT = h.hexdigest()
     return _CODE_FINGERPRINT
 
