@@ -301,6 +301,10 @@ def _comparisons(task, labels, scores, plan, settings, inputs: Optional[Comparis
                 d["target"] = t
                 rows.append(d)
         out["readers"] = rows
+        out["readers_population"] = (
+            "each reader fixed, cases random: a per-reader conclusion covers that reader only, "
+            "reading cases like these"
+        )
     if inputs.panels:
         note = None
         if task.resampling.cluster:

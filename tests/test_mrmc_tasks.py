@@ -52,6 +52,7 @@ def test_scopemri_result_has_auc_mrmc(at_root, capsys):
     res = _score(capsys, "scopemri-bankart", BANKART_SUB)
     (m,) = res["comparisons"]["mrmc"]
     assert res["comparisons"]["readers"]  # per-reader comparisons stay beside it
+    assert "covers that reader only" in res["comparisons"]["readers_population"]
     assert m["target"] == "bankart" and m["fom"] == "auc" and m["model_threshold"] is None
     labels = _csv("tasks/_datasets/scopemri/demo/test_labels.csv")
     y = labels["bankart"].astype(int).to_numpy()
