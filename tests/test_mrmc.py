@@ -552,3 +552,48 @@ def test_validation_many_readers_sparse_design(tmp_path, capsys):
     text = "reader,case,truth,rating\n" + "".join(f"r{j},a{j},1,1\nr{j},b{j},0,0\n" for j in range(30))
     err = _fails(capsys, [_write(tmp_path, text)], "reader 'r0' did not read 58 of the 60 cases", "and 53 more")
     assert "more problem(s) not shown" in err
+
+
+def test_three_modalities_by_explicit_loops():
+    # Obuchowski-Rockette written out pair by pair (Hillis 2007, eqs. for Cov1-Cov3 and ddf_H),
+    # with brute-force deletion for the jackknife
+    rng = np.random.default_rng(11)
+    T, J, K = 3, 4, 40
+    y = np.r_[np.ones(15, int), np.zeros(K - 15, int)]
+    X = rng.integers(1, 6, size=(T, J, K)).astype(float) + y * np.array([0.5, 1.0, 1.5])[:, None, None]
+    auc = np.array([[roc_auc_score(y, X[t, j]) for j in range(J)] for t in range(T)])
+    jk = np.array([[_brute_jackknife_auc(y, X[t, j]) for j in range(J)] for t in range(T)])
+    cov = {}
+    for t1 in range(T):
+        for j1 in range(J):
+            for t2 in range(T):
+                for j2 in range(J):
+                    a, b = jk[t1, j1], jk[t2, j2]
+                    cov[t1, j1, t2, j2] = (K - 1) / K * np.sum((a - a.mean()) * (b - b.mean()))
+    kinds = {"var": [], "cov1": [], "cov2": [], "cov3": []}
+    for (t1, j1, t2, j2), v in cov.items():
+        kind = "var" if (t1, j1) == (t2, j2) else "cov1" if j1 == j2 else "cov2" if t1 == t2 else "cov3"
+        kinds[kind].append(v)
+    var, cov1, cov2, cov3 = (np.mean(kinds[k]) for k in ("var", "cov1", "cov2", "cov3"))
+    m_t, m_j, m = auc.mean(1), auc.mean(0), auc.mean()
+    ms_t = J * np.sum((m_t - m) ** 2) / (T - 1)
+    ms_tr = sum((auc[t, j] - m_t[t] - m_j[j] + m) ** 2 for t in range(T) for j in range(J)) / ((T - 1) * (J - 1))
+    den = ms_tr + J * max(cov2 - cov3, 0)
+    ddf = den ** 2 / (ms_tr ** 2 / ((T - 1) * (J - 1)))
+    out = or_analysis(*fom_jackknife(X, y), ["a", "b", "c"], list("wxyz"))
+    c = out["variance_components"]["or"]
+    assert (c["var_error"], c["cov1"], c["cov2"], c["cov3"]) == pytest.approx((var, cov1, cov2, cov3), rel=1e-10)
+    r = out["analyses"]["RRRC"]
+    assert r["f"] == pytest.approx(ms_t / den, rel=1e-10)
+    assert r["ddf"] == pytest.approx(ddf, rel=1e-10)
+    assert r["p"] == pytest.approx(stats.f.sf(ms_t / den, T - 1, ddf), rel=1e-9)
+    assert [(d["a"], d["b"]) for d in r["differences"]] == [("a", "b"), ("a", "c"), ("b", "c")]
+    for d, (i, k) in zip(r["differences"], [(0, 1), (0, 2), (1, 2)]):
+        assert d["estimate"] == pytest.approx(m_t[i] - m_t[k], abs=1e-14)
+        assert d["se"] == pytest.approx(np.sqrt(2 * den / J), rel=1e-10)
+        assert d["df"] == pytest.approx(ddf, rel=1e-10)
+    f = out["analyses"]["FRRC"]
+    assert f["chi2"] == pytest.approx((T - 1) * ms_t / (var - cov1 + (J - 1) * max(cov2 - cov3, 0)), rel=1e-10)
+    assert f["p"] == pytest.approx(stats.chi2.sf(f["chi2"], T - 1), rel=1e-9)
+    q = out["analyses"]["RRFC"]
+    assert q["f"] == pytest.approx(ms_t / ms_tr, rel=1e-10) and q["ddf"] == (T - 1) * (J - 1)
