@@ -495,6 +495,11 @@ def test_validation_only_positive_cases(tmp_path, capsys):
     _fails(capsys, [_write(tmp_path, text)], "no negative case")
 
 
+def test_validation_one_positive_case(tmp_path, capsys):
+    text = "reader,case,truth,rating\n" + "".join(f"r{j},c{k},{int(k == 0)},{k}\n" for j in range(3) for k in range(4))
+    _fails(capsys, [_write(tmp_path, text)], "each truth class needs two cases", "found 1 positive and 3 negative")
+
+
 def test_problems_are_collected_not_first_only(tmp_path):
     text = _study().replace("r1,c0,0,0", "r1,c0,0,x").replace("r2,c0,0,0", "r2,c0,2,0") + "r3,c3,1,1\n"
     with pytest.raises(ReadsInvalid) as exc:

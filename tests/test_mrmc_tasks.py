@@ -135,6 +135,6 @@ def test_reader_panel_reasons():
     assert "at least 2 readers" in ReaderPanel(y, np.ones((1, 4)), ["a"], "auc").compare(np.zeros(4))["reason"]
     rat = np.array([[1, 2, np.nan, np.nan], [1, 2, 3, 4.0]])
     out = ReaderPanel(np.array([0, 0, 1, 1]), rat, ["a", "b"], "auc").compare(np.zeros(4))
-    assert "no positive case" in out["reason"] and out["n_cases"] == 2
+    assert "0 positive and 2 negative cases" in out["reason"] and out["n_cases"] == 2
     with pytest.raises(ValueError, match="shape"):
         ReaderPanel(y, np.ones((2, 3)), ["a", "b"], "auc")

@@ -404,6 +404,12 @@ def check_design(data: MRMCData, fom: str = "auc", model: Optional[str] = None, 
             file=name, column="truth", expected="cases with truth 0 and cases with truth 1",
             found=f"{n1} positive and {K - n1} negative cases",
         ))
+    elif n1 < 2 or K - n1 < 2:
+        problems.append(Problem(
+            "too-few-cases", "the jackknife leaves out one case at a time, so each truth class needs two cases.",
+            file=name, column="truth", expected="at least 2 positive and 2 negative cases",
+            found=f"{n1} positive and {K - n1} negative cases",
+        ))
     panel = list(data.readers)
     if model is not None:
         if model not in data.readers:

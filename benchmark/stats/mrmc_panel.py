@@ -79,10 +79,10 @@ class ReaderPanel:
         self.reason: Optional[str] = None
         if len(self.readers) < 2:
             self.reason = f"an MRMC analysis needs at least 2 readers; the study has {len(self.readers)}"
-        elif n1 == 0 or n1 == self.truth.shape[0]:
+        elif min(n1, self.truth.shape[0] - n1) < 2:
             self.reason = (
-                f"the {self.truth.shape[0]} cases read by every reader hold no "
-                f"{'positive' if n1 == 0 else 'negative'} case"
+                f"the {self.truth.shape[0]} cases read by every reader hold {n1} positive and "
+                f"{self.truth.shape[0] - n1} negative cases; the jackknife needs 2 of each"
             )
         if self.reason is None:
             self.theta, self.jack = fom_jackknife(ratings[None][:, :, self.cols], self.truth, fom)
