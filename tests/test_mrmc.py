@@ -602,3 +602,19 @@ def test_three_modalities_by_explicit_loops():
     assert f["p"] == pytest.approx(stats.chi2.sf(f["chi2"], T - 1), rel=1e-9)
     q = out["analyses"]["RRFC"]
     assert q["f"] == pytest.approx(ms_t / ms_tr, rel=1e-10) and q["ddf"] == (T - 1) * (J - 1)
+
+
+@settings(max_examples=150, deadline=None)
+@given(hs.lists(hs.lists(hs.sampled_from(["r1", "r2", "c1", "c2", "0", "1", "2.5", "nan", "", " ", '"a,b"', "x\x00", "é", "1e999"]),
+                         min_size=0, max_size=6), max_size=12),
+       hs.sampled_from(["reader,case,truth,rating", "reader,case,truth,rating,modality", "case,reader,rating,truth", "reader,case"]))
+def test_reads_file_fuzz_never_crashes(tmp_path_factory, rows, header):
+    p = tmp_path_factory.mktemp("fuzz") / "reads.csv"
+    p.write_text(header + "\n" + "\n".join(",".join(r) for r in rows) + "\n")
+    try:
+        data = read_mrmc_file(p)
+    except ReadsInvalid as exc:
+        assert exc.problems and all(pr.format() for pr in exc.problems)
+        return
+    res = mrmc_analysis(data)  # a file that passes validation can be analysed
+    assert res["n_cases"] == len(data.cases)
