@@ -259,7 +259,7 @@ def or_analysis(theta: np.ndarray, jack: np.ndarray, modalities, readers, level:
         single["RRRC"][name] = {**_strip(d), "ms_r": ms_r_mod[t], "cov2": cov2_mod[t]}
         se = math.sqrt(max(var_mod[t] + (J - 1) * max(cov2_mod[t], 0.0), 0.0) / J)
         d = _t_summary(m_t[t], se, None, level, stat="z")
-        single["FRRC"][name] = {**_strip(d, "z"), "var_error": var_mod[t], "cov2": cov2_mod[t]}
+        single["FRRC"][name] = {**_strip(d), "var_error": var_mod[t], "cov2": cov2_mod[t]}
         d = _t_summary(m_t[t], math.sqrt(ms_r_mod[t] / J), J - 1, level)
         single["RRFC"][name] = {**_strip(d), "ms_r": ms_r_mod[t]}
     out = {
@@ -351,7 +351,7 @@ def or_analysis(theta: np.ndarray, jack: np.ndarray, modalities, readers, level:
     return out
 
 
-def _strip(d: dict, stat: str = "t") -> dict:
+def _strip(d: dict) -> dict:
     """Keep the fields of a single-modality interval."""
     return {k: d[k] for k in ("estimate", "se", "df", "ci")}
 
