@@ -486,7 +486,8 @@ def format_mrmc(res: dict) -> str:
     pct = f"{100 * res['level']:g}%"
     lines = [
         f"MRMC analysis (Obuchowski-Rockette, Hillis ddf), FOM: {res['fom']}",
-        f"{len(res['readers'])} readers, {len(res['modalities'])} modalities, {res['n_cases']} cases "
+        f"{len(res['readers'])} readers, {len(res['modalities'])} modalit{'y' if len(res['modalities']) == 1 else 'ies'}, "
+        f"{res['n_cases']} cases "
         f"({res['n_positive']} positive, {res['n_cases'] - res['n_positive']} negative)",
         "",
         "FOM by reader:",
