@@ -22,7 +22,8 @@ The grader works from git alone, so it runs the same on a laptop and in a workfl
    ``leaderboard.reveal_date`` only the ``public`` part of a label file with a ``usage`` column
    is scored, after it only the ``private`` part; the other part never influences anything
    shown. With ``leaderboard.mode = "ladder"`` only the Ladder's rounded score is shown
-   (:mod:`benchmark.ladder`).
+   (:mod:`benchmark.ladder`). Both are decided by the one disclosure stage,
+   :mod:`benchmark.data.disclosure`.
 5. A Markdown report goes to ``--summary`` (and is appended to ``$GITHUB_STEP_SUMMARY``);
    ``--annotations`` prints GitHub workflow commands pointing at the offending lines;
    ``--ledger`` appends one record per graded submission (:mod:`benchmark.ledger`).
@@ -35,7 +36,6 @@ from __future__ import annotations
 
 import csv
 import datetime as _dt
-import hashlib
 import io
 import math
 import os
@@ -741,33 +741,6 @@ class _Scored:
         self.path = ""
 
 
-def shown_part(labels, task, now: _dt.datetime):
-    """Which cases may be scored for display: ``(mask or None, part name)``.
-
-    Without a ``usage`` column every case is scored (``"all"``). With one, the ``public``
-    cases before ``task.leaderboard.reveal_date`` (or when the task has none) and the
-    ``private`` cases from that date on.
-    """
-    if labels.usage is None:
-        return None, "all"
-    reveal = task.leaderboard.reveal_date
-    part = "private" if reveal is not None and now.date() >= reveal else "public"
-    mask = np.asarray(labels.usage) == part
-    return mask, part
-
-
-def _restrict(labels, mask, part: str):
-    """The label set of the shown cases, with a hash of that part only."""
-    if mask is None:
-        return labels
-    sub = labels.subset(mask)
-    h = hashlib.sha256()
-    h.update(part.encode())
-    for i, row in zip(sub.ids, np.asarray(sub.y)):
-        h.update(f"{i}:{','.join(repr(float(v)) for v in np.ravel(row))}\n".encode())
-    return replace(sub, sha256=h.hexdigest(), source=f"({part} part of the labels)", notes=(), usage=None)
-
-
 def _fmt(v, digits: int = 4) -> str:
     if v is None or (isinstance(v, float) and not math.isfinite(v)):
         return "undefined"
@@ -787,8 +760,10 @@ def _score(ctx: _Context, task, labels, reports, subs, events, touched):
     from .results import SubmissionInfo
     from .scoring import BootstrapSettings, plan_for, score_task
 
-    mask, part = shown_part(labels, task, ctx.now)
-    shown = _restrict(labels, mask, part)
+    from .data.disclosure import decide
+
+    disc = decide(task, labels, ctx.now)  # the one disclosure stage: part, reveal, Ladder
+    mask, part, shown = disc.mask(labels), disc.part, disc.restrict(labels)
     # merged submissions of the base, except the folders this change replaces
     listing = _git(ctx.repo, "ls-tree", "-d", "--name-only", ctx.base_sha, f"{SUBMISSIONS}/{task.id}/")
     merged = []
@@ -1163,8 +1138,13 @@ def _write_outputs(text: str, summary: Optional[str]) -> None:
 
 
 def _parse_now(text: Optional[str]) -> Optional[_dt.datetime]:
+    from .data.disclosure import NOW_ENV
+
+    text = text or os.environ.get(NOW_ENV, "").strip()
     if not text:
         return None
+    if len(text) == 10:  # a date: its start, UTC
+        text += "T00:00:00Z"
     try:
         return _parse_time(text)
     except ValueError:
@@ -1231,7 +1211,8 @@ def register_cli(subparsers, parser_class) -> None:
     s.add_argument("--annotations", action="store_true", help="print GitHub workflow commands (::error file=...,line=...)")
     s.add_argument("--ledger", metavar="PATH", help="append-only ledger file or folder (ledger.jsonl): read for limits, appended")
     s.add_argument("--bootstrap", type=int, metavar="B", help="bootstrap replicates (default: the task's)")
-    s.add_argument("--now", metavar="TIME", help="grading time, ISO 8601 (default: now); for reproducing a past grading")
+    s.add_argument("--now", metavar="TIME", help="grading time, ISO 8601 or YYYY-MM-DD (default: $BENCHMARK_NOW, "
+                   "else now); decides the limits' day and the reveal; for reproducing a past grading")
     s.add_argument("--actor", help="who opened the change (recorded in the ledger)")
     s.add_argument("--repo", help="git work tree (default: the benchmark root)")
     s.add_argument("--allow-label-hash-mismatch", action="store_true", help="score even if the labels' sha256 differs from the task's pin")

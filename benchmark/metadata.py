@@ -157,6 +157,12 @@ class Link(BaseModel):
             raise ValueError(f"must be an absolute http:// or https:// URL. Got {shown} instead")
         if not v.lower().startswith(parts.scheme.lower() + "://") or not parts.hostname:
             raise ValueError("must be an absolute http:// or https:// URL with a host name")
+        if "@" in parts.netloc:
+            # https://github.com@evil.example/ leads to evil.example: a look-alike link.
+            raise ValueError(
+                "must not hold user information ('user@' before the host name): the link "
+                f"would lead to {parts.hostname!r}. Got {parts.netloc!r} instead"
+            )
         return v
 
 

@@ -107,14 +107,45 @@ class SplitDecl(_Frozen):
         default="",
         description="file name of the hidden canonical label file inside a labels directory",
     )
-    labels_sha256: Optional[str] = None
+    labels_sha256: Optional[str] = Field(
+        default=None,
+        description="sha256 pin of the canonical label file; only for a split whose labels "
+        "are public (labels_public = true), since for hidden labels it would let anyone check "
+        "a guessed label vector offline: pin those by labels_commitment",
+    )
+    labels_commitment: Optional[str] = Field(
+        default=None,
+        description="keyed pin of a hidden canonical label file: 'hmac-sha256:<hex>' under the "
+        "key in '<label file>.key' (benchmark.data.disclosure.label_commitment)",
+    )
     native: Optional[str] = None
+    labels_public: bool = Field(
+        default=False,
+        description="the split's labels are released to everyone (e.g. a public validation "
+        "set): case-level figures and the label file's sha256 may then be shown "
+        "(benchmark.data.disclosure); every other split is hidden",
+    )
     demo_reads: Optional[str] = Field(
         default=None,
         description="synthetic case-level reader study matching the demo labels "
         "(reader_id,case,read[,target]); with hidden labels, <split>_reads.csv beside the "
         "label file is used instead",
     )
+
+    @model_validator(mode="after")
+    def _pins(self):
+        if self.labels_sha256 and not self.labels_public:
+            raise ValueError(
+                "labels_sha256 would publish the sha256 of hidden labels (an offline check of "
+                "guessed labels); pin them with labels_commitment = \"hmac-sha256:...\" "
+                "(docs/disclosure.md), or set labels_public = true if the labels are released."
+            )
+        if self.labels_commitment is not None and not re.fullmatch(r"hmac-sha256:[0-9a-f]{64}", self.labels_commitment):
+            raise ValueError(
+                "labels_commitment must be 'hmac-sha256:' followed by 64 lower-case hex digits. "
+                f"Got {self.labels_commitment!r} instead."
+            )
+        return self
 
 
 class ResamplingDecl(_Frozen):
@@ -188,10 +219,20 @@ class ReferenceDecl(_Frozen):
 
 
 class LeaderboardDecl(_Frozen):
+    """What the leaderboard shows; read by :mod:`benchmark.data.disclosure`.
+
+    ``reveal_date``: with a ``usage`` column in the label file, only the public part is
+    scored for display before this date, only the private part on and after it.
+    ``confidential_predictions``: the task's predictions are never readable in the
+    repository, so case-level figures (ROC and PR curves, calibration bins, reader-study
+    tables) may be shown for a hidden split.
+    """
+
     mode: Literal["standard", "ladder"] = "standard"
     ladder_step: Optional[float] = None
     reveal_date: Optional[_dt.date] = None
     split: Optional[str] = None
+    confidential_predictions: bool = False
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,19 @@ def _score(capsys, task, sub):
     return json.loads(capsys.readouterr().out)
 
 
+def _unwithheld(registry, task_id, sub_path):
+    # the library path, before the disclosure stage (a maintainer's private view)
+    from benchmark.labels import load_labels
+    from benchmark.scoring import BootstrapSettings, score_task
+    from benchmark.submission import read_submission
+
+    task = registry.get(task_id)
+    labels = load_labels(task)
+    sub = read_submission(task, sub_path, labels.public_cases())
+    settings = BootstrapSettings.from_task(task, replicates=100)
+    return score_task(task, labels, [sub], [str(sub_path)], settings).results[0].model_dump(mode="json")
+
+
 @pytest.fixture
 def at_root(root, monkeypatch):
     monkeypatch.chdir(root)
@@ -48,11 +61,15 @@ def test_demo_reader_study_has_confidence_ratings(at_root):
     assert 0.7 < min(aucs) and max(aucs) < 0.97 and 0.8 < np.mean(aucs) < 0.9
 
 
-def test_scopemri_result_has_auc_mrmc(at_root, capsys):
+def test_scopemri_result_has_auc_mrmc(at_root, capsys, registry):
+    full = _unwithheld(registry, "scopemri-bankart", BANKART_SUB)
+    assert full["comparisons"]["readers"]  # per-reader comparisons stay beside it
+    assert "covers that reader only" in full["comparisons"]["readers_population"]
     res = _score(capsys, "scopemri-bankart", BANKART_SUB)
+    # on this hidden split the per-reader table is withheld; the AUC comparison is aggregate
+    assert "readers" not in res["comparisons"] and "readers_population" not in res["comparisons"]
+    assert res["comparisons"]["mrmc"] == full["comparisons"]["mrmc"]
     (m,) = res["comparisons"]["mrmc"]
-    assert res["comparisons"]["readers"]  # per-reader comparisons stay beside it
-    assert "covers that reader only" in res["comparisons"]["readers_population"]
     assert m["target"] == "bankart" and m["fom"] == "auc" and m["model_threshold"] is None
     labels = _csv("tasks/_datasets/scopemri/demo/test_labels.csv")
     y = labels["bankart"].astype(int).to_numpy()
@@ -76,8 +93,8 @@ def test_scopemri_result_has_auc_mrmc(at_root, capsys):
     assert "patient_id" in m["note"]
 
 
-def test_mrnet_result_has_sensitivity_and_specificity_mrmc(at_root, capsys):
-    res = _score(capsys, "mrnet", MRNET_SUB)
+def test_mrnet_result_has_sensitivity_and_specificity_mrmc(at_root, registry):
+    res = _unwithheld(registry, "mrnet", MRNET_SUB)
     rows = res["comparisons"]["mrmc"]
     assert [(m["target"], m["fom"]) for m in rows] == [
         (t, f) for t in ("abnormal", "acl", "meniscus") for f in ("sensitivity", "specificity")
@@ -102,6 +119,14 @@ def test_mrnet_result_has_sensitivity_and_specificity_mrmc(at_root, capsys):
         assert m["note"] is None  # MRNet has no cluster key
 
 
+def test_binary_mrmc_is_withheld_for_a_hidden_split(at_root, capsys):
+    # MRNet's test split is hidden and its predictions public: the model's sensitivity and
+    # specificity at p >= 0.5 would count positives among a known set of cases
+    res = _score(capsys, "mrnet", MRNET_SUB)
+    assert "mrmc" not in res["comparisons"]
+    assert "sensitivity and specificity at a fixed threshold" in res["disclosure"]["withheld"]["mrmc"]
+
+
 def test_score_prints_mrmc(at_root, capsys):
     assert main(["score", "scopemri-bankart", BANKART_SUB, "--bootstrap", "100"]) == 0
     out = capsys.readouterr().out
@@ -110,13 +135,14 @@ def test_score_prints_mrmc(at_root, capsys):
 
 def test_pages_show_mrmc_with_population(root):
     for page in ("leaderboard/scopemri-bankart/index.html",
-                 "leaderboard/scopemri-bankart/demo-lab-c__densenet-3d.html",
-                 "leaderboard/mrnet/demo-lab-a__resnet-baseline.html"):
+                 "leaderboard/scopemri-bankart/demo-lab-c__densenet-3d.html"):
         html = (root / page).read_text()
         assert 'id="mrmc"' in html, page
         assert "each per-reader comparison holds for that reader only" in html
         assert "readers like these reading cases like these" in html
     assert 'id="mrmc"' not in (root / "leaderboard/scopemri-cuff/index.html").read_text()
+    mrnet = (root / "leaderboard/mrnet/demo-lab-a__resnet-baseline.html").read_text()
+    assert 'id="mrmc"' not in mrnet and "reader panel on binary reads is withheld" in mrnet
 
 
 def test_reads_rating_column(registry, tmp_path):
