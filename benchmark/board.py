@@ -38,7 +38,7 @@ import numpy as np
 from . import __version__
 from . import metrics as M
 from .entries import Entry, discover
-from .errors import SubmissionInvalid
+from .errors import Problem, SubmissionInvalid
 from .labels import LabelSet, load_labels, sha256_file
 from .parallel import ordered_map, worker_count
 from .results import DEMO_BANNER, ScoreResult, SubmissionInfo, atomic_write_bytes, atomic_write_text, canonical_json, format_value
@@ -138,7 +138,7 @@ class TaskBoard:
         specs = t.metric_specs()
         shown = [s.name for s in specs[1:] if s.subgroup is None][:6] + [s.name for s in specs if s.subgroup][:2]
         shown = [n for n in shown if n in self.metric_names]
-        headers = ["rank", "submission", t.primary, "95% CI"] + shown
+        headers = ["rank", "submission", t.primary, f"{self.settings.level:.0%} CI"] + shown
         rows = []
         for r in self.scored:
             res = r.result
@@ -482,6 +482,22 @@ def _score_batch(job) -> list:
     return out
 
 
+def _read_encrypted(task: Task, e, labels: LabelSet, fmt, shown: str, identity):
+    """Read an encrypted entry in memory; a wrong file or hash is a problem of the entry."""
+    from .confidential import decrypt, resolve_identity, sha256_hex
+    from .submission import read_submission_bytes
+
+    try:
+        plain = decrypt(e.predictions.read_bytes(), resolve_identity(task, identity))
+    except ValueError as exc:
+        raise SubmissionInvalid([Problem("cannot-decrypt", str(exc), file=shown)]) from None
+    want = e.meta.predictions_sha256 if e.meta else None
+    if want is not None and sha256_hex(plain) != want:
+        raise SubmissionInvalid([Problem("sha256-mismatch", "the decrypted predictions do not have the "
+                                         "sha256 recorded in submission.toml", file=shown, expected=want)])
+    return read_submission_bytes(task, plain, labels.public_cases(), format=fmt, display_path=shown)
+
+
 def score_board(
     task: Task,
     root: Path,
@@ -492,6 +508,7 @@ def score_board(
     workers: Optional[int] = None,
     now=None,
     withhold: bool = True,
+    identity=None,
 ) -> TaskBoard:
     """Score every submission of ``task`` (from the cache where possible) and compare them.
 
@@ -549,7 +566,12 @@ def score_board(
     for row, key in pending:
         e = row.entry
         try:
-            sub = read_submission(task, e.predictions, all_labels.public_cases(), format=e.meta.format if e.meta else None, display_path=e.predictions.relative_to(root).as_posix())
+            fmt = e.meta.format if e.meta else None
+            shown = e.predictions.relative_to(root).as_posix()
+            if e.encrypted:  # decrypted in memory only; the plain text is never written
+                sub = _read_encrypted(task, e, all_labels, fmt, shown, identity)
+            else:
+                sub = read_submission(task, e.predictions, all_labels.public_cases(), format=fmt, display_path=shown)
         except SubmissionInvalid as exc:
             row.problems = exc
             continue
@@ -688,7 +710,10 @@ def _rank(board: TaskBoard) -> None:
             "order": sm.order,
             "p_adjusted": [[_r(v, 12) for v in row] for row in sm.p_adjusted],
             "better": sm.better,
+            "untested": sm.untested,
             "alpha": sm.alpha,
+            "method": sm.method,
+            "n_replicates": sm.n_replicates,
             "n_total": int(finite.sum()),
         }
 
@@ -702,14 +727,17 @@ def score_all_tasks(
     workers: Optional[int] = None,
     now=None,
     withhold: bool = True,
+    identity=None,
 ) -> list[TaskBoard]:
     """Score every task's submissions; results are cached under ``cache_dir``.
 
     ``cache_dir`` defaults to ``<root>/.cache/results``; pass ``False`` to disable the cache.
-    ``workers``, ``now``, ``withhold``: see :func:`score_board`.
+    ``workers``, ``now``, ``withhold``: see :func:`score_board`. ``identity``: age identity file
+    opening confidential predictions (see :func:`benchmark.confidential.resolve_identity`).
     """
     if cache_dir is None:
         cache_dir = Path(reg.root) / ".cache" / "results"
     elif cache_dir is False:
         cache_dir = None
-    return [score_board(t, reg.root, labels, replicates, progress, cache_dir, workers, now, withhold) for t in reg]
+    return [score_board(t, reg.root, labels, replicates, progress, cache_dir, workers, now, withhold, identity)
+            for t in reg]

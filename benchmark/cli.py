@@ -84,12 +84,12 @@ def cmd_tasks(args) -> int:
 
 
 def cmd_validate(args) -> int:
+    from .confidential import read_prediction_file
     from .labels import load_public
-    from .submission import read_submission
 
     task = _registry(args).get(args.task)
     expected = load_public(task, args.split)
-    sub = read_submission(task, args.file, expected, format=args.format, max_mb=args.max_mb)
+    sub = read_prediction_file(task, args.file, expected, format=args.format, max_mb=args.max_mb)
     print(
         f"OK: {args.file} is a valid {task.id} submission "
         f"(format {sub.format}, {len(sub.ids)} cases, split {expected.split})."
@@ -100,9 +100,9 @@ def cmd_validate(args) -> int:
 
 
 def _score_one(args):
+    from .confidential import read_prediction_file
     from .labels import load_labels
     from .scoring import BootstrapSettings, score_task
-    from .submission import read_submission
 
     task = _registry(args).get(args.task)
     settings = BootstrapSettings.from_task(
@@ -111,7 +111,7 @@ def _score_one(args):
     labels = load_labels(
         task, args.split, args.labels, allow_hash_mismatch=args.allow_label_hash_mismatch
     )
-    sub = read_submission(task, args.file, labels.public_cases(), format=args.format, max_mb=args.max_mb)
+    sub = read_prediction_file(task, args.file, labels.public_cases(), format=args.format, max_mb=args.max_mb)
     disc = _disclosure(task, labels, args)
     scores = score_task(task, disc.restrict(labels), [disc.submission(sub, labels)], [str(args.file)], settings)
     return task, disc.result(scores.results[0])
@@ -181,6 +181,8 @@ def _print_comparisons(res) -> None:
                 f"{format_value(d['submission'], 3)} vs {format_value(d['baseline'], 3)}, "
                 f"difference {format_value(d['difference'], 3)} {_fmt_ci(d['difference_ci'])}: {d['verdict']}"
             )
+            if d.get("baseline_uncertainty"):
+                print(f"    readers' {q} and {d['matched_on']} drawn in every replicate ({d['baseline_uncertainty']})")
     readers = comp.get("readers", [])
     if readers:
         print("vs readers of the reader study (sensitivity at each reader's specificity):")
@@ -192,12 +194,11 @@ def _print_comparisons(res) -> None:
                 format_value(r["reader_sensitivity"], 3),
                 format_value(r["submission_sensitivity"], 3),
                 _fmt_ci(r["difference_ci"]),
-                "" if r.get("mcnemar_p") is None else format_value(r["mcnemar_p"], 3),
                 r["verdict"],
             ]
             for r in readers
         ]
-        print(_table(["target", "reader", "spec", "reader sens", "model sens", "difference CI", "McNemar p", "verdict"], rows))
+        print(_table(["target", "reader", "spec", "reader sens", "model sens", "difference CI", "verdict"], rows))
 
 
 def _print_mrmc(res) -> None:
@@ -239,9 +240,9 @@ def cmd_score(args) -> int:
 
 
 def cmd_compare(args) -> int:
+    from .confidential import read_prediction_file
     from .labels import load_labels
     from .scoring import BootstrapSettings, compare_two
-    from .submission import read_submission
 
     task = _registry(args).get(args.task)
     settings = BootstrapSettings.from_task(
@@ -249,7 +250,7 @@ def cmd_compare(args) -> int:
     )
     labels = load_labels(task, args.split, args.labels, allow_hash_mismatch=args.allow_label_hash_mismatch)
     subs = [
-        read_submission(task, f, labels.public_cases(), format=args.format, max_mb=args.max_mb)
+        read_prediction_file(task, f, labels.public_cases(), format=args.format, max_mb=args.max_mb)
         for f in (args.a, args.b)
     ]
     disc = _disclosure(task, labels, args)
@@ -287,6 +288,8 @@ def cmd_compare(args) -> int:
         )
     level = f"{settings.level:.0%} CI"
     print(_table(["metric", "A", "B", "A - B", level, "p (bootstrap)", "p (DeLong)", "better"], rows, {1, 2, 3}))
+    for n in sorted({m["delong"]["note"] for m in res["metrics"].values() if (m.get("delong") or {}).get("note")}):
+        print(f"note: p (DeLong): {n}")
     if args.json:
         print(f"result written to {args.json}")
     return EXIT_OK
@@ -400,7 +403,8 @@ def cmd_leaderboard(args) -> int:
     from .site.render import build_site
 
     reg = _registry(args)
-    boards = score_all_tasks(reg, labels=args.labels, progress=_stderr, cache_dir=args.cache, now=args.now)
+    boards = score_all_tasks(reg, labels=args.labels, progress=_stderr, cache_dir=args.cache, now=args.now,
+                             identity=args.identity)
     out = Path(args.out or (reg.root / "leaderboard"))
     index = build_site(reg, boards, out)
     print(index)
@@ -501,7 +505,13 @@ def build_parser(argv: Optional[Sequence[str]] = None) -> argparse.ArgumentParse
     s.add_argument("--cache", help="result cache folder (default: .cache/results)")
     s.add_argument("--now", metavar="YYYY-MM-DD", help=NOW_HELP + "; default with the demo labels: "
                    "the newest submission date of each task")
+    s.add_argument("--identity", metavar="FILE", help="age identity (secret key) opening confidential "
+                   "predictions (default: $BENCHMARK_AGE_IDENTITY, else a task's committed DEMO key)")
     s.set_defaults(func=cmd_leaderboard)
+
+    from .confidential import register_cli as register_submit
+
+    register_submit(sub, _Parser)
 
     # The CI module (git, ledger) is imported only when it is asked for, or for --help,
     # keeping the start-up of the other commands short.

@@ -172,6 +172,14 @@ class TaskScores:
         return None if self.replicates is None else self.replicates[:, 0, :]
 
 
+def delong_cluster_note(cluster: str) -> str:
+    """The note attached to every DeLong result on a task whose cases are clustered."""
+    return (
+        f"DeLong treats cases as independent; this task's cases are clustered by "
+        f"{cluster}, which the bootstrap intervals respect"
+    )
+
+
 def _interval(method, point, reps, jack, level, spec, y_sub, s_sub, policy, max_frac, cluster=None):
     """Return (ci, method_used, note, n_undefined) for one metric of one submission."""
     from . import bootstrap as BT
@@ -184,10 +192,7 @@ def _interval(method, point, reps, jack, level, spec, y_sub, s_sub, policy, max_
             ci = [iv.low, iv.high] if iv.available else None
             note = iv.reason
             if note is None and cluster:
-                note = (
-                    f"DeLong treats cases as independent; this task's cases are clustered by "
-                    f"{cluster}, which the bootstrap intervals respect"
-                )
+                note = delong_cluster_note(cluster)
             return ci, "delong", note, n_undef
         method = "percentile"
         note = "DeLong applies to single-target AUC; percentile bootstrap used"
@@ -456,7 +461,9 @@ def compare_two(
     Both are evaluated on the same bootstrap replicates; for each metric the result holds the
     two point values, the difference ``a - b`` (oriented so that a positive value means ``a`` has
     the larger metric value), its paired percentile interval and two-sided bootstrap p-value, and,
-    for single-target AUC metrics, the paired DeLong test (as pROC's ``roc.test``).
+    for single-target AUC metrics, the paired DeLong test (as pROC's ``roc.test``). On a task
+    whose cases are clustered (e.g. by patient) the DeLong result carries a ``note`` that it
+    treats cases as independent, while the bootstrap interval and p-value resample clusters.
     """
     from . import bootstrap as BT
 
@@ -474,6 +481,7 @@ def compare_two(
         "bootstrap": ts.results[0].bootstrap.model_dump(mode="json"),
         "metrics": {},
     }
+    cluster = ts.results[0].bootstrap.cluster
     for j, bm in enumerate(ts.bound):
         spec = bm.spec
         pdiff = BT.paired_difference(
@@ -512,6 +520,7 @@ def compare_two(
                     "z": float(t.z),
                     "p_value": float(t.p_value),
                     "ci": [float(t.ci_low), float(t.ci_high)],
+                    "note": delong_cluster_note(cluster) if cluster else None,
                 }
         out["metrics"][spec.name] = entry
     return out

@@ -28,6 +28,7 @@ from .errors import TaskError
 
 __all__ = [
     "Task",
+    "ConfidentialDecl",
     "MetricSpec",
     "TaskRegistry",
     "load_registry",
@@ -185,10 +186,45 @@ class SubgroupDecl(_Frozen):
 
 
 class LimitsDecl(_Frozen):
+    """Submission limits, per GitHub account and per team (both must hold).
+
+    ``count`` says which graded attempts use up the limits: ``"valid"`` (the default) counts
+    every valid graded submission, merged or not; ``"all"`` counts invalid ones too.
+    """
+
     per_day: Optional[int] = None
     total: Optional[int] = None
     max_file_mb: float = 200.0
+    count: Literal["valid", "all"] = "valid"
     source: str = ""
+
+
+#: An age X25519 recipient: ``age1`` + 58 bech32 characters (age-encryption.org/v1).
+AGE_RECIPIENT_RE = re.compile(r"^age1[qpzry9x8gf2tvdw0s3jn54khce6mua7l]{58}$")
+
+
+class ConfidentialDecl(_Frozen):
+    """``[confidential]``: the benchmark's public key that predictions are encrypted to.
+
+    ``recipient`` is an age X25519 public key (``age1...``); participants encrypt with
+    ``benchmark submit prepare`` or with the ``age`` tool (``age -r <recipient>``).
+    ``demo_identity`` names a committed DEMO secret key (relative to the task folder, like
+    every path of a task file) that is used only when it belongs to ``recipient``; a real benchmark leaves it out and
+    gives the grader its secret through ``--identity`` or ``$BENCHMARK_AGE_IDENTITY``.
+    """
+
+    recipient: str
+    demo_identity: Optional[str] = None
+    note: str = ""
+
+    @field_validator("recipient")
+    @classmethod
+    def _recipient(cls, v: str) -> str:
+        if not AGE_RECIPIENT_RE.match(v):
+            raise ValueError(
+                f"must be an age X25519 public key 'age1' followed by 58 characters. Got {v!r} instead."
+            )
+        return v
 
 
 class BaselineDecl(_Frozen):
@@ -203,8 +239,27 @@ class BaselineDecl(_Frozen):
     specificity_ci: Optional[list[float]] = None
     sensitivity_counts: Optional[list[int]] = None
     specificity_counts: Optional[list[int]] = None
+    #: Readers whose reads are pooled in the counts, each reading every case: the counts'
+    #: case-level sample size is ``m / n_readers`` (benchmark.compare._baseline_draws).
+    n_readers: Optional[int] = Field(default=None, ge=1)
     derived: str = ""
     source: str
+
+    @model_validator(mode="after")
+    def _counts_per_reader(self):
+        r = self.n_readers or 1
+        for name in ("sensitivity_counts", "specificity_counts"):
+            counts = getattr(self, name)
+            if counts is None:
+                continue
+            if len(counts) != 2 or counts[1] <= 0 or not 0 <= counts[0] <= counts[1]:
+                raise ValueError(f"{name} must be [k, m] with 0 <= k <= m and m > 0. Got {counts} instead.")
+            if counts[1] % r:
+                raise ValueError(
+                    f"{name} must count the reads of {r} readers who each read every case, so m must be "
+                    f"a multiple of n_readers. Got m={counts[1]} instead."
+                )
+        return self
 
 
 class ReferenceDecl(_Frozen):
@@ -223,16 +278,14 @@ class LeaderboardDecl(_Frozen):
 
     ``reveal_date``: with a ``usage`` column in the label file, only the public part is
     scored for display before this date, only the private part on and after it.
-    ``confidential_predictions``: the task's predictions are never readable in the
-    repository, so case-level figures (ROC and PR curves, calibration bins, reader-study
-    tables) may be shown for a hidden split.
+    Whether case-level figures may be shown is decided from the task's top-level
+    ``confidential_predictions`` (see :mod:`benchmark.data.disclosure`).
     """
 
     mode: Literal["standard", "ladder"] = "standard"
     ladder_step: Optional[float] = None
     reveal_date: Optional[_dt.date] = None
     split: Optional[str] = None
-    confidential_predictions: bool = False
 
 
 @dataclass(frozen=True)
@@ -293,6 +346,10 @@ class Task(_Frozen):
     leaderboard: LeaderboardDecl = Field(default_factory=LeaderboardDecl)
     baselines: list[BaselineDecl] = Field(default_factory=list)
     references: list[ReferenceDecl] = Field(default_factory=list)
+    #: Predictions must be submitted encrypted to ``confidential.recipient``
+    #: (``predictions.csv.age``); nobody but the grader can read them.
+    confidential_predictions: bool = False
+    confidential: Optional[ConfidentialDecl] = None
     task_dir: Path = Field(exclude=True)
 
     model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
@@ -323,6 +380,11 @@ class Task(_Frozen):
         if self.primary not in spec_names:
             raise ValueError(
                 f"primary must be one of the task's metrics {spec_names}. Got {self.primary!r} instead."
+            )
+        if self.confidential_predictions and self.confidential is None:
+            raise ValueError(
+                "confidential_predictions = true needs a [confidential] table with the "
+                "benchmark's public key (recipient = \"age1...\")."
             )
         for b in self.baselines:
             if b.target not in self.targets:
@@ -432,6 +494,8 @@ def _read_toml(path: Path) -> dict:
         raise TaskError(f"task file not found: {path}") from None
     except tomllib.TOMLDecodeError as exc:
         raise TaskError(f"{path}: invalid TOML: {exc}") from None
+    except RecursionError:
+        raise TaskError(f"{path}: invalid TOML: arrays or tables nested too deeply") from None
 
 
 def _load_with_includes(path: Path, seen: tuple[Path, ...] = ()) -> dict:

@@ -187,6 +187,25 @@ def test_compare_self_and_reversed(root, tmp_path, capsys, monkeypatch):
     assert m["better"] == a and m["ci"][0] > 0 and m["delong"]["p_value"] < 1e-6
 
 
+def test_compare_clustered_task_notes_delong_ignores_clustering(root, capsys, monkeypatch):
+    monkeypatch.chdir(root)
+    a = "submissions/scopemri-bankart/demo-lab-a__scope-cnn/predictions.csv"
+    b = "submissions/scopemri-bankart/demo-lab-d__logistic-baseline/predictions.csv"
+    code, out, err = run(["compare", "scopemri-bankart", a, b, "--bootstrap", "200", "--json", "-"], capsys)
+    assert code == 0, err
+    res = json.loads(out)
+    assert res["bootstrap"]["cluster"] == "patient_id"
+    delongs = [m["delong"] for m in res["metrics"].values() if m.get("delong")]
+    assert delongs and all("clustered by patient_id" in d["note"] for d in delongs)
+    code, out, err = run(["compare", "scopemri-bankart", a, b, "--bootstrap", "200"], capsys)
+    assert code == 0, err
+    assert "note: p (DeLong): DeLong treats cases as independent" in out
+    # an unclustered task: no note
+    m = "submissions/mrnet/demo-lab-a__resnet-baseline/predictions.csv"
+    code, out, err = run(["compare", "mrnet", m, m, "--bootstrap", "200", "--json", "-"], capsys)
+    assert all(v["delong"]["note"] is None for v in json.loads(out)["metrics"].values() if v.get("delong"))
+
+
 def test_compare_needs_replicates(root, capsys, monkeypatch):
     monkeypatch.chdir(root)
     a = "submissions/mrnet/demo-lab-a__resnet-baseline/predictions.csv"

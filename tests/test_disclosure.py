@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from benchmark.board import CALIBRATION_BINS, score_all_tasks
+from benchmark.board import CALIBRATION_BINS, score_all_tasks, score_board
 from benchmark.cli import main
 from benchmark.data.disclosure import NOW_ENV, parse_now, resolve_now
 from benchmark.errors import SubmissionInvalid, UsageError
@@ -125,15 +125,20 @@ def attack(site: Path, root: Path, which=("roc", "calibration", "readers")) -> d
         reads = _public_reads(task)
         subs = {}
         for e in t["entries"]:
+            if e["submission"]["path"].endswith(".age"):
+                continue  # confidential predictions: encrypted, not readable by an attacker
             meta = read_metadata(root / Path(e["submission"]["path"]).parent / "submission.toml")
             subs[e["name"]] = read_submission(task, root / e["submission"]["path"], public, format=meta.format).scores
+        n = len(ids)
         for j, target in enumerate(task.targets):
             cons: list = []
-            n = pos = None
+            pos = None
             for e in t["entries"]:
-                s = subs[e["name"]][:, j]
                 g = next(g for g in e["roc"] if g["key"] == target)
-                n, pos = g["n"], g["positives"]
+                pos = g["positives"]
+                if e["name"] not in subs:
+                    continue
+                s = subs[e["name"]][:, j]
                 if "roc" in which:
                     cons += _roc_walk(g, s)
                 if "calibration" in which:
@@ -142,6 +147,8 @@ def attack(site: Path, root: Path, which=("roc", "calibration", "readers")) -> d
                             cons += _calibration_bins(c, s)
                 if "readers" in which:
                     cons += _reader_rows(e["reader_study"], reads, ids, target, n, pos)
+            if pos is None:
+                continue
             cons.append((np.arange(n), pos))  # the published number of positives
             out[(t["id"], target)] = (_propagate(n, cons), n, pos)
     return out
@@ -179,10 +186,11 @@ def demo_sites(tmp_path_factory):
 
 def test_attacks_recover_every_label_when_nothing_is_withheld(demo_sites):
     res = score_attack(attack(demo_sites / "unwithheld", REPO), REPO)
-    # MRNet 3 x 120, RSNA 2022 8 x 1500, ScopeMRI 3 tasks x 117: 12,711 binary labels
+    # MRNet 3 x 120, RSNA 2022 8 x 1500, ScopeMRI 3 tasks x 117: 12,711 binary labels; the
+    # 117 of scopemri-slap are safe even unwithheld: its predictions are encrypted.
     assert res["labels"] == 12711
     assert res["wrong"] == 0
-    assert res["recovered"] == 12711
+    assert res["recovered"] == 12711 - 117
 
 
 @pytest.mark.parametrize("kind", ["roc", "calibration", "readers"])
@@ -437,17 +445,23 @@ def test_links_refuse_userinfo_and_other_schemes(tmp_path, url, why):
 
 
 def test_confidential_predictions_show_the_curves(tmp_path):
-    root = _one_task_root(tmp_path, "Lab", "m")
-    ds = root / "tasks" / "_datasets" / "scopemri" / "dataset.toml"
-    ds.write_text(ds.read_text().replace('mode = "standard"', 'mode = "standard"\nconfidential_predictions = true'))
-    reg = load_registry(root)
-    build_site(reg, score_all_tasks(reg, replicates=200, cache_dir=tmp_path / "cache"), tmp_path / "site")
-    data = json.loads((tmp_path / "site" / "leaderboard.json").read_text())["tasks"][0]
-    e = data["entries"][0]
-    assert e["roc"][0]["fpr"] and e["calibration"][0]["bins"] and not e["withheld"]
-    html = (tmp_path / "site" / "scopemri-bankart" / e["page"]).read_text()
-    assert 'id="roc-' in html and 'id="calibration-' in html and "withheld" not in html
-    assert data["disclosure"]["predictions_confidential"] and data["disclosure"]["labels_sha256"] is None
+    # scopemri-slap keeps its demo predictions encrypted (predictions.csv.age): nobody can pair
+    # a curve with case scores, so its curves and calibration bins are published; its sibling
+    # scopemri-bankart (plain predictions.csv) has them withheld.
+    reg = load_registry(REPO)
+    slap = [t for t in reg if t.id == "scopemri-slap"]
+    boards = [score_board(t, REPO, replicates=200, cache_dir=tmp_path / "cache") for t in reg
+              if t.id in ("scopemri-slap", "scopemri-bankart")]
+    build_site(reg, boards, tmp_path / "site")
+    tasks = {t["id"]: t for t in json.loads((tmp_path / "site" / "leaderboard.json").read_text())["tasks"]}
+    assert slap and tasks["scopemri-slap"]["disclosure"]["predictions_confidential"]
+    for e in tasks["scopemri-slap"]["entries"]:
+        assert e["roc"][0]["fpr"] and e["calibration"][0]["bins"] and not e["withheld"]
+        html = (tmp_path / "site" / "scopemri-slap" / e["page"]).read_text()
+        assert 'id="roc-' in html and 'id="calibration-' in html and "withheld" not in html
+    assert tasks["scopemri-slap"]["disclosure"]["labels_sha256"] is None
+    assert not tasks["scopemri-bankart"]["disclosure"]["predictions_confidential"]
+    assert all(e["withheld"] for e in tasks["scopemri-bankart"]["entries"])
 
 
 def test_ladder_task_publishes_only_the_ladder_score(tmp_path):
@@ -487,6 +501,8 @@ def test_published_numbers_of_a_hidden_split_have_four_decimals(demo_sites):
         data = json.loads((demo_sites / name / "leaderboard.json").read_text())
         long = []
         for t in data["tasks"]:
+            if t["disclosure"]["predictions_confidential"]:
+                continue  # no public predictions to pair the numbers with (scopemri-slap)
             text = json.dumps([t["entries"], t["significance"]])
             long += [m.group(0) for m in floats.finditer(text) if len(m.group(1)) > 4 and "e" not in m.group(0)]
         if name == "published":

@@ -294,3 +294,29 @@ def test_worker_count(monkeypatch):
     monkeypatch.setenv(ENV_WORKERS, "zero")
     with pytest.raises(ValueError, match="positive integer"):
         worker_count()
+
+
+def test_figure_captions_use_the_task_level_and_describe_the_map(mrnet_site):
+    from benchmark.site.render import _task_figures
+
+    task = json.loads((mrnet_site["site"] / "leaderboard.json").read_text())["tasks"][0]
+    calls = []
+    figs = _task_figures(dict(task, level=0.9), lambda kind, data, uid, alt: calls.append((kind, data)) or "")
+    assert "90% rank interval" in figs["blob"]["alt"] and "95%" not in figs["blob"]["alt"]
+    assert "90% interval" in figs["forest"]["alt"]
+    sig = task["significance"]
+    assert "studentised" in sig["method"] and sig["n_replicates"] == B
+    assert f"over {B:,} shared resamples" in figs["significance"]["note"]
+    # a pair that cannot be tested is hatched and the figure says why
+    s = len(sig["names"])
+    sig2 = dict(sig, untested=[[("bootstrap standard error 0 at B = 200" if {i, j} == {0, 1} else None)
+                                for j in range(s)] for i in range(s)])
+    figs2 = _task_figures(dict(task, significance=sig2), lambda kind, data, uid, alt: calls.append((kind, data)) or "")
+    assert "1 pair(s) hatched could not be tested at B = 200" in figs2["significance"]["alt"]
+    data = calls[-1][1]
+    assert sum(map(sum, data["untested"])) == 2
+    from benchmark.site import plots
+
+    svg = plots.draw("significance", data, "sig", "alt")
+    assert "not testable at B = 200" in svg
+    assert "not testable" not in plots.draw("significance", dict(data, untested=None), "sig", "alt")

@@ -22,7 +22,7 @@ every case is scored (``"all"``).
   summary: Brier score, calibration-in-the-large, slope, ECE), published with
   :data:`PUBLISHED_DECIMALS` decimals (:meth:`Disclosure.numbers`). The page says in place
   what was withheld and why.
-* When the task declares ``[leaderboard] confidential_predictions = true`` no one but the
+* When the task declares ``confidential_predictions = true`` no one but the
   grader can read the predictions, so a curve cannot be paired with case scores and the
   case-level figures are shown again.
 * The label file's sha256 and the bootstrap plan key (which embeds it) are never published
@@ -410,7 +410,7 @@ def decide(task, labels, now: _dt.date, withhold: bool = True) -> Disclosure:
 def predictions_confidential(task) -> bool:
     """Whether the task's predictions are unreadable in the repository.
 
-    Declared as ``[leaderboard] confidential_predictions = true`` in the task or dataset file
-    (default false).
+    Declared as ``confidential_predictions = true`` (with a ``[confidential]`` table naming the
+    benchmark's public key) in the task or dataset file (default false).
     """
-    return bool(getattr(task.leaderboard, "confidential_predictions", False))
+    return bool(task.confidential_predictions)

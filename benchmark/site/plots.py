@@ -303,14 +303,24 @@ def blob(data: dict):
 
 def significance(data: dict):
     """Pairwise significance map: cell (row i, column j) coloured when i is significantly better
-    (or worse) than j after Holm adjustment."""
+    (or worse) than j after Holm adjustment; hatched when the pair could not be tested.
+
+    ``data``: ``labels``, ``better`` (S x S booleans), optionally ``untested`` (S x S booleans)
+    and ``untested_label`` (legend text), ``title``.
+    """
     labels = data["labels"]
     better = data["better"]
     s = len(labels)
+    untested = data.get("untested") or [[False] * s for _ in range(s)]
     grid = [[3 if i == j else (0 if better[i][j] else (1 if better[j][i] else 2)) for j in range(s)] for i in range(s)]
     fig, ax = plt.subplots(figsize=(min(2.8 + 0.33 * s, 9.5), min(2.2 + 0.33 * s, 9.5)))
     cmap = ListedColormap([GOOD, BAD, NEUTRAL, DIAG])
     ax.pcolormesh(range(s + 1), range(s + 1), grid, cmap=cmap, vmin=-0.5, vmax=3.5, edgecolors=FG, linewidth=0.3)
+    from matplotlib.patches import Patch, Rectangle
+
+    hatched = [(i, j) for i in range(s) for j in range(s) if i != j and untested[i][j]]
+    for i, j in hatched:  # cells that could not be tested: hatched over the neutral colour
+        ax.add_patch(Rectangle((j, i), 1, 1, fill=False, hatch="///", edgecolor=FG, linewidth=0.0))
     ax.set_xticks([i + 0.5 for i in range(s)])
     ax.set_xticklabels([_wrap(x, 24) for x in labels], rotation=60, ha="right", rotation_mode="anchor")
     ax.set_yticks([i + 0.5 for i in range(s)])
@@ -320,14 +330,16 @@ def significance(data: dict):
     ax.grid(False)
     ax.set_xlabel("compared with (column)")
     ax.set_title(data["title"], loc="left", fontsize=11)
-    from matplotlib.patches import Patch
-
+    handles = [
+        Patch(facecolor=GOOD, edgecolor=FG, linewidth=0.3, label="row better"),
+        Patch(facecolor=BAD, edgecolor=FG, linewidth=0.3, label="row worse"),
+        Patch(facecolor=NEUTRAL, edgecolor=FG, linewidth=0.3, label="not significant"),
+    ]
+    if hatched:
+        label = data.get("untested_label", "not testable")
+        handles.append(Patch(facecolor=NEUTRAL, edgecolor=FG, linewidth=0.3, hatch="///", label=label))
     ax.legend(
-        handles=[
-            Patch(facecolor=GOOD, edgecolor=FG, linewidth=0.3, label="row better"),
-            Patch(facecolor=BAD, edgecolor=FG, linewidth=0.3, label="row worse"),
-            Patch(facecolor=NEUTRAL, edgecolor=FG, linewidth=0.3, label="not significant"),
-        ],
+        handles=handles,
         loc="upper left",
         bbox_to_anchor=(1.01, 1.0),
         fontsize=8,

@@ -32,6 +32,7 @@ import math
 import os
 import re
 from pathlib import Path
+from statistics import NormalDist
 from typing import Iterable, Optional
 from urllib.parse import urlsplit
 
@@ -108,8 +109,9 @@ def _slug(name: str) -> str:
     return s or "entry"
 
 
-def wilson(k: int, m: int, z: float = 1.959963984540054) -> list[float]:
-    """Wilson score interval of the proportion ``k / m``."""
+def wilson(k: float, m: int, z: float = 1.959963984540054) -> list[float]:
+    """Wilson score interval of the proportion ``k / m`` (``k`` may be fractional: an average
+    number of successes per case)."""
     p = k / m
     den = 1 + z * z / m
     centre = (p + z * z / (2 * m)) / den
@@ -117,11 +119,18 @@ def wilson(k: int, m: int, z: float = 1.959963984540054) -> list[float]:
     return [max(0.0, centre - half), min(1.0, centre + half)]
 
 
-def _baseline_ci(value_ci, counts):
+def _baseline_ci(value_ci, counts, n_readers, level):
+    """A reader coordinate's interval: the published one, else the Wilson interval at ``level``
+    of the proportion ``k / m`` over its ``m / n_readers`` cases (pooled reads of several
+    readers on the same cases are not independent trials)."""
     if value_ci:
-        return [float(value_ci[0]), float(value_ci[1])], "published"
+        return [float(value_ci[0]), float(value_ci[1])], "published 95% interval"
     if counts:
-        return wilson(int(counts[0]), int(counts[1])), "Wilson interval from the counts"
+        k, m = int(counts[0]), int(counts[1])
+        cases = m // (n_readers or 1)
+        z = float(NormalDist().inv_cdf(0.5 + level / 2.0))
+        how = f"Wilson {level:.0%} interval over {cases} cases" if cases != m else f"Wilson {level:.0%} interval from the counts"
+        return wilson(k * cases / m, cases, z), how
     return None, None
 
 
@@ -247,8 +256,8 @@ def _task_data(board) -> dict:
     boot = scored[0].result.bootstrap if scored else None
     baselines = []
     for b in t.baselines:
-        sens_ci, sens_how = _baseline_ci(b.sensitivity_ci, b.sensitivity_counts)
-        spec_ci, spec_how = _baseline_ci(b.specificity_ci, b.specificity_counts)
+        sens_ci, sens_how = _baseline_ci(b.sensitivity_ci, b.sensitivity_counts, b.n_readers, board.settings.level)
+        spec_ci, spec_how = _baseline_ci(b.specificity_ci, b.specificity_counts, b.n_readers, board.settings.level)
         baselines.append(
             {
                 "name": b.name, "target": b.target, "readers": b.readers,
@@ -418,7 +427,7 @@ def _task_figures(task: dict, draw) -> dict:
             "title": "Rank distribution over bootstrap replicates",
         }
         alt = (f"Blob plot: for each of {len(top)} entries, circles sized by how often it reached each rank in "
-               "the bootstrap replicates, with a cross at the median rank and a line for the 95% rank interval.")
+               f"the bootstrap replicates, with a cross at the median rank and a line for the {task['level']:.0%} rank interval.")
         figs["blob"] = {"svg": draw("blob", data, "blob", alt), "alt": alt, "shown": len(top), "total": len(ranked)}
     sig = task["significance"]
     if sig and len(sig["names"]) > 1:
@@ -426,10 +435,18 @@ def _task_figures(task: dict, draw) -> dict:
         order = sig["order"]
         labels = [_label(by_name[sig["names"][i]]) for i in order]
         better = [[sig["better"][i][j] for j in order] for i in order]
-        data = {"labels": labels, "better": better, "title": f"Pairwise paired bootstrap tests (Holm, \u03b1 = {sig['alpha']:g})"}
+        untested = [[sig["untested"][i][j] is not None for j in order] for i in order]
+        n_untested = sum(map(sum, untested)) // 2
+        data = {"labels": labels, "better": better, "untested": untested,
+                "untested_label": f"not testable at B = {sig['n_replicates']:,}",
+                "title": f"Pairwise paired tests (studentised, Holm, \u03b1 = {sig['alpha']:g})"}
         alt = (f"Significance map of {len(labels)} entries: a cell is coloured when the row entry is significantly "
-               "better or worse than the column entry after Holm adjustment.")
-        figs["significance"] = {"svg": draw("significance", data, "significance", alt), "alt": alt,
+               "better or worse than the column entry after Holm adjustment"
+               + (f"; {n_untested} pair(s) hatched could not be tested at B = {sig['n_replicates']:,} "
+                  "(zero bootstrap standard error or too many undefined replicates)." if n_untested else "."))
+        note = (f"Each pair: z = paired difference / its bootstrap standard error over {sig['n_replicates']:,} "
+                "shared resamples, two-sided normal p-value, Holm-adjusted over all pairs shown.")
+        figs["significance"] = {"svg": draw("significance", data, "significance", alt), "alt": alt, "note": note,
                                 "shown": len(labels), "total": sig["n_total"]}
     return figs
 
