@@ -59,9 +59,14 @@ def _table(headers: list[str], rows: list[list[str]], align_right: Optional[set]
 
 
 def _ci_text(mv) -> str:
+    from .results import DEGENERATE_NOTE
+
     if mv.ci is None or mv.ci[0] is None:
         return ""
-    return f"[{format_value(mv.ci[0])}, {format_value(mv.ci[1])}]"
+    text = f"[{format_value(mv.ci[0])}, {format_value(mv.ci[1])}]"
+    if mv.ci_note and mv.ci_note.startswith(DEGENERATE_NOTE):
+        text += " degenerate"
+    return text
 
 
 # -- commands -------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from . import metrics as M
 from .errors import UsageError
 from .labels import LabelSet
 from .results import (
+    DEGENERATE_NOTE,
     DEMO_BANNER,
     BootstrapInfo,
     MetricValue,
@@ -208,6 +209,28 @@ def _interval(method, point, reps, jack, level, spec, y_sub, s_sub, policy, max_
     return [iv.low, iv.high], method, note, n_undef
 
 
+def degenerate_auc_note(fn: str, value: Optional[float]) -> Optional[str]:
+    """The note for an AUC point estimate of exactly 0 or 1, whose interval is degenerate.
+
+    With every positive case scored above every negative one (AUC 1; below for AUC 0), every
+    bootstrap resample that holds both classes gives the same AUC and DeLong's variance is 0,
+    so any interval collapses to the point: ``[1, 1]`` says nothing about the uncertainty of
+    the AUC. None for other metrics and values.
+
+    >>> degenerate_auc_note("log_loss", 1.0) is None, degenerate_auc_note("roc_auc", 0.9) is None
+    (True, True)
+    >>> degenerate_auc_note("roc_auc", 1.0)[:46]
+    'degenerate interval: AUC = 1, every positive c'
+    """
+    if value is None or not (fn.endswith("_auc") or fn == "roc_auc") or value not in (0.0, 1.0):
+        return None
+    side = "above" if value == 1.0 else "below"
+    v = int(value)
+    return (f"{DEGENERATE_NOTE}: AUC = {v}, every positive case is scored {side} every "
+            f"negative case, so every resample gives {v} and the interval [{v}, {v}] does not "
+            f"measure uncertainty (perfect separation in a finite sample is not certainty)")
+
+
 def reads_file(task: Task, labels: LabelSet):
     """The case-level reader study that goes with these labels, if any."""
     from pathlib import Path
@@ -360,6 +383,7 @@ def score_task(
     for i, sub in enumerate(submissions):
         mvals = {}
         undefined_counts = {}
+        degenerate_warnings: list[str] = []
         for j, bm in enumerate(bound):
             spec = bm.spec
             metric = M.get(spec.fn)
@@ -388,6 +412,10 @@ def score_task(
                     task.resampling.max_undefined_fraction,
                     task.resampling.cluster if clusters is not None else None,
                 )
+                degenerate = degenerate_auc_note(spec.fn, mv["value"]) if ci else None
+                if degenerate:
+                    note = degenerate if note is None else f"{degenerate}; {note}"
+                    degenerate_warnings.append(f"{spec.name}: {degenerate}")
                 mv.update(ci=ci, ci_method=used, ci_note=note, undefined_replicates=n_undef)
                 if n_undef:
                     undefined_counts[spec.name] = n_undef
@@ -415,7 +443,7 @@ def score_task(
                 compare_inputs = ComparisonInputs.build(task, labels, plan) or False
             if compare_inputs:
                 comparisons = _comparisons(task, labels, sub.scores, plan, settings, compare_inputs)
-        warnings = [w.format() for w in sub.warnings] + list(labels.notes)
+        warnings = [w.format() for w in sub.warnings] + list(labels.notes) + degenerate_warnings
         results.append(
             ScoreResult(
                 task=task.id,

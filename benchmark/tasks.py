@@ -119,6 +119,10 @@ class SplitDecl(_Frozen):
         description="keyed pin of a hidden canonical label file: 'hmac-sha256:<hex>' under the "
         "key in '<label file>.key' (benchmark.data.disclosure.label_commitment)",
     )
+    labels_date: Optional[_dt.date] = Field(
+        default=None,
+        description="date the hidden label file was last changed (the leaderboard's 'last updated' counts it)",
+    )
     native: Optional[str] = None
     labels_public: bool = Field(
         default=False,

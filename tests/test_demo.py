@@ -375,8 +375,9 @@ def lumbar_scores(folder: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def lumbar_score(y: np.ndarray, p: np.ndarray) -> float:
-    """Competition score (FACTS: sample weight 2**grade, clip then rescale rows)."""
-    p = np.clip(p, 1e-15, 1 - 1e-15)
+    """Competition score (FACTS: sample weight 2**grade, clip at the float64 epsilon 2**-52 as
+    scikit-learn 1.2.2 did, then rescale rows)."""
+    p = np.clip(p, 2.0 ** -52, 1 - 2.0 ** -52)
     p = p / p.sum(axis=2, keepdims=True)
     losses = []
     for key in ("spinal", "foraminal", "subarticular"):

@@ -57,6 +57,7 @@ from typing import Callable, Iterable, Optional
 import numpy as np
 
 from ..errors import UsageError
+from ..results import DEGENERATE_NOTE
 
 __all__ = [
     "NOW_ENV",
@@ -261,6 +262,10 @@ class Disclosure:
                 "ci_note": "Ladder score: rounded, and moved only when a submission beats the team's best by a clear margin",
                 "undefined_replicates": None})}
             update["comparisons"] = {}
+            # A degenerate-interval warning names another metric's value (an AUC of 0 or 1).
+            flags = tuple(f"{name}: {DEGENERATE_NOTE}" for name in res.metrics)
+            update["warnings"] = [w for w in update.get("warnings", res.warnings)
+                                  if not w.startswith(flags)]
             if res.bootstrap is not None:
                 update["bootstrap"] = None
             update["disclosure"]["withheld"]["metrics"] = (

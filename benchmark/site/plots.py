@@ -475,12 +475,13 @@ def roc(axes, data: dict) -> None:
                 ax.plot([m["fpr"]], [m["tpr"]], marker="o", markersize=6, markerfacecolor="none", markeredgecolor=colour, linestyle="none", label="model at readers' specificity")
         if readers:
             ax.plot([], [], color=SERIES[0], linewidth=1.6, label=auc)
-            ax.legend(loc="lower right", fontsize=7)
+            ax.legend(loc="lower right", fontsize=8)
 
 
 def calibration(axes, data: dict) -> None:
     """Reliability diagrams, one panel per target: observed event rate against mean
-    predicted probability per bin (marker area = cases in the bin)."""
+    predicted probability per bin (marker area = cases in the bin). Bins marked ``sparse``
+    (too few cases to read a gap from) are drawn as hollow markers."""
     for ax, p in zip(axes, data["panels"]):
         bins = p["bins"]
         if bins:
@@ -488,7 +489,18 @@ def calibration(axes, data: dict) -> None:
             xs = [b["mean_predicted"] for b in bins]
             ys = [b["observed"] for b in bins]
             ax.plot(xs, ys, color=SERIES[0], linewidth=1.2)
-            ax.scatter(xs, ys, s=[8 + 120 * b["n"] / total for b in bins], color=SERIES[0], linewidths=0, zorder=3)
+            for sparse in (False, True):
+                sel = [b for b in bins if bool(b.get("sparse")) is sparse]
+                if not sel:
+                    continue
+                sizes = [8 + 120 * b["n"] / total for b in sel]
+                bx = [b["mean_predicted"] for b in sel]
+                by = [b["observed"] for b in sel]
+                if sparse:
+                    ax.scatter(bx, by, s=sizes, facecolors="white", edgecolors=SERIES[0],
+                               linewidths=1.0, zorder=3)
+                else:
+                    ax.scatter(bx, by, s=sizes, color=SERIES[0], linewidths=0, zorder=3)
 
 
 #: Panel-grid figures: panel size (inches), x label, y label.

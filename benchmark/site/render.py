@@ -3,9 +3,12 @@
 ``build_site(reg, boards, out)`` writes::
 
     out/index.html                   every task: dataset, metric, direction, leader, entries
+    out/submit.html                  "How to submit", rendered from docs/ci.md (when present)
     out/leaderboard.json             everything the pages show (one canonical JSON document)
-    out/static/site.css, sort.js     styles (light and dark) and the table sorter
-    out/<task>/index.html            the task's table, forest plot, rank blobs, significance map
+    out/static/site.css, sort.js     styles (light and dark, cards on phones), the table sorter
+    out/static/table.js              column chooser, search and filters, copy buttons
+    out/<task>/index.html            the task's table, subgroups, history, forest plot, rank
+                                     blobs, significance map, dataset BibTeX
     out/<task>/<task>.csv            the task's table as CSV
     out/<task>/<entry>.html          one page per submission
 
@@ -34,46 +37,23 @@ import re
 from pathlib import Path
 from statistics import NormalDist
 from typing import Iterable, Optional
-from urllib.parse import urlsplit
 
 import jinja2
 
 from .. import __version__
-from ..board import CALIBRATION_BINS, SIGNIFICANCE_MAX
-from ..results import DEMO_BANNER, atomic_write_text, canonical_json, format_value
-from . import plots
+from ..board import CALIBRATION_BINS, CALIBRATION_MIN_BIN_CASES, SIGNIFICANCE_MAX, score_history, subgroup_differences
+from ..results import DEGENERATE_NOTE, DEMO_BANNER, atomic_write_text, canonical_json, format_value
+from . import markup, plots, views
+from .markup import safe_url
 
 HERE = Path(__file__).resolve().parent
-STATIC_FILES = ("site.css", "sort.js")
+STATIC_FILES = ("site.css", "sort.js", "table.js")
 SITE_JSON = "leaderboard.json"
 
 __all__ = ["build_site", "site_data", "safe_url", "SITE_JSON"]
 
 
 # -- helpers ------------------------------------------------------------------------------------
-_CTRL = re.compile(r"[\x00-\x20\x7f]")
-
-
-def safe_url(url) -> Optional[str]:
-    """``url`` when it is an absolute http(s) URL without user information (``user@``),
-    spaces or control characters, else None.
-
-    >>> safe_url("https://example.org/x"), safe_url("javascript:alert(1)"), safe_url(" http://a")
-    ('https://example.org/x', None, None)
-    >>> safe_url("https://github.com@evil.example/x") is None
-    True
-    """
-    if not isinstance(url, str) or not url or _CTRL.search(url):
-        return None
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return None
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc or "@" in parts.netloc:
-        return None
-    return url
-
-
 def _attr(obj, name, default=None):
     if obj is None:
         return default
@@ -193,6 +173,7 @@ def _entry_data(board, row, page: str) -> dict:
             "ci": ci,
             "ci_method": mv.ci_method,
             "ci_note": mv.ci_note,
+            "ci_degenerate": bool(mv.ci_note and mv.ci_note.startswith(DEGENERATE_NOTE)),
             "n_cases": mv.n_cases,
         }
     rs = row.rank_summary or {}
@@ -236,6 +217,7 @@ def _entry_data(board, row, page: str) -> dict:
         "warnings": list(res.warnings),
         "withheld": _withheld(row),
         "reproduce": _reproduce(board, res),
+        "subgroup_differences": subgroup_differences(board, row),
     }
 
 
@@ -273,6 +255,21 @@ def _task_data(board) -> dict:
         for r in t.references
     ]
     leader = next((e for e in entries if e["leader"]), None)
+    steps, rank_then = score_history(
+        [{"name": e["name"], "date": e["date"], "value": e["metrics"][t.primary]["value"]} for e in entries],
+        t.higher_is_better,
+    )
+    by_name = {e["name"]: e for e in entries}
+    for e in entries:
+        e["rank_when_submitted"] = rank_then.get(e["name"])
+    history = [
+        {**s, "label": _label(by_name[s["name"]]), "page": by_name[s["name"]]["page"],
+         "ci": by_name[s["name"]]["metrics"][t.primary]["ci"]}
+        for s in steps
+    ]
+    split_decl = t.splits.get(labels.split)
+    labels_date = getattr(split_decl, "labels_date", None)
+    dates = [e["date"] for e in entries if e["date"]] + ([labels_date.isoformat()] if labels_date else [])
     return {
         "id": t.id,
         "version": t.version,
@@ -299,8 +296,10 @@ def _task_data(board) -> dict:
         "level": board.settings.level,
         "metrics": [m for m in _metric_columns(t) if m["name"] in board.metric_names],
         "calibration_bins": CALIBRATION_BINS,
+        "calibration_min_bin_cases": CALIBRATION_MIN_BIN_CASES,
         "leader": None if leader is None else {"name": leader["name"], "team": leader["team"], "model": leader["model"],
-                                               "value": leader["metrics"][t.primary]["value"], "page": leader["page"]},
+                                               "value": leader["metrics"][t.primary]["value"], "page": leader["page"],
+                                               "ci": leader["metrics"][t.primary]["ci"]},
         "n_entries": len(entries),
         "entries": entries,
         "invalid": [
@@ -310,6 +309,10 @@ def _task_data(board) -> dict:
         "references": references,
         "significance": board.disclosure.numbers(board.significance),
         "csv": f"{t.id}.csv",
+        "history": history,
+        "labels_date": labels_date.isoformat() if labels_date else None,
+        "last_updated": max(dates) if dates else None,
+        "subgroups": [{"column": g.column, "values": list(g.values), "description": g.description} for g in t.subgroups],
     }
 
 
@@ -335,10 +338,17 @@ def _disclosure_data(board) -> dict:
 def site_data(reg, boards) -> dict:
     """The document written to ``leaderboard.json``: everything the pages show."""
     tasks = [_task_data(b) for b in sorted(boards, key=lambda b: b.task.id)]
+    for t in tasks:
+        t["bibtex"] = markup.task_bibtex(t)
+        for e in t["entries"]:
+            e["bibtex"] = markup.entry_bibtex(t, e)
+    updated = [t["last_updated"] for t in tasks if t["last_updated"]]
     return {
         "schema": "benchmark-leaderboard-1",
         "harness_version": __version__,
         "banner": DEMO_BANNER if any(t["synthetic_labels"] for t in tasks) else None,
+        "last_updated": max(updated) if updated else None,
+        "repository": views.project_repository(getattr(reg, "root", None)),
         "tasks": tasks,
     }
 
@@ -392,8 +402,7 @@ def task_csv(task: dict) -> str:
 
 
 # -- figures ------------------------------------------------------------------------------------
-def _label(e: dict) -> str:
-    return f"{e['team']} / {e['model']}" if e["model"] else e["team"]
+_label = views.entry_label
 
 
 def _task_figures(task: dict, draw) -> dict:
@@ -478,7 +487,9 @@ def _entry_figures(task: dict, e: dict, draw) -> dict:
     if e["calibration"] and all("bins" in c for c in e["calibration"]):
         data = {"panels": [{"title": c["title"], "bins": c["bins"]} for c in e["calibration"]]}
         alt = (f"Reliability diagrams of {_label(e)}: observed event rate against mean predicted probability in "
-               f"{len(e['calibration'])} panel(s); the dotted diagonal is perfect calibration.")
+               f"{len(e['calibration'])} panel(s), {task['calibration_bins']} equal-width bins closed on the right; "
+               f"the dotted diagonal is perfect calibration; hollow markers: bins with fewer than "
+               f"{task['calibration_min_bin_cases']} cases.")
         figs["calibration"] = {"svg": draw("calibration", data, "calibration", alt), "alt": alt}
     return figs
 
@@ -580,6 +591,15 @@ class _Writer:
         self.text(MANIFEST, "".join(f"{rel}\n" for rel in sorted(self.written | {MANIFEST})))
 
 
+_MAX_WIDTH = re.compile(r'style="max-width: ([0-9]+)px"')
+
+
+def _natural_width(svg: str) -> str:
+    """Expose a figure's natural width as ``--natural-w`` so narrow screens can show it at that
+    size (text stays legible) in a frame that scrolls sideways, instead of shrinking it."""
+    return _MAX_WIDTH.sub(r'style="--natural-w: \1px; max-width: \1px"', svg, count=1)
+
+
 SITE_JSON_MEMO = "site-json.memo"
 
 
@@ -653,8 +673,13 @@ def build_site(reg, boards: Iterable, out, cache_dir=None, workers: Optional[int
     def take(kind, data, uid, alt):
         (k, _d, u, a), svg = next(drawn)
         assert (k, u, a) == (kind, uid, alt), "figures requested in a different order"
-        return svg
+        return _natural_width(svg)
 
+    guide = views.submit_guide(getattr(reg, "root", None))
+    common["submit_page"] = guide is not None
+    if guide is not None:
+        w.text("submit.html", env.get_template("submit.html.j2").render(
+            root="", page_title="How to submit", guide=guide, **common))
     index = w.text("index.html", env.get_template("index.html.j2").render(root="", page_title="Leaderboards", **common))
     task_tpl = env.get_template("task.html.j2")
     entry_tpl = env.get_template("entry.html.j2")
@@ -664,7 +689,8 @@ def build_site(reg, boards: Iterable, out, cache_dir=None, workers: Optional[int
         figs = _task_figures(task, take)
         w.text(
             f"{tid}/index.html",
-            task_tpl.render(root="../", page_title=task["title"], task=task, figs=figs, **common),
+            task_tpl.render(root="../", page_title=task["title"], task=task, figs=figs,
+                            history=views.history_chart(task), subgroup_tables=views.subgroup_tables(task), **common),
         )
         for e in task["entries"]:
             w.text(
