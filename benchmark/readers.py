@@ -11,7 +11,10 @@ A UTF-8 CSV file; lines starting with ``#`` are comments and blank lines are ign
 is ``reader_id,case,read``, plus an optional ``target`` column when the study covers several
 targets of the task (without it every read is of the task's first target). ``read`` is ``0`` or
 ``1``; each ``(reader_id, case, target)`` appears at most once. A reader need not read every
-case. Example::
+case. An optional ``rating`` column holds the reader's confidence (any finite number, higher
+meaning more confident of a positive case, e.g. a 5-point scale) for the multi-reader
+multi-case ROC analysis of :mod:`benchmark.stats.mrmc`; ``read`` stays the binary call.
+Example::
 
     # SYNTHETIC reader study (not real reads)
     reader_id,case,target,read
@@ -156,13 +159,13 @@ def read_reads(path, task, expected_ids: Sequence[str]) -> pd.DataFrame:
         raise LabelError(f"reads file {path} holds no header and no reads.")
     header_line, header = rows[0]
     header = [h.strip() for h in header]
-    allowed = set(READ_COLUMNS)
+    allowed = set(READ_COLUMNS) | {"rating"}
     unknown = [h for h in header if h not in allowed]
     missing = [c for c in ("reader_id", "case", "read") if c not in header]
     if missing or unknown or len(set(header)) != len(header):
         raise LabelError(
-            f"{path}:{header_line}: header must be reader_id,case,read with an optional target "
-            f"column. Got {','.join(header)!r} instead."
+            f"{path}:{header_line}: header must be reader_id,case,read with optional target "
+            f"and rating columns. Got {','.join(header)!r} instead."
         )
     col = {h: i for i, h in enumerate(header)}
     targets = list(task.targets)
@@ -171,6 +174,7 @@ def read_reads(path, task, expected_ids: Sequence[str]) -> pd.DataFrame:
     seen: dict[tuple[str, str, str], int] = {}
     unknown_cases: list[tuple[int, str]] = []
     out = {"reader_id": [], "case": [], "target": [], "read": []}
+    ratings: list[float] = []
     for lineno, fields in rows[1:]:
         if len(fields) != len(header):
             raise LabelError(
@@ -192,6 +196,16 @@ def read_reads(path, task, expected_ids: Sequence[str]) -> pd.DataFrame:
             raise LabelError(
                 f"{path}:{lineno}: column read must be 0 or 1. Got {value!r} instead."
             )
+        if "rating" in col:
+            text = fields[col["rating"]].strip()
+            try:
+                rating = float(text)
+            except ValueError:
+                rating = math.nan
+            if not math.isfinite(rating):
+                raise LabelError(
+                    f"{path}:{lineno}: column rating must be a finite number. Got {text!r} instead."
+                )
         if case not in expected:
             unknown_cases.append((lineno, case))
             continue
@@ -206,6 +220,8 @@ def read_reads(path, task, expected_ids: Sequence[str]) -> pd.DataFrame:
         out["case"].append(case)
         out["target"].append(target)
         out["read"].append(int(value))
+        if "rating" in col:
+            ratings.append(rating)
     if unknown_cases:
         shown = ", ".join(f"{c!r} (line {ln})" for ln, c in unknown_cases[:5])
         more = f" and {len(unknown_cases) - 5} more" if len(unknown_cases) > 5 else ""
@@ -217,10 +233,12 @@ def read_reads(path, task, expected_ids: Sequence[str]) -> pd.DataFrame:
         raise LabelError(f"reads file {path} holds a header but no reads.")
     df = pd.DataFrame(out)
     df["read"] = df["read"].astype(np.int64)
+    if "rating" in col:
+        df["rating"] = np.asarray(ratings, dtype=np.float64)
     return df
 
 
-def reads_matrix(reads: pd.DataFrame, ids: Sequence[str], target: Optional[str] = None):
+def reads_matrix(reads: pd.DataFrame, ids: Sequence[str], target: Optional[str] = None, column: str = "read"):
     """Reads of one target as a reader x case matrix aligned to ``ids``.
 
     Parameters
@@ -231,6 +249,8 @@ def reads_matrix(reads: pd.DataFrame, ids: Sequence[str], target: Optional[str] 
         Case order (``LabelSet.ids``).
     target : str, default=None
         Target to extract; required when ``reads`` holds several targets.
+    column : str, default="read"
+        The column to extract (``"rating"`` for confidence ratings).
 
     Returns
     -------
@@ -268,7 +288,7 @@ def reads_matrix(reads: pd.DataFrame, ids: Sequence[str], target: Optional[str] 
     reader_ids = sorted(set(df["reader_id"]))
     rpos = {r: i for i, r in enumerate(reader_ids)}
     m = np.full((len(reader_ids), len(ids)), np.nan)
-    m[df["reader_id"].map(rpos).to_numpy(), df["case"].map(pos).to_numpy()] = df["read"].to_numpy(
+    m[df["reader_id"].map(rpos).to_numpy(), df["case"].map(pos).to_numpy()] = df[column].to_numpy(
         dtype=np.float64
     )
     return reader_ids, m

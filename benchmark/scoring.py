@@ -260,10 +260,16 @@ class ComparisonInputs:
         ``(target, column, study)`` per target of the case-level reader study, in sorted
         target order, ``study`` a :class:`~benchmark.readers.ReaderStudy` (the readers'
         replicates computed once); empty without a reader study.
+    panels : list of tuple
+        ``(target, column, panel)`` per target and figure of merit of the reader study,
+        ``panel`` a :class:`~benchmark.stats.mrmc_panel.ReaderPanel` for the MRMC comparison
+        of a submission with the readers (AUC of confidence ratings when the reads file has a
+        ``rating`` column, else sensitivity and specificity of the binary reads).
     """
 
     weights: list
     reads: list
+    panels: list = field(default_factory=list)
 
     @classmethod
     def build(cls, task: Task, labels: LabelSet, plan) -> Optional["ComparisonInputs"]:
@@ -275,8 +281,10 @@ class ComparisonInputs:
             return None
         weights = list(plan.chunks())
         reads = []
+        panels = []
         if reads_path is not None:
             from .readers import ReaderStudy, read_reads, reads_matrix
+            from .stats.mrmc_panel import ReaderPanel
 
             ids = list(labels.ids)
             df = read_reads(reads_path, task, ids)
@@ -284,7 +292,13 @@ class ComparisonInputs:
                 rid, mat = reads_matrix(df, ids, t)
                 j = task.targets.index(t)
                 reads.append((t, j, ReaderStudy(labels.y[:, j], mat, weights, reader_ids=rid)))
-        return cls(weights=weights, reads=reads)
+                if "rating" in df.columns:
+                    _, rat = reads_matrix(df, ids, t, column="rating")
+                    panels.append((t, j, ReaderPanel(labels.y[:, j], rat, rid, "auc")))
+                else:
+                    for fom in ("sensitivity", "specificity"):
+                        panels.append((t, j, ReaderPanel(labels.y[:, j], mat, rid, fom)))
+        return cls(weights=weights, reads=reads, panels=panels)
 
 
 def _comparisons(task, labels, scores, plan, settings, inputs: Optional[ComparisonInputs] = None):
@@ -317,6 +331,21 @@ def _comparisons(task, labels, scores, plan, settings, inputs: Optional[Comparis
                 d["target"] = t
                 rows.append(d)
         out["readers"] = rows
+        out["readers_population"] = (
+            "each reader fixed, cases random: a per-reader conclusion covers that reader only, "
+            "reading cases like these"
+        )
+    if inputs.panels:
+        note = None
+        if task.resampling.cluster:
+            note = (
+                f"The jackknife leaves out one case at a time: cases of the same "
+                f"{task.resampling.cluster} are treated as independent here, unlike the bootstrap intervals."
+            )
+        out["mrmc"] = [
+            {"target": t, **panel.compare(scores[:, j], level=settings.level), "note": note}
+            for t, j, panel in inputs.panels
+        ]
     return out
 
 

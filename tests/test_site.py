@@ -117,6 +117,8 @@ def test_task_page_shows_the_table(mrnet_site):
     html = (site / "mrnet" / "index.html").read_text()
     data = json.loads((site / "leaderboard.json").read_text())["tasks"][0]
     assert "DEMO: synthetic labels" in html
+    # the MRMC table of MRNet (binary reads) is withheld on this hidden split
+    assert 'id="mrmc"' not in html
     # the ranked table, and the table of new best scores under the history chart
     assert html.count('<table class="board sortable') == 1 and html.count("<table") == 2
     assert "<caption>" in html and 'scope="col"' in html

@@ -210,6 +210,7 @@ def _entry_data(board, row, page: str) -> dict:
         "significantly_better_than": list(row.better_than),
         "operating_points": row.curves.get("operating_points", []),
         "reader_study": list((res.comparisons or {}).get("readers", [])),
+        "mrmc": list((res.comparisons or {}).get("mrmc", [])),
         "roc": row.curves.get("roc", []),
         "calibration": row.curves.get("calibration", []),
         "warnings": list(res.warnings),
