@@ -26,7 +26,7 @@ def _csv(path):
 
 
 def _score(capsys, task, sub):
-    assert main(["score", task, sub, "--bootstrap", "100", "--json", "-"]) == 0
+    assert main(["score", task, sub, "--demo", "--bootstrap", "100", "--json", "-"]) == 0
     return json.loads(capsys.readouterr().out)
 
 
@@ -128,7 +128,7 @@ def test_binary_mrmc_is_withheld_for_a_hidden_split(at_root, capsys):
 
 
 def test_score_prints_mrmc(at_root, capsys):
-    assert main(["score", "scopemri-bankart", BANKART_SUB, "--bootstrap", "100"]) == 0
+    assert main(["score", "scopemri-bankart", BANKART_SUB, "--demo", "--bootstrap", "100"]) == 0
     out = capsys.readouterr().out
     assert "vs the reader panel (MRMC" in out and "RRRC difference CI" in out
 
