@@ -22,14 +22,16 @@ as a sequential floating-point evaluation (whose partial sums are exact integers
 
 A weighted sum of floating-point terms is not exact in floating point, and a BLAS product sums
 in an order that depends on the processor's kernel and on threading. :func:`exact_sums`
-therefore splits every column of terms into three integer-valued parts on a fixed binary grid
-of 26 bits each (``t = q1 u1 + q2 u2 + q3 u3`` with ``|q| <= 2**26`` and ``u`` powers of two
-chosen from the column's largest magnitude; terms more than 2**-78 below that magnitude are
-rounded to the grid). With integer weights whose total is at most 2**27 every partial sum of
-``weights @ q`` is an integer below 2**53, hence exact in any order, and the three part sums
-are combined in one fixed order: the result does not depend on BLAS, its kernel or its
-threads. Weights that are not integers (a user's ``sample_weight``) take an order-fixed numpy
-reduction instead.
+therefore splits every column of terms into integer-valued parts on a fixed binary grid
+(``t = q1 u1 + q2 u2 [+ q3 u3]``, ``u`` powers of two chosen from the column's largest
+magnitude, ``|q| <= 2**(53 - L)`` with ``L`` the bit length of ``4 n``; two parts up to about a
+million cases, three beyond). With integer weights whose row total is below ``2**L`` (a
+bootstrap row totals ``n``) every partial sum of ``weights @ q`` is an integer below 2**53,
+hence exact in any order, and the part sums are combined in one fixed order: the result does
+not depend on BLAS, its kernel or its threads. A term many binades below its column's largest
+is rounded to the grid (at most 2**-64 of the largest, relatively). Weights that are not
+integers (a user's ``sample_weight``), or a row total beyond the bound, take an order-fixed
+numpy reduction instead.
 
 The leave-one-unit-out jackknife of the BCa acceleration has closed forms: totals minus the
 unit's own terms for linear metrics, and DeLong placements corrected for the pairs inside the
@@ -55,30 +57,33 @@ __all__ = [
     "running_dtype",
 ]
 
-# Bits per part of the exact split; 3 parts of 26 bits cover a float64 mantissa 25 binades
-# below the column's largest magnitude.
-_PART_BITS = 26
-_N_PARTS = 3
 _MIN_EXPONENT = -900
-#: Largest total weight of one replicate for which :func:`exact_sums` is exact.
-EXACT_MAX_TOTAL = 2**27
 # Elements of one sub-block of the AUC kernel: keeps the running counts in cache.
-_AUC_CACHE_ELEMENTS = 1 << 17
+_AUC_CACHE_ELEMENTS = 1 << 19
 # Below this many (positive, negative) pairs a dense pair kernel is faster.
 _AUC_DENSE_MAX_PAIRS = 32_768
+# Elements of the float buffer of one sub-block of the fused linear product.
+_LINEAR_BUFFER_ELEMENTS = 1 << 21
 _AUC_DENSE_BLOCK_ROWS = 256
+
+
+_CONTROLLER = []
+_PIN_MIN_ELEMENTS = 1 << 20
 
 
 @contextlib.contextmanager
 def _one_blas_thread():
-    """Limit BLAS to one thread while evaluating many small products (speed only: the
-    sums of :func:`exact_sums` do not depend on threading)."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # optional: without it BLAS keeps its own threading
-        yield
-        return
-    with threadpool_limits(limits=1, user_api="blas"):
+    """Limit BLAS to one thread while evaluating many products.
+
+    Speed only: the sums of :func:`exact_sums` do not depend on threading. On a busy machine a
+    multi-threaded BLAS waits for its threads at every product (15x slower measured with other
+    jobs running, see benchmarks/README.md). The library scan is done once per process.
+    """
+    if not _CONTROLLER:
+        from threadpoolctl import ThreadpoolController
+
+        _CONTROLLER.append(ThreadpoolController())
+    with _CONTROLLER[0].limit(limits=1, user_api="blas"):
         yield
 
 
@@ -149,29 +154,48 @@ def mean_of_ratios(sums):
     return acc / k
 
 
-def _split(terms):
-    """Integer-valued parts ``(n, 3k)`` and their units ``(3k,)`` of the columns of ``terms``."""
-    t = np.asarray(terms, dtype=np.float64)
-    top = np.max(np.abs(t), axis=0) if t.shape[0] else np.zeros(t.shape[1])
-    _, exp = np.frexp(top)  # top < 2**exp (exp = 0 for a zero column)
-    # Keep every unit a normal number: magnitudes below 2**-900 are rounded to that grid.
-    exp = np.maximum(exp, _MIN_EXPONENT)
-    parts, units = [], []
-    rest = t
-    for p in range(1, _N_PARTS + 1):
-        unit = np.ldexp(1.0, exp - p * _PART_BITS)
-        q = np.rint(rest / unit)
-        rest = rest - q * unit  # exact: both are multiples of the smaller grid
-        parts.append(q)
-        units.append(unit)
-    return np.concatenate(parts, axis=1), np.concatenate(units)
+class _Grid:
+    """Integer-valued parts of the columns of ``terms`` (see :func:`exact_sums`).
 
+    With ``L = bit_length(4 n)``, a part holds ``53 - L`` bits, so the weighted sum of a part
+    over ``n`` cases is exact whenever the row's total weight is below ``2**L`` (bootstrap
+    rows total ``n``; clustered ones vary around it). Two parts (three beyond ~2**20 cases)
+    cover a float64 mantissa; a term far below its column's largest is rounded to the grid.
+    """
 
-def _combine_parts(part_sums, units, k):
-    out = part_sums[:, :k] * units[:k]
-    for p in range(1, _N_PARTS):
-        out = out + part_sums[:, p * k : (p + 1) * k] * units[p * k : (p + 1) * k]
-    return out
+    def __init__(self, terms):
+        t = np.asarray(terms, dtype=np.float64)
+        n, k = t.shape
+        width = (4 * max(n, 1)).bit_length()
+        self.max_total = 2**width - 1
+        bits = 53 - width
+        self.n_parts = max(2, -(-64 // bits))
+        top = np.max(np.abs(t), axis=0) if n else np.zeros(k)
+        _, exp = np.frexp(top)  # top < 2**exp (exp = 0 for a zero column)
+        # Keep every unit a normal number: magnitudes below 2**-900 are rounded to that grid.
+        exp = np.maximum(exp, _MIN_EXPONENT)
+        parts, units = [], []
+        rest = t
+        for p in range(1, self.n_parts + 1):
+            unit = np.ldexp(1.0, exp - p * bits)
+            q = np.rint(rest / unit)
+            rest = rest - q * unit  # exact: both are multiples of the smaller grid
+            parts.append(q)
+            units.append(unit)
+        self.k = k
+        self.parts = np.concatenate(parts, axis=1)
+        self.units = np.concatenate(units)
+
+    def combine(self, part_sums):
+        """Column sums from the part sums, added in one fixed order."""
+        k = self.k
+        out = part_sums[:, :k] * self.units[:k]
+        for p in range(1, self.n_parts):
+            out = out + part_sums[:, p * k : (p + 1) * k] * self.units[p * k : (p + 1) * k]
+        return out
+
+    def exact_for(self, counts):
+        return counts.size == 0 or counts.sum(axis=1, dtype=np.int64).max() <= self.max_total
 
 
 def _ordered_sums(weights, terms):
@@ -183,17 +207,18 @@ def _ordered_sums(weights, terms):
     return out
 
 
-def exact_sums(weights, terms, split=None):
+def exact_sums(weights, terms, grid=None):
     """``weights @ terms``, the same bits on every machine.
 
     Parameters
     ----------
     weights : ndarray of shape (b, n)
-        Case weights; integer weights with row totals up to ``2**27`` give sums exact up to the
-        grid of the terms (see the module notes), other weights an order-fixed reduction.
+        Case weights; integer weights with row totals below ``2**bit_length(4 n)`` give sums
+        exact up to the grid of the terms (see the module notes), other weights an order-fixed
+        reduction.
     terms : ndarray of shape (n, k)
-    split : tuple, default=None
-        ``_split(terms)``, when already computed.
+    grid : _Grid, default=None
+        ``_Grid(terms)``, when already computed.
 
     Returns
     -------
@@ -207,14 +232,17 @@ def exact_sums(weights, terms, split=None):
     """
     terms = np.asarray(terms, dtype=np.float64)
     counts = as_counts(weights)
-    if (
-        counts is None
-        or not np.all(np.isfinite(terms))
-        or (counts.size and counts.sum(axis=1, dtype=np.int64).max() > EXACT_MAX_TOTAL)
-    ):
+    if counts is None or not np.all(np.isfinite(terms)):
         return _ordered_sums(weights, terms)
-    parts, units = _split(terms) if split is None else split
-    return _combine_parts(counts.astype(np.float64) @ parts, units, terms.shape[1])
+    grid = _Grid(terms) if grid is None else grid
+    if not grid.exact_for(counts):
+        return _ordered_sums(weights, terms)
+    if counts.size >= _PIN_MIN_ELEMENTS:
+        with _one_blas_thread():
+            part_sums = counts.astype(np.float64) @ grid.parts
+    else:  # pinning costs about a millisecond: not worth it for a small product
+        part_sums = counts.astype(np.float64) @ grid.parts
+    return grid.combine(part_sums)
 
 
 class LinearTerms:
@@ -370,17 +398,21 @@ class AUCColumn:
             r = w.shape[0]
             c = cum[:r]
             np.cumsum(np.take(w, self.neg, axis=1), axis=1, dtype=run, out=c[:, 1:])
+            wp = np.take(w, self.pos_untied, axis=1)
             acc = np.take(c, self.lo_untied, axis=1)
-            acc *= np.take(w, self.pos_untied, axis=1)
+            acc *= wp
             part = acc.sum(axis=1, dtype=np.int64)
             part *= 2
+            tp = wp.sum(axis=1, dtype=np.int64)
             if self.pos_tied.size:
+                wp = np.take(w, self.pos_tied, axis=1)
                 both = np.take(c, self.lo_tied, axis=1)
                 both += np.take(c, self.hi_tied, axis=1)
-                both *= np.take(w, self.pos_tied, axis=1)
+                both *= wp
                 part += both.sum(axis=1, dtype=np.int64)
+                tp += wp.sum(axis=1, dtype=np.int64)
             num2[start : start + r] = part
-            total_pos[start : start + r] = np.take(w, self.pos, axis=1).sum(axis=1, dtype=np.int64)
+            total_pos[start : start + r] = tp
             total_neg[start : start + r] = c[:, -1]
         return num2 * 0.5, total_pos.astype(np.float64), total_neg.astype(np.float64)
 
@@ -534,16 +566,25 @@ class _FusedLinear:
         self.slots = slots
         self.terms = np.column_stack(columns) if columns else np.zeros((n, 0))
         self.finite = bool(np.all(np.isfinite(self.terms)))
-        self.split = _split(self.terms) if self.finite else None
+        self.grid = _Grid(self.terms) if self.finite else None
 
     def evaluate(self, counts, out, rows):
         if not self.kernels:
             return
-        if not self.finite or counts.sum(axis=1, dtype=np.int64).max() > EXACT_MAX_TOTAL:
+        if not self.finite or not self.grid.exact_for(counts):
             sums = _ordered_sums(counts, self.terms)
         else:
-            parts, units = self.split
-            sums = _combine_parts(counts.astype(np.float64) @ parts, units, self.terms.shape[1])
+            parts = self.grid.parts
+            # Sub-blocks of rows through one small float buffer: stays in cache.
+            b, n = counts.shape
+            step = max(1, _LINEAR_BUFFER_ELEMENTS // max(n, 1))
+            buf = np.empty((min(step, b), n))
+            part_sums = np.empty((b, parts.shape[1]))
+            for start in range(0, b, step):
+                w = counts[start : start + step]
+                np.copyto(buf[: w.shape[0]], w)
+                np.matmul(buf[: w.shape[0]], parts, out=part_sums[start : start + w.shape[0]])
+            sums = self.grid.combine(part_sums)
         for k, slot, e in zip(self.kernels, self.slots, self.positions):
             out[e, rows] = k.combine(sums[:, slot])
 

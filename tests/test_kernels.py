@@ -3,7 +3,7 @@ jackknife.
 
 References are independent of the code under test:
 
-* ``_reference_auc_batch`` below is the previous floating-point implementation of the
+* ``tests/previous_auc.py`` is the previous floating-point implementation of the
   weighted AUC over bootstrap weights (a dense pair kernel for small test sets, a cumulative
   sum over the sorted negatives one case at a time for large ones), kept here verbatim so
   that the new kernel's replicates can be compared with it bit for bit;
@@ -27,85 +27,9 @@ from benchmark import kernels as K
 from benchmark import metrics as M
 from benchmark.bootstrap import ResamplingPlan, bootstrap_replicates, jackknife_values
 
+from previous_auc import auc_batch as _reference_auc_batch
+
 ROOT = Path(__file__).resolve().parents[1]
-
-
-# --------------------------------------------------------------------------- #
-# The previous implementation, verbatim (reference for bit-identity)
-# --------------------------------------------------------------------------- #
-_REF_DENSE_MAX_PAIRS = 32_768
-_REF_DENSE_BLOCK_ROWS = 256
-_REF_SORTED_BLOCK_ELEMENTS = 1 << 20
-
-
-def _ref_parts_dense(pos, neg, y_score, weights):
-    sp = y_score[pos]
-    sn = y_score[neg]
-    kernel = (sp[None, :] > sn[:, None]).astype(np.float64)
-    kernel += 0.5 * (sp[None, :] == sn[:, None])
-    b = weights.shape[0]
-    num, total_pos, total_neg = np.empty(b), np.empty(b), np.empty(b)
-    for start in range(0, b, _REF_DENSE_BLOCK_ROWS):
-        rows = slice(start, start + _REF_DENSE_BLOCK_ROWS)
-        w_pos = weights[rows][:, pos]
-        w_neg = weights[rows][:, neg]
-        num[rows] = np.einsum("bi,bi->b", w_pos, w_neg @ kernel)
-        total_pos[rows] = w_pos.sum(axis=1)
-        total_neg[rows] = w_neg.sum(axis=1)
-    return num, total_pos, total_neg
-
-
-def _ref_cumsum_rows(a, out):
-    if a.shape[0]:
-        out[0] = a[0]
-    for i in range(1, a.shape[0]):
-        np.add(out[i - 1], a[i], out=out[i])
-
-
-def _ref_parts_sorted(pos, neg, y_score, weights):
-    neg = neg[np.argsort(y_score[neg], kind="stable")]
-    sn = y_score[neg]
-    sp = y_score[pos]
-    lo = np.searchsorted(sn, sp, side="left")
-    hi = np.searchsorted(sn, sp, side="right")
-    by_tie = np.argsort(lo != hi, kind="stable")
-    pos, lo, hi = pos[by_tie], lo[by_tie], hi[by_tie]
-    n_untied = int(np.count_nonzero(lo == hi))
-    lo_tied, hi_tied = lo[n_untied:], hi[n_untied:]
-    b, n = weights.shape
-    step = max(1, _REF_SORTED_BLOCK_ELEMENTS // n)
-    num, total_pos, total_neg = np.empty(b), np.empty(b), np.empty(b)
-    for start in range(0, b, step):
-        rows = slice(start, start + step)
-        w_t = weights[rows].T
-        cum = np.empty((neg.size + 1, w_t.shape[1]))
-        cum[0] = 0.0
-        _ref_cumsum_rows(w_t[neg], cum[1:])
-        w_pos = w_t[pos]
-        block = np.einsum("ib,ib->b", w_pos[:n_untied], cum[lo[:n_untied]])
-        if n_untied < pos.size:
-            both = cum[lo_tied] + cum[hi_tied]
-            block += 0.5 * np.einsum("ib,ib->b", w_pos[n_untied:], both)
-        num[rows] = block
-        total_pos[rows] = w_pos.sum(axis=0)
-        total_neg[rows] = cum[-1]
-    return num, total_pos, total_neg
-
-
-def _reference_auc_batch(y_true, y_score, weights):
-    is_pos = y_true == 1
-    pos = np.flatnonzero(is_pos)
-    neg = np.flatnonzero(~is_pos)
-    out = np.full(weights.shape[0], np.nan)
-    if pos.size == 0 or neg.size == 0 or weights.shape[0] == 0:
-        return out
-    if pos.size * neg.size <= _REF_DENSE_MAX_PAIRS:
-        num, total_pos, total_neg = _ref_parts_dense(pos, neg, y_score, weights)
-    else:
-        num, total_pos, total_neg = _ref_parts_sorted(pos, neg, y_score, weights)
-    den = total_pos * total_neg
-    np.divide(num, den, out=out, where=den > 0)
-    return out
 
 
 def _data(rng, n, prevalence=0.3, decimals=None):
@@ -193,18 +117,29 @@ def test_count_chunks_are_the_weights():
 def test_exact_sums_are_within_an_ulp_and_order_free(values, seed):
     t = np.asarray(values)
     rng = np.random.default_rng(seed)
-    w = rng.integers(0, 6, size=(4, t.size)).astype(float)
+    # Bootstrap multiplicities: every row totals n.
+    w = rng.multinomial(t.size, np.full(t.size, 1.0 / t.size), size=4).astype(float)
     got = K.exact_sums(w, t[:, None])[:, 0]
-    # Terms within 25 binades of the largest are represented exactly on the grid: the three
-    # exact part sums are added in two roundings, so the result is within one ulp of the
+    # Terms within 10 binades of the largest are represented exactly on the grid: the exact
+    # part sums are added in at most two roundings, so the result is within one ulp of the
     # exact sum (computed with fractions).
     top = np.max(np.abs(t))
-    if top == 0 or np.all((t == 0) | (np.abs(t) >= top * 2.0**-25)):
+    if top == 0 or np.all((t == 0) | (np.abs(t) >= top * 2.0**-10)):
         for b in range(4):
             exact = sum(Fraction(x) * Fraction(v) for x, v in zip(w[b], t))
             assert abs(Fraction(got[b]) - exact) <= Fraction(math.ulp(float(exact)))
     perm = rng.permutation(t.size)
     assert np.array_equal(K.exact_sums(w[:, perm], t[perm, None])[:, 0], got)
+
+
+def test_exact_sums_beyond_the_exact_bound_are_order_fixed():
+    # Row totals far above 4 n: the order-fixed reduction, still the same bits every time.
+    rng = np.random.default_rng(3)
+    t = rng.normal(size=(50, 2))
+    w = rng.integers(0, 200, size=(3, 50)).astype(float)
+    got = K.exact_sums(w, t)
+    np.testing.assert_allclose(got, w @ t, rtol=1e-13)
+    assert np.array_equal(got, K.exact_sums(w.copy(), t.copy()))
 
 
 def test_exact_sums_fall_back_for_real_weights():
