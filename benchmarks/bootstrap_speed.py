@@ -47,9 +47,13 @@ from sklearn.metrics import roc_auc_score
 from benchmark import kernels, metrics
 from benchmark.bootstrap import (
     ResamplingPlan,
+    bootstrap_replicates,
     paired_difference,
     percentile_ci,
 )
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+from previous_auc import auc_batch as previous_auc_batch  # noqa: E402
 
 AUC = metrics.get("roc_auc")
 
@@ -147,8 +151,16 @@ def r_available():
     return rscript if probe.returncode == 0 else None
 
 
+def previous_auc_interval(y, s, replicates, key):
+    """The same with the previous AUC kernel (tests/previous_auc.py): the "before" column."""
+    plan = ResamplingPlan.build(y.size, strata=y, replicates=replicates, seed=0, key=key)
+    reps = bootstrap_replicates([lambda w: previous_auc_batch(y, s, w)], plan)[0]
+    return percentile_ci(reps, 0.95)
+
+
 def case_c(repeat, rscript, large_replicates):
-    """Engine and pROC interleaved, ``repeat`` times each: medians (and minima) of both."""
+    """Engine, previous engine and pROC interleaved, ``repeat`` times each: medians (and
+    minima)."""
     rows = []
     B = 2000
     with tempfile.TemporaryDirectory() as tmp:
@@ -162,11 +174,14 @@ def case_c(repeat, rscript, large_replicates):
                 fh.write("y,s\n")
                 for yi, si in zip(y, s):
                     fh.write(f"{int(yi)},{float(si)!r}\n")
-            ours, r_in, r_wall = [], [], []
+            ours, r_in, r_wall, before = [], [], [], []
             for _ in range(repeat):
                 t0 = time.perf_counter()
                 single_auc_interval(y, s, B, f"proc-{n}")
                 ours.append(time.perf_counter() - t0)
+                t0 = time.perf_counter()
+                previous_auc_interval(y, s, B, f"proc-{n}")
+                before.append(time.perf_counter() - t0)
                 if rscript is None:
                     continue
                 t0 = time.perf_counter()
@@ -179,7 +194,7 @@ def case_c(repeat, rscript, large_replicates):
                 scale = B / boot_n
                 r_in.append(inside * scale)
                 r_wall.append(inside * scale + (wall - inside))
-            rows.append((n, ours, r_in, r_wall, boot_n))
+            rows.append((n, ours, r_in, r_wall, boot_n, before))
     return rows
 
 
@@ -241,7 +256,7 @@ def main(argv=None):
     print(f"| (b) one AUC, n=120, B=10,000 vs sklearn loop "
           f"(timed on {args.loop_replicates} replicates, scaled) | {ours_b * 1e3:.1f} ms | "
           f"{loop_b:.2f} s | {ratio_b:.0f}x | >= 200x | {'yes' if ratio_b >= 200 else 'no'} |")
-    for (n, ours, r_in, r_wall, boot_n), target in zip(c_rows, (50, 50, 25)):
+    for (n, ours, r_in, r_wall, boot_n, before), target in zip(c_rows, (50, 50, 25)):
         note = "" if boot_n == 2000 else f"; pROC timed on {boot_n} replicates, scaled"
         o_min, o_med = min(ours), float(np.median(ours))
         if not r_in:
@@ -256,6 +271,9 @@ def main(argv=None):
               f"({float(np.median(r_wall)):.2f} s with Rscript start-up) | {ratio:.0f}x of medians "
               f"({ratio_min:.0f}x of minima; {ratio_wall:.0f}x with start-up) | {target}x | "
               f"{'yes' if ratio >= target else 'no'} |")
+        b_med = float(np.median(before))
+        print(f"| (c') previous engine, n={n:,}, B=2,000 | min {min(before) * 1e3:.1f} / median "
+              f"{b_med * 1e3:.1f} ms | same pROC | {r_med / b_med:.1f}x of medians | - | - |")
     for (n, d_min, d_med, d_rss), limit in zip(d_rows, (5, 60)):
         print(f"| (d) n={n:,}, B=2,000, fresh process | min {d_min:.2f} s / median {d_med:.2f} s, "
               f"peak RSS {d_rss:.0f} MB | - | - | < {limit} s, < 1.5 GB | "

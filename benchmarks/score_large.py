@@ -91,11 +91,17 @@ def main() -> int:
     ap.add_argument("--code", type=Path, action="append", default=[],
                     help="another checkout to time as well (repeatable)")
     ap.add_argument("--no-bca", action="store_true")
+    ap.add_argument("--bca-all", action="store_true",
+                    help="run --ci bca for the other checkouts too (small --studies only)")
+    ap.add_argument("--bootstrap", type=int, default=None,
+                    help="replicates of the bootstrap cases (default: the task's 2,000)")
     a = ap.parse_args()
     codes = [ROOT] + [c.resolve() for c in a.code]
-    cases = [("--bootstrap 0", ["--bootstrap", "0"]), ("default (B=2,000)", [])]
+    boot = [] if a.bootstrap is None else ["--bootstrap", str(a.bootstrap)]
+    b_text = f"B={a.bootstrap or 2000:,}"
+    cases = [("--bootstrap 0", ["--bootstrap", "0"]), (f"percentile ({b_text})", boot)]
     if not a.no_bca:
-        cases.append(("--ci bca (B=2,000)", ["--ci", "bca"]))
+        cases.append((f"--ci bca ({b_text})", boot + ["--ci", "bca"]))
     print(f"# {a.studies:,} studies; {os.cpu_count()} cores; load average at start "
           f"{os.getloadavg()[0]:.2f}; {a.repeat} repeats, interleaved")
     with tempfile.TemporaryDirectory() as tmp:
@@ -107,7 +113,7 @@ def main() -> int:
         for _ in range(a.repeat):
             for c in codes:
                 for k, extra in cases:
-                    if c != ROOT and "bca" in k:
+                    if c != ROOT and "bca" in k and not a.bca_all:
                         continue  # see the module notes
                     t, p = run(c, base + extra)
                     times[c, k].append(t)
