@@ -24,6 +24,7 @@ together. An unchanged rebuild reads the cache only.
 
 from __future__ import annotations
 
+import datetime as _dt
 import hashlib
 import json
 import math
@@ -37,7 +38,7 @@ import numpy as np
 from . import __version__
 from . import metrics as M
 from .entries import Entry, discover
-from .errors import SubmissionInvalid
+from .errors import Problem, SubmissionInvalid
 from .labels import LabelSet, load_labels, sha256_file
 from .parallel import ordered_map, worker_count
 from .results import DEMO_BANNER, ScoreResult, SubmissionInfo, atomic_write_bytes, atomic_write_text, canonical_json, format_value
@@ -93,6 +94,7 @@ class TaskBoard:
     significance: Optional[dict] = None
     cache_dir: Optional[Path] = None
     extras: dict = field(default_factory=dict)
+    disclosure: Optional[object] = None  # benchmark.data.disclosure.Disclosure
 
     @property
     def scored(self) -> list[BoardRow]:
@@ -135,6 +137,7 @@ class TaskBoard:
             out.append(f"*** {DEMO_BANNER} — scores are illustrative, not real results ***")
         specs = t.metric_specs()
         shown = [s.name for s in specs[1:] if s.subgroup is None][:6] + [s.name for s in specs if s.subgroup][:2]
+        shown = [n for n in shown if n in self.metric_names]
         headers = ["rank", "submission", t.primary, "95% CI"] + shown
         rows = []
         for r in self.scored:
@@ -164,7 +167,7 @@ _CODE_FINGERPRINT: Optional[str] = None
 
 
 def code_fingerprint() -> str:
-    """sha256 of the scoring code (every ``benchmark/*.py`` file, in name order).
+    """sha256 of the scoring code (every ``.py`` file under ``benchmark/``, in path order).
 
     Part of the cache key, so a change to the code invalidates cached results even when the
     harness version number was not raised.
@@ -173,8 +176,8 @@ def code_fingerprint() -> str:
     if _CODE_FINGERPRINT is None:
         h = hashlib.sha256()
         pkg = Path(__file__).resolve().parent
-        for f in sorted(pkg.glob("*.py")):
-            h.update(f.name.encode("utf-8") + b"\0" + f.read_bytes() + b"\0")
+        for f in sorted(pkg.rglob("*.py")):
+            h.update(f.relative_to(pkg).as_posix().encode("utf-8") + b"\0" + f.read_bytes() + b"\0")
         _CODE_FINGERPRINT = h.hexdigest()
     return _CODE_FINGERPRINT
 
@@ -479,6 +482,22 @@ def _score_batch(job) -> list:
     return out
 
 
+def _read_encrypted(task: Task, e, labels: LabelSet, fmt, shown: str, identity):
+    """Read an encrypted entry in memory; a wrong file or hash is a problem of the entry."""
+    from .confidential import decrypt, resolve_identity, sha256_hex
+    from .submission import read_submission_bytes
+
+    try:
+        plain = decrypt(e.predictions.read_bytes(), resolve_identity(task, identity))
+    except ValueError as exc:
+        raise SubmissionInvalid([Problem("cannot-decrypt", str(exc), file=shown)]) from None
+    want = e.meta.predictions_sha256 if e.meta else None
+    if want is not None and sha256_hex(plain) != want:
+        raise SubmissionInvalid([Problem("sha256-mismatch", "the decrypted predictions do not have the "
+                                         "sha256 recorded in submission.toml", file=shown, expected=want)])
+    return read_submission_bytes(task, plain, labels.public_cases(), format=fmt, display_path=shown)
+
+
 def score_board(
     task: Task,
     root: Path,
@@ -487,21 +506,37 @@ def score_board(
     progress: Optional[Callable[[str], None]] = None,
     cache_dir=None,
     workers: Optional[int] = None,
+    now=None,
+    withhold: bool = True,
+    identity=None,
 ) -> TaskBoard:
     """Score every submission of ``task`` (from the cache where possible) and compare them.
+
+    Everything goes through the task's disclosure stage (:mod:`benchmark.data.disclosure`):
+    only the shown part of the labels is scored, and results and curves are kept only as they
+    may be published. ``now``: ``YYYY-MM-DD`` deciding the reveal (default
+    ``$BENCHMARK_NOW``, else, with the committed demo labels, the newest submission date of
+    the task, else today). ``withhold=False``: a maintainer's private view (see
+    :class:`~benchmark.data.disclosure.Disclosure`).
 
     ``workers``: worker processes for scoring when at least :data:`POOL_MIN_SUBMISSIONS`
     submissions need scoring (see :func:`benchmark.parallel.worker_count`); the result does
     not depend on it.
     """
+    from .data.disclosure import decide, demo_now, resolve_now
     from .submission import read_submission
 
     root = Path(root)
-    labels = load_labels(task, None, labels_path)
+    all_labels = load_labels(task, None, labels_path)
+    rows = [BoardRow(e) for e in discover(root, task.id)]
+    dates = [r.entry.meta.date for r in rows if r.entry.meta is not None]
+    when = now if hasattr(now, "isoformat") else resolve_now(
+        now, default=lambda: demo_now(dates) if all_labels.synthetic and labels_path is None else None)
+    disc = decide(task, all_labels, when, withhold=withhold)
+    labels = disc.restrict(all_labels)
     settings = BootstrapSettings.from_task(task, replicates=replicates)
     pkey = plan_hash(task, labels, settings)
     cache = ResultCache(Path(cache_dir) / task.id / pkey[:16] if cache_dir is not None else None)
-    rows = [BoardRow(e) for e in discover(root, task.id)]
     names = [s.name for s in task.metric_specs()]
 
     pending: list[tuple[BoardRow, str]] = []
@@ -531,11 +566,16 @@ def score_board(
     for row, key in pending:
         e = row.entry
         try:
-            sub = read_submission(task, e.predictions, labels.public_cases(), format=e.meta.format if e.meta else None, display_path=e.predictions.relative_to(root).as_posix())
+            fmt = e.meta.format if e.meta else None
+            shown = e.predictions.relative_to(root).as_posix()
+            if e.encrypted:  # decrypted in memory only; the plain text is never written
+                sub = _read_encrypted(task, e, all_labels, fmt, shown, identity)
+            else:
+                sub = read_submission(task, e.predictions, all_labels.public_cases(), format=fmt, display_path=shown)
         except SubmissionInvalid as exc:
             row.problems = exc
             continue
-        subs.append((row, key, sub))
+        subs.append((row, key, disc.submission(sub, all_labels)))
 
     # Batches of submissions are scored independently (every one on the task's shared plan),
     # in worker processes when there are several; results come back in batch order.
@@ -570,9 +610,47 @@ def score_board(
         task, labels, rows, settings, names,
         labels_arg=None if labels_path is None else str(labels_path),
         cache_dir=None if cache_dir is None else Path(cache_dir),
+        disclosure=disc,
     )
+    _disclose(board)
     _rank(board)
     return board
+
+
+def _disclose(board: TaskBoard) -> None:
+    """Keep of every scored row only what the task's disclosure lets the leaderboard show.
+
+    On a Ladder task each team's submissions go through one Ladder in the order of their
+    dates (then folder names); the row keeps the Ladder's shown score only, and no
+    replicates, so no interval, rank distribution or comparison is built from exact scores.
+    """
+    from .ladder import Ladder
+
+    disc = board.disclosure
+    scored = [r for r in board.rows if r.result is not None]
+    shown: dict[str, tuple] = {}
+    if disc.ladder:
+        ladders: dict[str, Ladder] = {}
+        epoch = _dt.date(1970, 1, 1)
+        order = sorted(scored, key=lambda r: (r.entry.meta.date if r.entry.meta else epoch, r.entry.name))
+        for r in order:
+            team = r.entry.name.split("__", 1)[0]
+            lad = ladders.get(team)
+            if lad is None:
+                lad = ladders[team] = Ladder(board.task.higher_is_better, step=disc.ladder_step,
+                                             n_cases=len(board.labels))
+            value = r.result.primary_value
+            d = lad.submit(math.nan if value is None else value,
+                           None if r.replicates is None else r.replicates[0])
+            shown[r.entry.name] = (d.shown, lad.digits)
+    for r in scored:
+        value, digits = shown.get(r.entry.name, (None, None))
+        r.result = disc.result(r.result, value, digits)
+        r.curves = disc.curves(r.curves)
+        if disc.ladder:
+            r.replicates = None
+    if disc.ladder:
+        board.metric_names = [board.task.primary]
 
 
 def _rank(board: TaskBoard) -> None:
@@ -644,14 +722,19 @@ def score_all_tasks(
     progress: Optional[Callable[[str], None]] = None,
     cache_dir=None,
     workers: Optional[int] = None,
+    now=None,
+    withhold: bool = True,
+    identity=None,
 ) -> list[TaskBoard]:
     """Score every task's submissions; results are cached under ``cache_dir``.
 
     ``cache_dir`` defaults to ``<root>/.cache/results``; pass ``False`` to disable the cache.
-    ``workers``: see :func:`score_board`.
+    ``workers``, ``now``, ``withhold``: see :func:`score_board`. ``identity``: age identity file
+    opening confidential predictions (see :func:`benchmark.confidential.resolve_identity`).
     """
     if cache_dir is None:
         cache_dir = Path(reg.root) / ".cache" / "results"
     elif cache_dir is False:
         cache_dir = None
-    return [score_board(t, reg.root, labels, replicates, progress, cache_dir, workers) for t in reg]
+    return [score_board(t, reg.root, labels, replicates, progress, cache_dir, workers, now, withhold, identity)
+            for t in reg]

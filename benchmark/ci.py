@@ -22,7 +22,8 @@ The grader works from git alone, so it runs the same on a laptop and in a workfl
    ``leaderboard.reveal_date`` only the ``public`` part of a label file with a ``usage`` column
    is scored, after it only the ``private`` part; the other part never influences anything
    shown. With ``leaderboard.mode = "ladder"`` only the Ladder's rounded score is shown
-   (:mod:`benchmark.ladder`).
+   (:mod:`benchmark.ladder`). Both are decided by the one disclosure stage,
+   :mod:`benchmark.data.disclosure`.
 5. A Markdown report goes to ``--summary`` (and is appended to ``$GITHUB_STEP_SUMMARY``);
    ``--annotations`` prints GitHub workflow commands pointing at the offending lines;
    ``--ledger`` appends one record per graded submission (:mod:`benchmark.ledger`).
@@ -35,7 +36,6 @@ from __future__ import annotations
 
 import csv
 import datetime as _dt
-import hashlib
 import io
 import math
 import os
@@ -50,6 +50,8 @@ from typing import Optional, Sequence
 
 import numpy as np
 
+from .gitrun import GitError, git
+from .teams import TEAMS_DIR, Team, parse_team, team_file, valid_login
 from .errors import (
     EXIT_HOST_ERROR,
     EXIT_INVALID,
@@ -78,9 +80,20 @@ __all__ = [
 ]
 
 SUBMISSIONS = "submissions"
+#: Environment variable with the pull request author's login (set by the trusted workflow).
+AUTHOR_ENV = "BENCHMARK_PR_AUTHOR"
 PREDICTIONS = "predictions.csv"
 METADATA = "submission.toml"
-ALLOWED_FILES = (PREDICTIONS, METADATA)
+ENCRYPTED = "predictions.csv.age"  # benchmark.confidential.ENCRYPTED
+ALLOWED_FILES = (PREDICTIONS, METADATA, ENCRYPTED)
+PREDICTION_FILES = (PREDICTIONS, ENCRYPTED)
+REGULAR_MODES = ("100644", "100755")
+#: Longest problem text in a report or annotation; longer text is cut with a note.
+MAX_MESSAGE = 600
+#: Longest Markdown report: GitHub comments hold 65,536 characters, step summaries 1 MiB.
+MAX_REPORT = 60_000
+#: How often a grading is repeated when the ledger moved under it.
+LEDGER_ATTEMPTS = 5
 FOLDER_RE = re.compile(r"^([a-z0-9][a-z0-9-]*)__([a-z0-9][a-z0-9-]*)$")
 SHALLOW_HINT = (
     "fetch enough history for both commits: with actions/checkout use 'fetch-depth: 0', "
@@ -91,10 +104,6 @@ INTERNAL_MESSAGE = (
     "The grader failed on the host's side, so nothing was graded. This is not a problem with "
     "the submission; the maintainers see the details in the job log."
 )
-
-
-class GitError(HostError):
-    """A git command failed (missing commit, not a repository, shallow history)."""
 
 
 def team_slug(text: str) -> str:
@@ -111,17 +120,7 @@ def team_slug(text: str) -> str:
 
 
 # -- git ------------------------------------------------------------------------------------------
-def _git(repo: Path, *args: str, binary: bool = False, ok_codes: Sequence[int] = (0,)):
-    cmd = ["git", "-C", str(repo), "-c", "core.quotepath=off", *args]
-    env = dict(os.environ, GIT_TERMINAL_PROMPT="0", LC_ALL="C")
-    try:
-        proc = subprocess.run(cmd, capture_output=True, env=env, check=False)
-    except FileNotFoundError:
-        raise GitError("git is not installed or not on PATH.") from None
-    if proc.returncode not in ok_codes:
-        err = proc.stderr.decode("utf-8", "replace").strip()
-        raise GitError(f"'git {' '.join(args)}' failed (exit {proc.returncode}): {err}")
-    return proc if binary else proc.stdout.decode("utf-8", "replace")
+_git = git
 
 
 def _rev(repo: Path, ref: str, what: str) -> str:
@@ -240,7 +239,7 @@ def submission_events(repo: Path, base_sha: str, task_id: str) -> list[Event]:
             continue
         meta, path = line.split("\t", 1)
         parts = path.split("/")
-        if len(parts) != 4 or parts[3] != PREDICTIONS:
+        if len(parts) != 4 or parts[3] not in PREDICTION_FILES:
             continue
         m = FOLDER_RE.match(parts[2])
         if not m:
@@ -268,6 +267,7 @@ class Remaining:
     per_day_left: Optional[int]
     total: Optional[int]
     total_left: Optional[int]
+    account: Optional[str] = None
 
 
 @dataclass
@@ -288,6 +288,8 @@ class ShownScore:
     ladder: Optional[str] = None
     ledger_values: dict = field(default_factory=dict)
     synthetic: bool = False
+    ladder_key: Optional[str] = None
+    ladder_best: dict = field(default_factory=dict)  # blob, encrypted, format of the best so far
 
 
 @dataclass
@@ -335,11 +337,12 @@ def _base_owner(repo: Path, base_sha: str, rel_folder: str, team_part: str) -> O
     """Team slug owning a folder in ``base`` (``None`` when the folder is new)."""
     blob = _blob(repo, base_sha, f"{rel_folder}/{METADATA}")
     if blob is None:
-        return team_part if _blob(repo, base_sha, f"{rel_folder}/{PREDICTIONS}") else None
+        has = any(_blob(repo, base_sha, f"{rel_folder}/{name}") for name in PREDICTION_FILES)
+        return team_part if has else None
     data = _git(repo, "cat-file", "blob", blob, binary=True).stdout
     try:
         team = tomllib.loads(data.decode("utf-8-sig")).get("team")
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError):
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError):
         team = None
     return team_slug(team) if isinstance(team, str) and team_slug(team) else team_part
 
@@ -352,11 +355,18 @@ def check_change(repo: Path, base_sha: str, changes: list[Change], task_ids: set
     problems : list of Problem
     folders : dict
         ``(task_id, folder) -> {"files": {name: status}, "existing": bool}``.
+    team_changes : dict
+        ``team slug -> git status`` of every ``teams/<slug>.toml`` the change touches.
     """
     problems: list[Problem] = []
     folders: dict[tuple[str, str], dict] = {}
     for ch in changes:
         parts = ch.path.split("/")
+        if parts[0] == TEAMS_DIR and len(parts) == 2 and parts[1].endswith(".toml") \
+                and FOLDER_RE.match(f"{parts[1][:-5]}__x"):
+            folders.setdefault(("", parts[1][:-5]), {"files": {}, "existing": False, "owner": None,
+                                                     "team_file": ch.status})
+            continue
         if parts[0] != SUBMISSIONS:
             problems.append(Problem(
                 "outside-submissions",
@@ -419,6 +429,8 @@ def check_change(repo: Path, base_sha: str, changes: list[Change], task_ids: set
             continue
         entry = folders.setdefault((task_id, folder), {"files": {}, "existing": False, "owner": None})
         entry["files"][name] = ch.status
+    team_changes = {slug_: e["team_file"] for (task_id, slug_), e in folders.items() if task_id == ""}
+    folders = {k: v for k, v in folders.items() if k[0] != ""}
     # Ownership: one team per pull request; existing folders only by their owner.
     for (task_id, folder), entry in folders.items():
         rel = f"{SUBMISSIONS}/{task_id}/{folder}"
@@ -451,7 +463,7 @@ def check_change(repo: Path, base_sha: str, changes: list[Change], task_ids: set
                 fix="leave other teams' folders alone; add your own <team>__<model> folder",
             ))
             entry["refused"] = True
-    return problems, folders
+    return problems, folders, team_changes
 
 
 def _status_word(status: str) -> str:
@@ -459,14 +471,43 @@ def _status_word(status: str) -> str:
 
 
 # -- limits -----------------------------------------------------------------------------------------
-def _usage(task, team: str, events: list[Event], ledger_records: list[dict], now: _dt.datetime):
-    """(used today, used in total, blobs already counted) for ``team`` on ``task``."""
+#: Refusals that say the author may not submit for the team: they count against the author's
+#: account (with ``count = "all"``) but never against the team, or anyone could use up another
+#: team's quota by submitting in its name.
+IDENTITY_REFUSALS = ("not-a-member", "unknown-team")
+
+
+def _counts(record: dict, count_all: bool, for_team: bool = False) -> bool:
+    """Whether a ledger record uses up a limit (refusals for a limit itself never do)."""
+    if record.get("status") == "valid":
+        return True
+    codes = [str(c) for c in record.get("problems") or []]
+    if for_team and any(c in IDENTITY_REFUSALS for c in codes):
+        return False
+    return count_all and not any(c.startswith("limit-") for c in codes)
+
+
+def _usage(task, team: Optional[str], events: list[Event], ledger_records: list[dict], now: _dt.datetime,
+           author: Optional[str] = None):
+    """(used today, used in total, blobs already counted) on ``task``.
+
+    With ``team``: the team's merged submissions and its graded attempts in the ledger. With
+    ``author``: every graded attempt of that GitHub account in the ledger, whatever team it
+    named (so a fresh team name shares the account's quota).
+    """
     counted: dict[str, _dt.datetime] = {}
-    for e in events:
-        if e.team == team and e.date <= now:
-            counted.setdefault(e.blob, e.date)
+    count_all = getattr(task.limits, "count", "valid") == "all"
+    if team is not None:
+        for e in events:
+            if e.team == team and e.date <= now:
+                counted.setdefault(e.blob, e.date)
     for r in ledger_records:
-        if r.get("task") != task.id or r.get("team") != team or r.get("status") != "valid":
+        if r.get("task") != task.id or not _counts(r, count_all, for_team=author is None):
+            continue
+        if author is not None:
+            if str(r.get("author") or "").lower() != author.lower():
+                continue
+        elif r.get("team") != team:
             continue
         blob, when = r.get("blob"), r.get("graded_at")
         if not isinstance(blob, str) or not isinstance(when, str):
@@ -510,10 +551,67 @@ class _Context:
     bootstrap: Optional[int]
     ledger_records: list[dict]
     allow_hash_mismatch: bool = False
+    author: Optional[str] = None
+    teams: Optional[dict] = None  # slug -> Team, from the base commit; None: not checked
+    identity_path: Optional[str] = None
+    identities: dict = field(default_factory=dict)
+
+    @property
+    def decrypt(self) -> bool:
+        """Confidential predictions are opened only by the trusted, scoring grader."""
+        return self.labels_path is not None
+
+    def identity(self, task):
+        if task.id not in self.identities:
+            from .confidential import resolve_identity
+
+            self.identities[task.id] = resolve_identity(task, self.identity_path)
+        return self.identities[task.id]
+
+
+def _tree(repo: Path, rev: str, rel: str) -> dict:
+    """``name -> (mode, type, object id)`` of the entries of folder ``rel`` at ``rev``."""
+    out = _git(repo, "ls-tree", "-z", rev, "--", rel + "/")
+    entries = {}
+    for item in out.split("\0"):
+        if "\t" not in item:
+            continue
+        meta, path = item.split("\t", 1)
+        mode, kind, oid = meta.split()
+        entries[path.rsplit("/", 1)[-1]] = (mode, kind, oid)
+    return entries
+
+
+_KIND_WORDS = {"120000": "a symbolic link", "160000": "a submodule (gitlink) entry", "040000": "a folder"}
+
+
+def _regular(entries: dict, name: str, rel: str, problems: list) -> Optional[str]:
+    """The blob of ``name`` if it is a regular file; otherwise a problem and ``None``."""
+    if name not in entries:
+        return None
+    mode, kind, oid = entries[name]
+    if mode in REGULAR_MODES and kind == "blob":
+        return oid
+    problems.append(Problem(
+        "not-a-regular-file", f"{name} must be a regular file",
+        file=f"{rel}/{name}", expected="a regular file committed with its content",
+        found=_KIND_WORDS.get(mode, f"a git entry of mode {mode}"),
+        fix=f"replace it by the file itself (git rm --cached {name}; add the real file)",
+    ))
+    return None
+
+
+def _cat(repo: Path, blob: str) -> bytes:
+    return _git(repo, "cat-file", "blob", blob, binary=True).stdout
 
 
 def _read_folder(ctx: _Context, task, rev: str, rel: str, expected, where: str):
-    """Read one folder at ``rev``: (meta, submission, problems, warnings, blob, csv path)."""
+    """Read one folder at ``rev``: (meta, submission, problems, warnings, blob, csv path).
+
+    Symbolic links, submodule entries and folders are refused by their git mode before any
+    content is read. For a task with confidential predictions the encrypted file is checked
+    without the key, and opened in memory only by the scoring grader.
+    """
     from .metadata import read_metadata
     from .submission import read_submission
 
@@ -521,13 +619,27 @@ def _read_folder(ctx: _Context, task, rev: str, rel: str, expected, where: str):
     warnings: list[Problem] = []
     root = ctx.tmp / where
     meta = sub = None
-    toml_blob = _blob(ctx.repo, rev, f"{rel}/{METADATA}")
-    csv_blob = _blob(ctx.repo, rev, f"{rel}/{PREDICTIONS}")
+    entries = _tree(ctx.repo, rev, rel)
+    toml_blob = _regular(entries, METADATA, rel, problems)
+    conf = bool(getattr(task, "confidential_predictions", False))
+    pred_name, other = (ENCRYPTED, PREDICTIONS) if conf else (PREDICTIONS, ENCRYPTED)
+    csv_blob = _regular(entries, pred_name, rel, problems)
     csv_path = root / rel / PREDICTIONS
-    if toml_blob is None:
+    if other in entries:
+        problems.append(Problem(
+            "plain-predictions", f"task {task.id} takes only encrypted predictions: {PREDICTIONS} "
+            "is readable by everyone", file=f"{rel}/{PREDICTIONS}", expected=ENCRYPTED,
+            found=PREDICTIONS, fix="remove predictions.csv from the branch's history (a new branch "
+            "without it) and add predictions.csv.age made by 'benchmark submit prepare'",
+        ) if conf else Problem(
+            "unexpected-file", f"task {task.id} takes plain predictions, not an encrypted file",
+            file=f"{rel}/{ENCRYPTED}", expected=PREDICTIONS, found=ENCRYPTED,
+            fix="submit the plain predictions.csv",
+        ))
+    if toml_blob is None and METADATA not in entries:
         problems.append(Problem("missing-file", f"the submission folder has no {METADATA}",
                                 file=f"{rel}/{METADATA}", fix=f"add {METADATA} (see docs/ci.md)"))
-    else:
+    elif toml_blob is not None:
         size = _extract(ctx.repo, toml_blob, root / rel / METADATA, max_bytes=1 << 20)
         if size > (1 << 20):
             problems.append(Problem("file-too-large", f"{METADATA} is larger than 1 MB",
@@ -538,17 +650,21 @@ def _read_folder(ctx: _Context, task, rev: str, rel: str, expected, where: str):
             except SubmissionInvalid as exc:
                 problems += _remap(exc.problems, f"{rel}/{METADATA}", ctx.tmp)
     if csv_blob is None:
-        problems.append(Problem("missing-file", f"the submission folder has no {PREDICTIONS}",
-                                file=f"{rel}/{PREDICTIONS}", fix=f"add {PREDICTIONS}"))
+        if pred_name not in entries:
+            problems.append(Problem("missing-file", f"the submission folder has no {pred_name}",
+                                    file=f"{rel}/{pred_name}", fix=f"add {pred_name}"))
         return meta, None, problems, warnings, None, None
     max_mb = float(task.limits.max_file_mb)
+    fmt = getattr(meta, "format", None) if meta is not None else None
+    if conf:
+        sub = _read_encrypted(ctx, task, rel, csv_blob, meta, expected, fmt, max_mb, problems, warnings)
+        return meta, sub, problems, warnings, csv_blob, None
     size = _extract(ctx.repo, csv_blob, csv_path, max_bytes=int(max_mb * 1_000_000))
     if not csv_path.exists():
         problems.append(Problem("file-too-large", f"{PREDICTIONS} is larger than the task's limit",
                                 file=f"{rel}/{PREDICTIONS}", expected=f"at most {max_mb:g} MB",
                                 found=f"{size / 1_000_000:.1f} MB"))
         return meta, None, problems, warnings, csv_blob, None
-    fmt = getattr(meta, "format", None) if meta is not None else None
     try:
         sub = read_submission(task, csv_path, expected, format=fmt or None, max_mb=max_mb)
         warnings += _remap(list(getattr(sub, "warnings", []) or []), f"{rel}/{PREDICTIONS}", ctx.tmp)
@@ -556,6 +672,72 @@ def _read_folder(ctx: _Context, task, rev: str, rel: str, expected, where: str):
         problems += _remap(exc.problems, f"{rel}/{PREDICTIONS}", ctx.tmp)
         warnings += _remap(exc.warnings, f"{rel}/{PREDICTIONS}", ctx.tmp)
     return meta, sub, problems, warnings, csv_blob, csv_path
+
+
+def _read_encrypted(ctx: _Context, task, rel: str, blob: str, meta, expected, fmt, max_mb: float,
+                    problems: list, warnings: list):
+    """Check an encrypted prediction file; with the key, validate its plaintext in memory."""
+    from .confidential import check_ciphertext, decrypt, sha256_hex
+    from .submission import read_submission_bytes
+
+    file = f"{rel}/{ENCRYPTED}"
+    limit = int(max_mb * 1_000_000) + 64 * 1024  # the age header and tags add a little
+    size = int(_git(ctx.repo, "cat-file", "-s", blob).strip())
+    if size > limit:
+        problems.append(Problem("file-too-large", f"{ENCRYPTED} is larger than the task allows",
+                                file=file, expected=f"at most {limit:,} bytes", found=f"{size:,} bytes"))
+        return None
+    data = _cat(ctx.repo, blob)
+    bad = check_ciphertext(data, file, limit)
+    problems += bad
+    if ctx.base_sha != ctx.head_sha:
+        exposed = _git(ctx.repo, "log", "--format=%H", f"{ctx.base_sha}..{ctx.head_sha}", "--",
+                       f"{rel}/{PREDICTIONS}").split()
+        if exposed:  # a plain file in any commit of the pull request is public for good
+            problems.append(Problem(
+                "plain-predictions-in-history", f"a commit of this pull request holds the plain {PREDICTIONS}, "
+                "which everyone can read", file=f"{rel}/{PREDICTIONS}", expected="only predictions.csv.age in every commit",
+                found=f"commit {exposed[-1][:12]}", fix="close this pull request and open one from a new branch "
+                "whose history never held the plain file (and consider these predictions disclosed)",
+            ))
+    want = getattr(meta, "predictions_sha256", None)
+    if meta is not None and want is None:
+        problems.append(Problem(
+            "missing-field", "submission.toml must record the sha256 of the plain predictions",
+            file=f"{rel}/{METADATA}", column="predictions_sha256", expected="predictions_sha256 = \"<64 hex digits>\"",
+            fix="let 'benchmark submit prepare' write submission.toml, or add the line from 'sha256sum predictions.csv'",
+        ))
+    if bad or not ctx.decrypt:
+        return None
+    try:
+        plain = decrypt(data, ctx.identity(task))
+    except ValueError as exc:
+        problems.append(Problem("cannot-decrypt", str(exc), file=file,
+                                fix="encrypt to the recipient in the task file (benchmark submit prepare)"))
+        return None
+    shown = f"{rel}/{PREDICTIONS} (decrypted)"
+    if want is not None and sha256_hex(plain) != want:
+        problems.append(Problem(
+            "sha256-mismatch", "the decrypted predictions do not have the sha256 recorded in submission.toml",
+            file=file, expected=want, found="another sha256 (not shown: it is a hash of the confidential file)",
+            fix="encrypt the file whose sha256 you recorded, or record the right sha256",
+        ))
+        return None
+    try:
+        sub = read_submission_bytes(task, plain, expected, format=fmt or None, max_mb=max_mb, display_path=shown)
+        warnings += [_redact(w) for w in getattr(sub, "warnings", []) or []]
+        return sub
+    except SubmissionInvalid as exc:
+        problems += [_redact(p) for p in exc.problems]
+        warnings += [_redact(w) for w in exc.warnings]
+        return None
+    finally:
+        del plain
+
+
+def _redact(p: Problem) -> Problem:
+    """A problem inside confidential predictions, without the cell text it found."""
+    return replace(p, found=None) if p.line is not None else p
 
 
 def _check_meta(meta, task, folder: str, rel: str) -> list[Problem]:
@@ -601,6 +783,10 @@ def grade(
     actor: Optional[str] = None,
     repo: Optional[Path] = None,
     allow_label_hash_mismatch: bool = False,
+    author: Optional[str] = None,
+    identity: Optional[str] = None,
+    ledger_ref: Optional[str] = None,
+    ledger_lock: bool = True,
 ) -> GradeReport:
     """Grade the submissions a change adds or modifies.
 
@@ -611,7 +797,8 @@ def grade(
     base, head : str
         Git revisions of the target branch and of the pull request.
     labels : str, optional
-        Folder of hidden labels; when given, valid submissions are scored.
+        Folder of hidden labels; when given, valid submissions are scored (and confidential
+        predictions decrypted, in memory).
     now : datetime, optional
         Time of grading (UTC); defaults to the current time. Decides the rolling day of the
         limits and whether the task's reveal date has passed.
@@ -620,37 +807,138 @@ def grade(
     bootstrap : int, optional
         Bootstrap replicates (default: the task's).
     actor : str, optional
-        Who opened the change (recorded in the ledger).
+        Who triggered the grading (recorded in the ledger).
     repo : Path, optional
         The git work tree (default: ``root``).
     allow_label_hash_mismatch : bool, default False
+    author : str, optional
+        GitHub login of the pull request's author, from the event (never from the change).
+        When given, every submission's team must list it in ``teams/<slug>.toml`` on the base
+        commit, and the limits count per account too.
+    identity : str, optional
+        age identity file opening confidential predictions (default: ``$BENCHMARK_AGE_IDENTITY``,
+        then a task's committed demo key).
+    ledger_ref : str, optional
+        Keep the ledger in ``ledger.jsonl`` at this git ref (e.g. ``refs/heads/ledger``),
+        appended by compare-and-swap (:class:`benchmark.ledger.GitLedgerStore`).
+    ledger_lock : bool, default True
+        Hold the host lock from reading the ledger to appending (tests turn it off to prove
+        that the compare-and-swap alone keeps racing gradings within the limits).
 
     Returns
     -------
     GradeReport
     """
-    from .ledger import Ledger
-    from .tasks import load_registry
+    from .ledger import FileLedgerStore, GitLedgerStore, LedgerConflict
 
     root = Path(root).resolve()
     repo = Path(repo).resolve() if repo else root
+    if author is not None and not valid_login(author):
+        raise UsageError(f"--author must be a GitHub login. Got {author!r} instead.")
+    store = None
+    if ledger_ref:
+        store = GitLedgerStore(repo, ledger_ref, lock=ledger_lock)
+    elif ledger:
+        store = FileLedgerStore(ledger, lock=ledger_lock)
+    if store is None:
+        return _grade_once(root, repo, base, head, labels, now, bootstrap, author, identity,
+                           allow_label_hash_mismatch, [])
+    conflicts = 0
+    for _ in range(LEDGER_ATTEMPTS):
+        with store.transaction() as tx:
+            report = _grade_once(root, repo, base, head, labels, now, bootstrap, author, identity,
+                                 allow_label_hash_mismatch, tx.records)
+            report.host_notes += tx.read.host_notes()
+            when = (now or _dt.datetime.now(_dt.timezone.utc)).astimezone(_dt.timezone.utc)
+            try:
+                tx.commit([_ledger_record(s, report, when, actor, author) for s in report.submissions])
+            except LedgerConflict:
+                conflicts += 1
+                continue
+            if conflicts:
+                report.host_notes.append(f"ledger: graded again after {conflicts} concurrent append(s)")
+            return report
+    raise HostError(f"the ledger changed during each of {LEDGER_ATTEMPTS} gradings; nothing was recorded")
+
+
+def _load_teams(repo: Path, rev: str, host_notes: list) -> dict:
+    """Every valid ``teams/<slug>.toml`` of commit ``rev`` (the maintainers' base)."""
+    out = {}
+    listing = _git(repo, "ls-tree", "-z", rev, "--", f"{TEAMS_DIR}/")
+    for item in listing.split("\0"):
+        if "\t" not in item:
+            continue
+        meta, path = item.split("\t", 1)
+        mode, kind, oid = meta.split()
+        name = path.rsplit("/", 1)[-1]
+        slug_ = name[:-5] if name.endswith(".toml") else ""
+        if not slug_ or not FOLDER_RE.match(f"{slug_}__x") or mode not in REGULAR_MODES:
+            continue
+        try:
+            out[slug_] = parse_team(_cat(repo, oid).decode("utf-8-sig"), slug_)
+        except (SubmissionInvalid, UnicodeDecodeError) as exc:
+            host_notes.append(f"team file {path} is ignored: {str(exc)[:300]}")
+    return out
+
+
+def _team_problems(repo: Path, base_sha: str, head_sha: str, team_changes: dict) -> list[Problem]:
+    """A change to ``teams/`` is checked, and always waits for a maintainer's approval."""
+    problems = []
+    for slug_, status in sorted(team_changes.items()):
+        path = team_file(slug_)
+        if status == "D":
+            problems.append(Problem("deleted-file", "a pull request cannot delete a team file", file=path,
+                                    found="deleted", fix="restore the file; ask a maintainer"))
+            continue
+        found: list[Problem] = []
+        entries = _tree(repo, head_sha, TEAMS_DIR)
+        oid = _regular(entries, f"{slug_}.toml", TEAMS_DIR, found)
+        if oid is not None and oid == _blob(repo, base_sha, path):
+            continue  # the same file is already on the base branch: nothing to approve
+        if oid is not None:
+            size = int(_git(repo, "cat-file", "-s", oid).strip())
+            try:
+                if size > 64 * 1024:
+                    raise SubmissionInvalid([Problem("file-too-large", "the team file is too large", file=path,
+                                                     found=f"{size} bytes")])
+                parse_team(_cat(repo, oid).decode("utf-8-sig"), slug_)
+            except SubmissionInvalid as exc:
+                found += exc.problems
+            except UnicodeDecodeError:
+                found.append(Problem("not-utf8", "the team file is not UTF-8 text", file=path))
+        problems += found
+        problems.append(Problem(
+            "team-needs-approval",
+            f"{path} is {'new' if status == 'A' else 'changed'}: a maintainer must approve and merge it "
+            "before submissions are graded for this team",
+            file=path, expected="team files on the base branch only",
+            found=f"{_status_word(status)} {path}",
+            fix="wait for a maintainer to merge the team file (on its own), then re-run the check",
+        ))
+    return problems
+
+
+def _grade_once(root, repo, base, head, labels, now, bootstrap, author, identity,
+                allow_label_hash_mismatch, ledger_records) -> GradeReport:
+    from .tasks import load_registry
+
     now = (now or _dt.datetime.now(_dt.timezone.utc)).astimezone(_dt.timezone.utc)
     reg = load_registry(root)
     changes, note, base_sha, head_sha = changed_files(repo, base, head)
     report = GradeReport(base=base_sha, head=head_sha)
     if note:
         report.notes.append(note)
-    led = Ledger(ledger) if ledger else None
-    ledger_records: list[dict] = []
-    if led is not None:
-        lr = led.read()
-        ledger_records = lr.records
-        report.host_notes += lr.host_notes()
-    problems, folders = check_change(repo, base_sha, changes, set(reg.ids()))
+    problems, folders, team_changes = check_change(repo, base_sha, changes, set(reg.ids()))
+    problems += _team_problems(repo, base_sha, head_sha, team_changes)
     report.change_problems = problems
+    teams = _load_teams(repo, base_sha, report.host_notes) if author else None
+    if not author and folders:
+        report.notes.append("Team membership is checked by the maintainers' scoring job, which knows "
+                            "the pull request's author.")
     with tempfile.TemporaryDirectory(prefix="benchmark-ci-") as tmpd:
         ctx = _Context(repo, root, reg, base_sha, head_sha, Path(tmpd), now, labels, bootstrap,
-                       ledger_records, allow_label_hash_mismatch)
+                       ledger_records, allow_label_hash_mismatch, author=author, teams=teams,
+                       identity_path=identity)
         by_task: dict[str, list[str]] = {}
         for (task_id, folder), entry in sorted(folders.items()):
             if not entry.get("refused"):
@@ -658,10 +946,74 @@ def grade(
         for task_id, task_folders in sorted(by_task.items()):
             task = reg.get(task_id)
             report.submissions += _grade_task(ctx, task, task_folders, report, score=not problems)
-        if led is not None:
-            for s in report.submissions:
-                led.append(_ledger_record(s, report, now, actor))
     return report
+
+
+def _membership(ctx: _Context, team: str, rel: str) -> list[Problem]:
+    """The pull request's author must be a member of the team the folder names."""
+    tm = ctx.teams.get(team)
+    if tm is None:
+        return [Problem(
+            "unknown-team", f"team {team!r} has no {team_file(team)} on the base branch",
+            file=rel, expected=f"{team_file(team)} listing your GitHub login, approved by a maintainer",
+            found="no team file",
+            fix=f"add {team_file(team)} (name and members) in a pull request; a maintainer approves it",
+        )]
+    if not tm.is_member(ctx.author):
+        return [Problem(
+            "not-a-member", f"the pull request's author {ctx.author!r} is not a member of team {team!r}",
+            file=rel, expected=f"an author listed in {team_file(team)}", found=str(ctx.author),
+            fix="submit from a member's account, or ask a maintainer to add yours to the team file",
+        )]
+    return []
+
+
+def _apply_limits(ctx: _Context, task, sr: SubmissionReport, team: str, rel: str, blob, events, pending) -> None:
+    """Count this attempt against the team's and the account's limits (both must hold)."""
+    lim = task.limits
+    count_all = getattr(lim, "count", "valid") == "all"
+    t_day, t_total, t_seen = _usage(task, team, events, ctx.ledger_records, ctx.now)
+    a_day = a_total = 0
+    a_seen: set = set()
+    if ctx.author:
+        a_day, a_total, a_seen = _usage(task, None, [], ctx.ledger_records, ctx.now, author=ctx.author)
+    counts_now = (sr.valid or count_all) and blob is not None and blob not in t_seen and blob not in a_seen
+    keys = [(f"team:{team}", f"team {team!r}", t_day, t_total)]
+    if any(p.code in IDENTITY_REFUSALS for p in sr.problems):
+        keys = []  # not the team's attempt: it can only use up the author's own quota
+    if ctx.author:
+        keys.append((f"account:{ctx.author.lower()}", f"account {ctx.author!r} (across all its teams)", a_day, a_total))
+    file = f"{rel}/{ENCRYPTED if getattr(task, 'confidential_predictions', False) else PREDICTIONS}"
+    lefts_day, lefts_total, limited = [], [], False
+    for key, who, day_used, total_used in keys:
+        k = pending.get(key, 0) + (1 if counts_now else 0)
+        day_left = None if lim.per_day is None else lim.per_day - day_used - k
+        total_left = None if lim.total is None else lim.total - total_used - k
+        if counts_now and day_left is not None and day_left < 0:
+            limited = True
+            sr.problems.append(Problem(
+                "limit-per-day", f"{who} has used all {lim.per_day} submissions to {task.id} of the last 24 hours",
+                file=file, expected=f"at most {lim.per_day} per 24 hours",
+                found=f"{day_used} merged or graded in the last 24 hours before this one",
+                fix="resubmit after 24 hours have passed since your earliest submission of that period",
+            ))
+        if counts_now and total_left is not None and total_left < 0:
+            limited = True
+            sr.problems.append(Problem(
+                "limit-total", f"{who} has used all {lim.total} submissions to {task.id}",
+                file=file, expected=f"at most {lim.total} in total", found=f"{total_used} already counted",
+            ))
+        lefts_day.append(day_left)
+        lefts_total.append(total_left)
+    if counts_now and not limited:
+        for key, *_ in keys:
+            pending[key] = pending.get(key, 0) + 1
+    elif counts_now:  # refused for a limit: the attempt does not use one up
+        lefts_day = [None if x is None else x + 1 for x in lefts_day]
+        lefts_total = [None if x is None else x + 1 for x in lefts_total]
+    day = None if lim.per_day is None or not lefts_day else max(0, min(lefts_day))
+    total = None if lim.total is None or not lefts_total else max(0, min(lefts_total))
+    sr.remaining = Remaining(team, lim.per_day, day, lim.total, total, account=ctx.author)
 
 
 def _grade_task(ctx: _Context, task, folders: list[str], report: GradeReport, score: bool):
@@ -677,7 +1029,7 @@ def _grade_task(ctx: _Context, task, folders: list[str], report: GradeReport, sc
     events = submission_events(ctx.repo, ctx.base_sha, task.id)
     out: list[SubmissionReport] = []
     subs = {}
-    pending: dict[str, int] = {}
+    pending: dict[str, int] = {}  # "team:<slug>" / "account:<login>" -> attempts counted so far
     for folder in folders:
         rel = f"{SUBMISSIONS}/{task.id}/{folder}"
         team = FOLDER_RE.match(folder).group(1)
@@ -689,37 +1041,9 @@ def _grade_task(ctx: _Context, task, folders: list[str], report: GradeReport, sc
         sr.char_columns = _char_columns(csv_path, problems + warnings)
         if sub is not None:
             sr.sha256 = getattr(sub, "sha256", None)
-        # limits: counted per team from history (+ ledger); invalid submissions do not count
-        per_day_used, total_used, counted = _usage(task, team, events, ctx.ledger_records, ctx.now)
-        counts_now = sr.valid and blob is not None and blob not in counted
-        k = pending.get(team, 0) + (1 if counts_now else 0)
-        pending[team] = k
-        lim = task.limits
-        day_left = None if lim.per_day is None else lim.per_day - per_day_used - k
-        total_left = None if lim.total is None else lim.total - total_used - k
-        if counts_now and day_left is not None and day_left < 0:
-            sr.problems.append(Problem(
-                "limit-per-day",
-                f"team {team!r} has used all {lim.per_day} submissions to {task.id} of the last 24 hours",
-                file=f"{rel}/{PREDICTIONS}",
-                expected=f"at most {lim.per_day} per 24 hours",
-                found=f"{per_day_used} merged or graded in the last 24 hours before this one",
-                fix="resubmit after 24 hours have passed since your earliest submission of that period",
-            ))
-        if counts_now and total_left is not None and total_left < 0:
-            sr.problems.append(Problem(
-                "limit-total",
-                f"team {team!r} has used all {lim.total} submissions to {task.id}",
-                file=f"{rel}/{PREDICTIONS}",
-                expected=f"at most {lim.total} in total",
-                found=f"{total_used} already counted",
-            ))
-        if not sr.valid and counts_now:
-            pending[team] -= 1
-            day_left = None if day_left is None else day_left + 1
-            total_left = None if total_left is None else total_left + 1
-        sr.remaining = Remaining(team, lim.per_day, None if day_left is None else max(day_left, 0),
-                                 lim.total, None if total_left is None else max(total_left, 0))
+        if ctx.teams is not None:
+            sr.problems += _membership(ctx, team, rel)
+        _apply_limits(ctx, task, sr, team, rel, blob, events, pending)
         if sr.valid and sub is not None:
             subs[folder] = sub
         out.append(sr)
@@ -741,33 +1065,6 @@ class _Scored:
         self.path = ""
 
 
-def shown_part(labels, task, now: _dt.datetime):
-    """Which cases may be scored for display: ``(mask or None, part name)``.
-
-    Without a ``usage`` column every case is scored (``"all"``). With one, the ``public``
-    cases before ``task.leaderboard.reveal_date`` (or when the task has none) and the
-    ``private`` cases from that date on.
-    """
-    if labels.usage is None:
-        return None, "all"
-    reveal = task.leaderboard.reveal_date
-    part = "private" if reveal is not None and now.date() >= reveal else "public"
-    mask = np.asarray(labels.usage) == part
-    return mask, part
-
-
-def _restrict(labels, mask, part: str):
-    """The label set of the shown cases, with a hash of that part only."""
-    if mask is None:
-        return labels
-    sub = labels.subset(mask)
-    h = hashlib.sha256()
-    h.update(part.encode())
-    for i, row in zip(sub.ids, np.asarray(sub.y)):
-        h.update(f"{i}:{','.join(repr(float(v)) for v in np.ravel(row))}\n".encode())
-    return replace(sub, sha256=h.hexdigest(), source=f"({part} part of the labels)", notes=(), usage=None)
-
-
 def _fmt(v, digits: int = 4) -> str:
     if v is None or (isinstance(v, float) and not math.isfinite(v)):
         return "undefined"
@@ -787,8 +1084,10 @@ def _score(ctx: _Context, task, labels, reports, subs, events, touched):
     from .results import SubmissionInfo
     from .scoring import BootstrapSettings, plan_for, score_task
 
-    mask, part = shown_part(labels, task, ctx.now)
-    shown = _restrict(labels, mask, part)
+    from .data.disclosure import decide
+
+    disc = decide(task, labels, ctx.now)  # the one disclosure stage: part, reveal, Ladder
+    mask, part, shown = disc.mask(labels), disc.part, disc.restrict(labels)
     # merged submissions of the base, except the folders this change replaces
     listing = _git(ctx.repo, "ls-tree", "-d", "--name-only", ctx.base_sha, f"{SUBMISSIONS}/{task.id}/")
     merged = []
@@ -823,6 +1122,23 @@ def _score(ctx: _Context, task, labels, reports, subs, events, touched):
         if r.folder in subs:
             new_index[r.folder] = len(names)
             add(r.folder, None, subs[r.folder])
+    # Ladder: each account's recorded state; its best submission is read again from git (when
+    # its blob is available) and scored on the same plan, so the paired test is exact
+    states: dict[str, dict] = {}
+    best_index: dict[str, int] = {}
+    if task.leaderboard.mode == "ladder":
+        for r in reports:
+            key = ladder_key(r.team, ctx.author)
+            if r.folder not in new_index or key in states:
+                continue
+            state = _ladder_state(ctx.ledger_records, task.id, part, key)
+            if state is None:
+                continue
+            states[key] = state
+            best = _best_submission(ctx, task, state, labels.public_cases())
+            if best is not None:
+                best_index[key] = len(names)
+                add(f"ladder-best-{len(best_index)}", None, best)
     settings = BootstrapSettings.from_task(task, replicates=ctx.bootstrap)
     ts = score_task(task, shown, items, names, settings, infos)
     higher = task.higher_is_better
@@ -833,15 +1149,30 @@ def _score(ctx: _Context, task, labels, reports, subs, events, touched):
     if mode == "ladder":
         order = {e.folder: e.date for e in events}
         epoch = _dt.datetime(1970, 1, 1, tzinfo=_dt.timezone.utc)
-        seq = sorted(range(n_merged), key=lambda i: (order.get(names[i], epoch), names[i]))
-        seq += [new_index[r.folder] for r in reports if r.folder in new_index]
-        for i in seq:
-            team = FOLDER_RE.match(names[i]).group(1)
-            lad = ladders.get(team)
+        merged_seq = sorted(range(n_merged), key=lambda i: (order.get(names[i], epoch), names[i]))
+        bests: dict[str, dict] = {}
+        for r in reports:
+            if r.folder not in new_index:
+                continue
+            key = ladder_key(r.team, ctx.author)
+            lad = ladders.get(key)
             if lad is None:
-                lad = ladders[team] = Ladder(higher, step=task.leaderboard.ladder_step, n_cases=len(shown))
+                lad = ladders[key] = Ladder(higher, step=task.leaderboard.ladder_step, n_cases=len(shown))
+                state = states.get(key)
+                if state is not None:  # the account's Ladder, whatever team it submits as
+                    j = best_index.get(key)
+                    lad.restore(state["shown"], None if j is None or reps is None else reps[j])
+                    bests[key] = dict(state.get("best") or {})
+                else:  # no graded history yet: replay the team's merged submissions in merge order
+                    for j in merged_seq:
+                        if FOLDER_RE.match(names[j]).group(1) == r.team:
+                            lad.submit(ts.points[j, 0], None if reps is None else reps[j])
+            i = new_index[r.folder]
             d = lad.submit(ts.points[i, 0], None if reps is None else reps[i])
-            ladder_out[names[i]] = (d, lad.digits)
+            if d.improved:
+                bests[key] = {"blob": r.blob, "encrypted": bool(task.confidential_predictions),
+                              "format": getattr(subs[r.folder], "format", None)}
+            ladder_out[r.folder] = (d, lad.digits, key, dict(bests.get(key, {})))
     plan = None
     for r in reports:
         if r.folder not in new_index:
@@ -851,10 +1182,12 @@ def _score(ctx: _Context, task, labels, reports, subs, events, touched):
         sc = ShownScore(part=part, split=labels.split, n_cases=len(shown), mode=mode,
                         primary=task.primary, level=settings.level, synthetic=bool(labels.synthetic))
         if mode == "ladder":
-            d, digits = ladder_out[r.folder]
+            d, digits, key, best = ladder_out[r.folder]
             sc.ladder = (f"{_fmt(d.shown, digits)} ({'improved' if d.improved else 'unchanged'}: "
                          f"this submission {d.reason})")
             sc.ledger_values = {"ladder": d.shown, "improved": d.improved}
+            sc.ladder_key = key
+            sc.ladder_best = best
             r.score = sc
             continue
         for name, mv in res.metrics.items():
@@ -915,11 +1248,63 @@ def _score(ctx: _Context, task, labels, reports, subs, events, touched):
         r.score = sc
 
 
+def ladder_key(team: str, author: Optional[str]) -> str:
+    """Whose Ladder a submission moves: the GitHub account when known, else the team.
+
+    Examples
+    --------
+    >>> ladder_key("lab-a", "OctoCat"), ladder_key("lab-a", None)
+    ('account:octocat', 'team:lab-a')
+    """
+    return f"account:{author.lower()}" if author else f"team:{team}"
+
+
+def _ladder_state(records: list[dict], task_id: str, part: str, key: str) -> Optional[dict]:
+    """``{"shown", "best"}`` of the latest graded submission under ``key`` (None: none yet).
+
+    The ledger holds only the rounded shown value and the git blob of the submission that set
+    it, never an exact score or replicate, because the ledger branch is public.
+    """
+    for r in reversed(records):
+        if (r.get("task") == task_id and r.get("mode") == "ladder" and r.get("scored_part") == part
+                and r.get("ladder_key") == key and r.get("status") == "valid"):
+            v = (r.get("shown") or {}).get("ladder")
+            if isinstance(v, (int, float)) and math.isfinite(v):
+                best = r.get("ladder_best") if isinstance(r.get("ladder_best"), dict) else {}
+                return {"shown": float(v), "best": best}
+    return None
+
+
+def _best_submission(ctx: _Context, task, state: dict, expected):
+    """The submission that set an account's shown Ladder value, read again from its blob."""
+    from .submission import read_submission, read_submission_bytes
+
+    best = state.get("best") or {}
+    blob = best.get("blob")
+    if not isinstance(blob, str) or not re.fullmatch(r"[0-9a-f]{40,64}", blob):
+        return None
+    if _git(ctx.repo, "cat-file", "-e", f"{blob}^{{blob}}", binary=True, ok_codes=(0, 1, 128)).returncode != 0:
+        return None  # not fetched: the Ladder then asks for a gain of one rounding unit
+    fmt = best.get("format") if isinstance(best.get("format"), str) else None
+    try:
+        if best.get("encrypted"):
+            from .confidential import decrypt
+
+            plain = decrypt(_cat(ctx.repo, blob), ctx.identity(task))
+            return read_submission_bytes(task, plain, expected, format=fmt)
+        path = ctx.tmp / "ladder" / blob
+        _extract(ctx.repo, blob, path)
+        return read_submission(task, path, expected, format=fmt)
+    except (SubmissionInvalid, ValueError):
+        return None
+
+
 def _ci_pair(ci) -> str:
     return "no interval" if not ci else f"[{_signed(ci[0], 3)}, {_signed(ci[1], 3)}]"
 
 
-def _ledger_record(s: SubmissionReport, report: GradeReport, now: _dt.datetime, actor: Optional[str]) -> dict:
+def _ledger_record(s: SubmissionReport, report: GradeReport, now: _dt.datetime, actor: Optional[str],
+                   author: Optional[str] = None) -> dict:
     rec = {
         "kind": "ci-grade",
         "task": s.task_id,
@@ -927,6 +1312,7 @@ def _ledger_record(s: SubmissionReport, report: GradeReport, now: _dt.datetime, 
         "team": s.team,
         "model": s.model,
         "actor": actor,
+        "author": author.lower() if author else None,
         "base": report.base,
         "head": report.head,
         "blob": s.blob,
@@ -938,6 +1324,9 @@ def _ledger_record(s: SubmissionReport, report: GradeReport, now: _dt.datetime, 
     if s.score is not None:
         rec["scored_part"] = s.score.part
         rec["mode"] = s.score.mode
+        if s.score.ladder_key:
+            rec["ladder_key"] = s.score.ladder_key
+            rec["ladder_best"] = s.score.ladder_best
         rec["shown"] = {k: (None if isinstance(v, float) and not math.isfinite(v) else v)
                         for k, v in s.score.ledger_values.items()}
     return rec
@@ -999,9 +1388,10 @@ def render_markdown(report: GradeReport) -> str:
             if rem.total is not None:
                 parts.append(f"{rem.total_left} of {rem.total} in total")
             if parts:
-                out.append(f"- submissions left for team {_code(rem.team)} on {_code(s.task_id)}"
+                whose = f"team {_code(rem.team)}" + (f" and account {_code(rem.account)}" if rem.account else "")
+                out.append(f"- submissions left for {whose} on {_code(s.task_id)}"
                            f" after this one: {', '.join(parts)}"
-                           + ("" if s.valid else " (an invalid submission does not count)"))
+                           + ("" if s.valid else " (a refused submission does not count unless the task counts every attempt)"))
         out.append("")
         if s.problems:
             out += [f"**{len(s.problems)} problem(s):**", ""]
@@ -1016,11 +1406,34 @@ def render_markdown(report: GradeReport) -> str:
     if not report.scored and any(s.valid for s in report.submissions):
         out += ["Validated against the public case ids only; scores are computed by the "
                 "maintainers' scoring job.", ""]
-    return "\n".join(out).rstrip() + "\n"
+    return clip_report("\n".join(out).rstrip() + "\n")
+
+
+def clip(text: str, limit: int = MAX_MESSAGE) -> str:
+    """``text`` cut to ``limit`` characters, saying how much was left out.
+
+    Examples
+    --------
+    >>> clip("x" * 100, 40)
+    'xxxxxxxxxx… [90 more characters]'
+    """
+    text = str(text)
+    if len(text) <= limit:
+        return text
+    return text[: max(0, limit - 30)] + f"… [{len(text) - max(0, limit - 30)} more characters]"
+
+
+def clip_report(text: str, limit: int = MAX_REPORT) -> str:
+    """A Markdown report cut at a line boundary so it fits a GitHub comment and step summary."""
+    if len(text) <= limit:
+        return text
+    cut = text.rfind("\n", 0, limit - 200)
+    cut = cut if cut > 0 else limit - 200
+    return text[:cut] + "\n\n… the report was cut here: it exceeded the length a pull-request comment can hold.\n"
 
 
 def _problem_lines(problems: Sequence[Problem]) -> list[str]:
-    lines = [f"- {md_escape(p.format())}" for p in problems[:MAX_PROBLEMS_SHOWN]]
+    lines = [f"- {md_escape(clip(p.format()))}" for p in problems[:MAX_PROBLEMS_SHOWN]]
     if len(problems) > MAX_PROBLEMS_SHOWN:
         lines.append(f"- ... and {len(problems) - MAX_PROBLEMS_SHOWN} more problem(s) not shown.")
     return lines
@@ -1097,22 +1510,22 @@ def _char_columns(csv_file: Optional[Path], problems: Sequence[Problem]) -> dict
 
 def _char_column(lines: list[str], line: int, column) -> Optional[int]:
     """1-based character column where CSV field ``column`` starts on physical ``line``."""
-    if not 1 <= line <= len(lines):
+    if not 1 <= line <= len(lines) or len(lines[line - 1]) > 1_000_000:
         return None
     col = str(column)
-    if col.isdigit():
-        index = int(col) - 1
-    else:
-        header = next((ln for ln in lines if ln.strip() and not ln.startswith("#")), None)
-        if header is None:
-            return None
+    header = next((ln for ln in lines if ln.strip() and not ln.startswith("#")), None)
+    fields: list[str] = []
+    if header is not None and len(header) <= 1_000_000:
         try:
             fields = [f.strip() for f in next(csv.reader(io.StringIO(header)))]
         except (csv.Error, StopIteration):
-            return None
-        if col not in fields:
-            return None
+            fields = []
+    if col in fields:  # a column named by the header, even an all-digit name such as "2024"
         index = fields.index(col)
+    elif col.isascii() and col.isdigit() and len(col) <= 6:  # a 1-based position
+        index = int(col) - 1
+    else:
+        return None
     text = lines[line - 1]
     starts, quoted, pos = [0], False, 0
     for pos, ch in enumerate(text):
@@ -1128,14 +1541,14 @@ def workflow_commands(report: GradeReport) -> list[str]:
     cmds = []
 
     def one(kind, p: Problem, columns):
-        props = [f"file={escape_property(p.file)}"] if p.file else []
+        props = [f"file={escape_property(clip(p.file, 300))}"] if p.file else []
         if p.line is not None:
             props.append(f"line={int(p.line)}")
             col = columns.get((p.line, p.column))
             if col is not None:
                 props.append(f"col={col}")
-        props.append(f"title={escape_property('submission ' + kind + ': ' + p.code)}")
-        cmds.append(f"::{kind} {','.join(props)}::{escape_data(p.format())}")
+        props.append(f"title={escape_property('submission ' + kind + ': ' + clip(p.code, 60))}")
+        cmds.append(f"::{kind} {','.join(props)}::{escape_data(clip(p.format()))}")
 
     for p in report.change_problems:
         one("error", p, {})
@@ -1163,8 +1576,13 @@ def _write_outputs(text: str, summary: Optional[str]) -> None:
 
 
 def _parse_now(text: Optional[str]) -> Optional[_dt.datetime]:
+    from .data.disclosure import NOW_ENV
+
+    text = text or os.environ.get(NOW_ENV, "").strip()
     if not text:
         return None
+    if len(text) == 10:  # a date: its start, UTC
+        text += "T00:00:00Z"
     try:
         return _parse_time(text)
     except ValueError:
@@ -1178,10 +1596,12 @@ def cmd_grade(args) -> int:
     root = Path(args.root).resolve() if getattr(args, "root", None) else find_root()
     now = _parse_now(args.now)
     try:
+        author = args.author or os.environ.get(AUTHOR_ENV) or None
         report = grade(
             root, args.base, args.head, labels=args.labels, now=now, ledger=args.ledger,
             bootstrap=args.bootstrap, actor=args.actor, repo=Path(args.repo) if args.repo else None,
-            allow_label_hash_mismatch=args.allow_label_hash_mismatch,
+            allow_label_hash_mismatch=args.allow_label_hash_mismatch, author=author,
+            identity=args.identity, ledger_ref=args.ledger_ref,
         )
     except UsageError:
         raise
@@ -1231,8 +1651,16 @@ def register_cli(subparsers, parser_class) -> None:
     s.add_argument("--annotations", action="store_true", help="print GitHub workflow commands (::error file=...,line=...)")
     s.add_argument("--ledger", metavar="PATH", help="append-only ledger file or folder (ledger.jsonl): read for limits, appended")
     s.add_argument("--bootstrap", type=int, metavar="B", help="bootstrap replicates (default: the task's)")
-    s.add_argument("--now", metavar="TIME", help="grading time, ISO 8601 (default: now); for reproducing a past grading")
-    s.add_argument("--actor", help="who opened the change (recorded in the ledger)")
+    s.add_argument("--now", metavar="TIME", help="grading time, ISO 8601 or YYYY-MM-DD (default: $BENCHMARK_NOW, "
+                   "else now); decides the limits' day and the reveal; for reproducing a past grading")
+    s.add_argument("--actor", help="who triggered the grading (recorded in the ledger)")
+    s.add_argument("--author", metavar="LOGIN", help="GitHub login of the pull request's author, from the "
+                   f"event (default: ${AUTHOR_ENV}); the team must list it in teams/<slug>.toml, and "
+                   "limits count per account")
+    s.add_argument("--identity", metavar="FILE", help="age identity (secret key) file opening confidential "
+                   "predictions (default: $BENCHMARK_AGE_IDENTITY)")
+    s.add_argument("--ledger-ref", metavar="REF", help="keep the ledger at this git ref (e.g. refs/heads/ledger), "
+                   "appended by compare-and-swap")
     s.add_argument("--repo", help="git work tree (default: the benchmark root)")
     s.add_argument("--allow-label-hash-mismatch", action="store_true", help="score even if the labels' sha256 differs from the task's pin")
     s.set_defaults(func=cmd_grade)

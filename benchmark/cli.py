@@ -84,12 +84,12 @@ def cmd_tasks(args) -> int:
 
 
 def cmd_validate(args) -> int:
+    from .confidential import read_prediction_file
     from .labels import load_public
-    from .submission import read_submission
 
     task = _registry(args).get(args.task)
     expected = load_public(task, args.split)
-    sub = read_submission(task, args.file, expected, format=args.format, max_mb=args.max_mb)
+    sub = read_prediction_file(task, args.file, expected, format=args.format, max_mb=args.max_mb)
     print(
         f"OK: {args.file} is a valid {task.id} submission "
         f"(format {sub.format}, {len(sub.ids)} cases, split {expected.split})."
@@ -100,9 +100,9 @@ def cmd_validate(args) -> int:
 
 
 def _score_one(args):
+    from .confidential import read_prediction_file
     from .labels import load_labels
     from .scoring import BootstrapSettings, score_task
-    from .submission import read_submission
 
     task = _registry(args).get(args.task)
     settings = BootstrapSettings.from_task(
@@ -111,15 +111,27 @@ def _score_one(args):
     labels = load_labels(
         task, args.split, args.labels, allow_hash_mismatch=args.allow_label_hash_mismatch
     )
-    sub = read_submission(task, args.file, labels.public_cases(), format=args.format, max_mb=args.max_mb)
-    scores = score_task(task, labels, [sub], [str(args.file)], settings)
-    return task, scores.results[0]
+    sub = read_prediction_file(task, args.file, labels.public_cases(), format=args.format, max_mb=args.max_mb)
+    disc = _disclosure(task, labels, args)
+    scores = score_task(task, disc.restrict(labels), [disc.submission(sub, labels)], [str(args.file)], settings)
+    return task, disc.result(scores.results[0])
+
+
+def _disclosure(task, labels, args):
+    """The disclosure stage of one command (``--now``, else ``$BENCHMARK_NOW``, else today)."""
+    from .data.disclosure import decide, resolve_now
+
+    return decide(task, labels, resolve_now(getattr(args, "now", None)))
 
 
 def print_result(task, res) -> None:
     head = f"{task.id} v{task.version}: {task.title}"
     print(head)
-    print(f"split {res.split}, {res.n_cases} cases, labels sha256 {res.labels_sha256[:12]}")
+    disc = res.disclosure or {}
+    labels_text = (f"labels sha256 {res.labels_sha256[:12]}" if res.labels_sha256
+                   else "hidden labels (their sha256 is not shown)")
+    cases = disc.get("part_text") or f"{res.n_cases} cases"
+    print(f"split {res.split}, {cases}, {labels_text}")
     if res.synthetic_labels:
         print(f"*** {DEMO_BANNER} — scores are illustrative, not real results ***")
     rows = []
@@ -144,6 +156,8 @@ def print_result(task, res) -> None:
     for n in notes:
         print(f"note: {n}")
     _print_comparisons(res)
+    for what, why in sorted(disc.get("withheld", {}).items()):
+        print(f"{what.replace('_', ' ')}: {why}")
     for w in res.warnings:
         print(f"warning: {w}")
     print("* primary metric")
@@ -200,9 +214,9 @@ def cmd_score(args) -> int:
 
 
 def cmd_compare(args) -> int:
+    from .confidential import read_prediction_file
     from .labels import load_labels
     from .scoring import BootstrapSettings, compare_two
-    from .submission import read_submission
 
     task = _registry(args).get(args.task)
     settings = BootstrapSettings.from_task(
@@ -210,10 +224,16 @@ def cmd_compare(args) -> int:
     )
     labels = load_labels(task, args.split, args.labels, allow_hash_mismatch=args.allow_label_hash_mismatch)
     subs = [
-        read_submission(task, f, labels.public_cases(), format=args.format, max_mb=args.max_mb)
+        read_prediction_file(task, f, labels.public_cases(), format=args.format, max_mb=args.max_mb)
         for f in (args.a, args.b)
     ]
-    res = compare_two(task, labels, subs[0], subs[1], [str(args.a), str(args.b)], settings)
+    disc = _disclosure(task, labels, args)
+    if disc.ladder:
+        raise UsageError(f"task {task.id!r} uses the Ladder on split {labels.split!r}: only the rounded "
+                         "leaderboard score of each submission is shown, so no paired comparison is given.")
+    subs = [disc.submission(s, labels) for s in subs]
+    labels = disc.restrict(labels)
+    res = disc.comparison(compare_two(task, labels, subs[0], subs[1], [str(args.a), str(args.b)], settings))
     text = canonical_json(res)
     if args.json == "-":
         sys.stdout.write(text)
@@ -222,7 +242,7 @@ def cmd_compare(args) -> int:
         atomic_write_text(args.json, text)
     print(f"{task.id}: A = {args.a}")
     print(f"{' ' * len(task.id)}  B = {args.b}")
-    print(f"split {labels.split}, {len(labels)} cases; paired bootstrap, {settings.replicates} replicates, seed {settings.seed}")
+    print(f"split {labels.split}, {disc.part_text(len(labels))}; paired bootstrap, {settings.replicates} replicates, seed {settings.seed}")
     if labels.synthetic:
         print(f"*** {DEMO_BANNER} — scores are illustrative, not real results ***")
     rows = []
@@ -335,7 +355,8 @@ def cmd_leaderboard(args) -> int:
     from .site.render import build_site
 
     reg = _registry(args)
-    boards = score_all_tasks(reg, labels=args.labels, progress=_stderr, cache_dir=args.cache)
+    boards = score_all_tasks(reg, labels=args.labels, progress=_stderr, cache_dir=args.cache, now=args.now,
+                             identity=args.identity)
     out = Path(args.out or (reg.root / "leaderboard"))
     index = build_site(reg, boards, out)
     print(index)
@@ -343,6 +364,10 @@ def cmd_leaderboard(args) -> int:
 
 
 # -- parser ----------------------------------------------------------------------------------------
+NOW_HELP = ("the date deciding a task's reveal (public or private part of the labels); "
+            "default: $BENCHMARK_NOW, else today (UTC)")
+
+
 def build_parser(argv: Optional[Sequence[str]] = None) -> argparse.ArgumentParser:
     p = _Parser(prog="benchmark", description=__doc__.splitlines()[0])
     p.add_argument("--version", action="version", version=f"benchmark {__version__}")
@@ -372,6 +397,7 @@ def build_parser(argv: Optional[Sequence[str]] = None) -> argparse.ArgumentParse
     s.add_argument("--ci", choices=["percentile", "bca", "delong"], help="interval method (default: task)")
     s.add_argument("--level", type=float, help="confidence level (default: task, 0.95)")
     s.add_argument("--allow-label-hash-mismatch", action="store_true", help="score even if the labels' sha256 differs from the task's pin")
+    s.add_argument("--now", metavar="YYYY-MM-DD", help=NOW_HELP)
     s.set_defaults(func=cmd_score)
 
     s = sub.add_parser("compare", help="paired comparison of two submissions on the same cases")
@@ -387,6 +413,7 @@ def build_parser(argv: Optional[Sequence[str]] = None) -> argparse.ArgumentParse
     s.add_argument("--seed", type=int, help="resampling seed (default: task)")
     s.add_argument("--level", type=float, help="confidence level (default: task, 0.95)")
     s.add_argument("--allow-label-hash-mismatch", action="store_true")
+    s.add_argument("--now", metavar="YYYY-MM-DD", help=NOW_HELP)
     s.set_defaults(func=cmd_compare)
 
     s = sub.add_parser("split", help="make a patient-level stratified hidden test split")
@@ -410,7 +437,15 @@ def build_parser(argv: Optional[Sequence[str]] = None) -> argparse.ArgumentParse
     s.add_argument("--labels", help="hidden labels folder (default: $BENCHMARK_LABELS_DIR, else demo)")
     s.add_argument("--out", help="site folder (default: leaderboard/)")
     s.add_argument("--cache", help="result cache folder (default: .cache/results)")
+    s.add_argument("--now", metavar="YYYY-MM-DD", help=NOW_HELP + "; default with the demo labels: "
+                   "the newest submission date of each task")
+    s.add_argument("--identity", metavar="FILE", help="age identity (secret key) opening confidential "
+                   "predictions (default: $BENCHMARK_AGE_IDENTITY, else a task's committed DEMO key)")
     s.set_defaults(func=cmd_leaderboard)
+
+    from .confidential import register_cli as register_submit
+
+    register_submit(sub, _Parser)
 
     # The CI module (git, ledger) is imported only when it is asked for, or for --help,
     # keeping the start-up of the other commands short.

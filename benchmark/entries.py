@@ -10,6 +10,7 @@ from .errors import SubmissionInvalid
 from .metadata import SubmissionMeta, read_metadata
 
 PREDICTIONS = "predictions.csv"
+ENCRYPTED = "predictions.csv.age"  # benchmark.confidential.ENCRYPTED
 METADATA = "submission.toml"
 
 
@@ -23,7 +24,15 @@ class Entry:
 
     @property
     def predictions(self) -> Path:
-        return self.folder / PREDICTIONS
+        """The prediction file: ``predictions.csv``, else an encrypted ``predictions.csv.age``."""
+        plain = self.folder / PREDICTIONS
+        enc = self.folder / ENCRYPTED
+        return enc if not plain.exists() and enc.exists() else plain
+
+    @property
+    def encrypted(self) -> bool:
+        """Whether the predictions are held encrypted (confidential predictions)."""
+        return self.predictions.name == ENCRYPTED
 
     @property
     def metadata_path(self) -> Path:

@@ -47,14 +47,15 @@ class LabelError(HostError):
 
 
 class LabelHashMismatch(LabelError):
-    """The label file's sha256 differs from the one pinned by the task."""
+    """The label file's sha256 (or keyed commitment) differs from the one pinned by the task."""
 
     def __init__(self, path: str, expected: str, found: str):
         self.path = path
         self.expected = expected
         self.found = found
+        what = "keyed commitment" if str(expected).startswith("hmac-") else "sha256"
         super().__init__(
-            f"label file {path} has sha256 {found}, but the task pins {expected}. "
+            f"label file {path} has {what} {found}, but the task pins {expected}. "
             "The labels differ from the ones the task was published with; pass "
             "--allow-label-hash-mismatch to score against them anyway."
         )

@@ -315,7 +315,8 @@ def load_labels(
     Returns
     -------
     LabelSet
-        Labels in the order of the label file. With the split's canonical hidden label file
+        Labels in the order of the public id list for the split's own files (in ascending id
+        order for a researcher's native file), never in the order of the file. With the split's canonical hidden label file
         (or demo labels) public columns come from the public id list; with a researcher's
         native file, the expected cases are the cases of that file.
     """
@@ -328,6 +329,7 @@ def load_labels(
     native = None
     notes: list[str] = []
     pin: Optional[str] = None
+    digest_shown: Optional[str] = None  # the keyed commitment, when the task pins one
     if labels is None:
         if not decl.demo_labels:
             raise LabelError(
@@ -369,13 +371,20 @@ def load_labels(
             if p.name == "train.csv" or (decl.native == "scopemri" and p.name.lower().startswith("scopemri")):
                 native = decl.native
             pin = decl.labels_sha256 if native is None else None
+            if native is None and decl.labels_commitment:
+                from .data.disclosure import label_commitment
+
+                # a hidden file is pinned by a keyed commitment, never by its plain sha256
+                pin, digest_shown = decl.labels_commitment, label_commitment(p)
     pinned = None
     if pin:
-        pinned = pin == digest
+        found = digest_shown or digest
+        pinned = pin == found
         if not pinned and not allow_hash_mismatch:
-            raise LabelHashMismatch(src, pin, digest)
+            raise LabelHashMismatch(src, pin, found)
         if not pinned:
-            notes.append(f"label sha256 {digest} differs from the pinned {pin} (override given)")
+            what = "keyed commitment" if digest_shown else "sha256"
+            notes.append(f"label {what} {found} differs from the pinned {pin} (override given)")
 
     # Public columns: from the public id list for the split's own files, else from the file.
     if native is None:
@@ -393,6 +402,13 @@ def load_labels(
                 f"{src}: labels hold {len(extra_ids)} case(s) not in the public id list "
                 f"of {task.id}/{split} (first: {extra_ids[0]!r})."
             )
+        # The public id list's order, never the hidden file's: every listing built from
+        # these labels (missing ids, the example id, case tables) then follows public order,
+        # so sorting the hidden file by usage or label reveals nothing.
+        pos = {i: k for k, i in enumerate(ids)}
+        order = np.array([pos[i] for i in pub.ids], dtype=int)
+        ids, y = ids[order], y[order]
+        usage = None if usage is None else usage[order]
         public = pub.table.loc[ids]
     else:
         cols = [c for c in task.public_columns if extra is not None and c in extra.columns]
@@ -402,6 +418,12 @@ def load_labels(
                 public = public.assign(**{c: ""})
                 notes.append(f"public column {c!r} not in the native label file; left empty")
         public = public[list(task.public_columns)]
+        # A native file has no public list to follow; its own order may be a hidden file's
+        # (sorted by usage or label), so its cases are put in ascending id order.
+        digits = all(str(i).isdigit() for i in ids)
+        order = np.array(sorted(range(len(ids)), key=lambda k: (int(ids[k]), "") if digits else (0, str(ids[k]))), dtype=int)
+        ids, y, public = ids[order], y[order], public.iloc[order]
+        usage = None if usage is None else usage[order]
     public.index = ids
     return LabelSet(
         task_id=task.id,

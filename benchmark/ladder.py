@@ -154,6 +154,21 @@ class Ladder:
         self._best_reps: Optional[np.ndarray] = None
         self.history: list[LadderDecision] = []
 
+    def restore(self, shown: Optional[float], best_replicates=None) -> None:
+        """Continue a Ladder from a recorded state (the shown value and the best's replicates).
+
+        The grader keeps each account's shown value in the ledger, so the Ladder follows the
+        account across pull requests and team names. Without the best's replicates the
+        parameter-free version asks for a gain of more than one rounding unit (``1/n``).
+        """
+        self.shown = None if shown is None else float(shown)
+        self._best_reps = None if best_replicates is None else np.asarray(best_replicates, dtype=float)
+
+    @property
+    def best_replicates(self) -> Optional[np.ndarray]:
+        """Bootstrap replicates of the submission that set the shown value (parameter-free)."""
+        return self._best_reps
+
     @property
     def rounding(self) -> float:
         """The unit shown values are rounded to."""
@@ -196,7 +211,9 @@ class Ladder:
         if self.step is not None:
             threshold = self.step
         elif self._best_reps is None:
-            threshold = 0.0
+            # restored from a recorded value without the best's replicates: demand at least
+            # one rounding unit (1/n), so the shown value never moves on noise alone
+            threshold = 0.0 if self.shown is None else self.rounding
         else:
             diff = reps - self._best_reps
             diff = diff[np.isfinite(diff)]

@@ -22,13 +22,14 @@ shown) as one line. Lines are never rewritten:
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import hashlib
 import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Mapping, Optional
 
 try:  # POSIX advisory locks; absent on Windows, where appends are still single writes
     import fcntl
@@ -37,7 +38,16 @@ except ImportError:  # pragma: no cover - exercised on non-POSIX systems only
 
 from .errors import HostError
 
-__all__ = ["Ledger", "LedgerRead", "LEDGER_NAME", "record_checksum"]
+__all__ = [
+    "FileLedgerStore",
+    "GitLedgerStore",
+    "Ledger",
+    "LedgerConflict",
+    "LedgerRead",
+    "LEDGER_NAME",
+    "Transaction",
+    "record_checksum",
+]
 
 LEDGER_NAME = "ledger.jsonl"
 
@@ -181,19 +191,189 @@ class Ledger:
             return LedgerRead()
         except OSError as exc:
             raise HostError(f"cannot read the ledger {self.path}: {exc.strerror or exc}") from None
-        parts = raw.split(b"\n")
-        tail = parts.pop()  # bytes after the last newline: empty unless a write was cut short
-        records, damaged = [], []
-        for i, part in enumerate(parts, start=1):
-            if not part.strip():
-                continue
+        return _parse(raw)
+
+
+# -- transactions: an atomic check-and-append -----------------------------------------------------
+class LedgerConflict(HostError):
+    """The ledger changed between reading it and appending to it; grade again."""
+
+
+class _HostLock:
+    """An exclusive ``flock`` on a lock file, held for the life of a transaction."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.fd: Optional[int] = None
+
+    def __enter__(self):
+        if fcntl is None:  # pragma: no cover - non-POSIX: the compare-and-swap still holds
+            return self
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            fcntl.flock(self.fd, fcntl.LOCK_EX)
+        except OSError as exc:
+            raise HostError(f"cannot lock {self.path}: {exc.strerror or exc}") from None
+        return self
+
+    def __exit__(self, *exc):
+        if self.fd is not None:
+            fcntl.flock(self.fd, fcntl.LOCK_UN)
+            os.close(self.fd)
+            self.fd = None
+        return False
+
+
+class Transaction:
+    """Read the ledger, decide, then append: :meth:`commit` fails if someone appended since.
+
+    Attributes
+    ----------
+    read : LedgerRead
+        The ledger as it was when the transaction began.
+    """
+
+    def __init__(self, store, read: LedgerRead, token):
+        self._store = store
+        self.read = read
+        self._token = token
+
+    @property
+    def records(self) -> list[dict]:
+        return self.read.records
+
+    def commit(self, records: list[Mapping[str, Any]]) -> list[dict]:
+        """Append ``records`` atomically; raise :class:`LedgerConflict` if the ledger moved."""
+        return self._store._commit(self._token, records)
+
+
+def _lines(records: list[Mapping[str, Any]]) -> tuple[bytes, list[dict]]:
+    out, written = [], []
+    now = _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    for record in records:
+        rec = dict(record)
+        rec.pop("checksum", None)
+        rec.setdefault("recorded_at", now)
+        try:
+            rec["checksum"] = record_checksum(rec)
+            out.append((_canonical(rec) + "\n").encode("ascii"))
+        except (TypeError, ValueError) as exc:
+            raise HostError(f"ledger record is not JSON-serialisable: {exc}") from None
+        written.append(rec)
+    return b"".join(out), written
+
+
+def _parse(raw: bytes) -> LedgerRead:
+    parts = raw.split(b"\n")
+    tail = parts.pop()
+    records, damaged = [], []
+    for i, part in enumerate(parts, start=1):
+        if not part.strip():
+            continue
+        try:
+            rec = json.loads(part.decode("ascii"))
+        except (UnicodeDecodeError, ValueError):
+            damaged.append(i)
+            continue
+        if not isinstance(rec, dict) or rec.get("checksum") != record_checksum(rec):
+            damaged.append(i)
+            continue
+        records.append(rec)
+    return LedgerRead(records, damaged, bool(tail.strip()))
+
+
+class FileLedgerStore:
+    """Transactions on a :class:`Ledger` file: a host lock held from read to append.
+
+    The lock (``<ledger>.lock``) serialises gradings on one host; the file's size at the start
+    is the compare-and-swap token, so an append by a writer that ignores the lock is still
+    detected.
+    """
+
+    def __init__(self, location, lock: bool = True):
+        self.ledger = Ledger(location)
+        self.lock = lock
+
+    @contextlib.contextmanager
+    def transaction(self):
+        lock = _HostLock(self.ledger.path.with_name(self.ledger.path.name + ".lock")) if self.lock else contextlib.nullcontext()
+        with lock:
             try:
-                rec = json.loads(part.decode("ascii"))
-            except (UnicodeDecodeError, ValueError):
-                damaged.append(i)
-                continue
-            if not isinstance(rec, dict) or rec.get("checksum") != record_checksum(rec):
-                damaged.append(i)
-                continue
-            records.append(rec)
-        return LedgerRead(records, damaged, bool(tail.strip()))
+                size = self.ledger.path.stat().st_size
+            except FileNotFoundError:
+                size = -1
+            yield Transaction(self, self.ledger.read(), size)
+
+    def _commit(self, size: int, records):
+        try:
+            now = self.ledger.path.stat().st_size
+        except FileNotFoundError:
+            now = -1
+        if now != size:
+            raise LedgerConflict(f"the ledger {self.ledger.path} changed during the grading")
+        return [self.ledger.append(r) for r in records]
+
+
+class GitLedgerStore:
+    """Transactions on ``ledger.jsonl`` at the tip of a git ref (e.g. ``refs/heads/ledger``).
+
+    Reading takes the ref's commit; committing writes a new commit whose parent is that commit
+    and moves the ref with ``git update-ref <ref> <new> <old>``, which git performs only if the
+    ref still points at ``<old>`` (a compare-and-swap under git's own ref lock). Pushing the ref
+    to the repository's ``ledger`` branch is a second compare-and-swap: a push that is not a
+    fast-forward is refused. A host lock (in the git folder) also serialises gradings on one
+    machine, so they do not waste work on conflicts.
+    """
+
+    FILE = LEDGER_NAME
+    AUTHOR = {"GIT_AUTHOR_NAME": "benchmark grader", "GIT_AUTHOR_EMAIL": "grader@localhost",
+              "GIT_COMMITTER_NAME": "benchmark grader", "GIT_COMMITTER_EMAIL": "grader@localhost"}
+
+    def __init__(self, repo, ref: str = "refs/heads/ledger", lock: bool = True):
+        from .gitrun import git
+
+        if not ref.startswith("refs/") or any(c in ref for c in " ~^:?*[\\") or ".." in ref:
+            raise HostError(f"the ledger ref must be a full ref name such as refs/heads/ledger. Got {ref!r} instead.")
+        self.repo = Path(repo)
+        self.ref = ref
+        self.lock = lock
+        self._git = git
+
+    def _tip(self) -> Optional[str]:
+        p = self._git(self.repo, "rev-parse", "--verify", "--quiet", f"{self.ref}^{{commit}}",
+                      binary=True, ok_codes=(0, 1, 128))
+        return p.stdout.decode().strip() if p.returncode == 0 else None
+
+    def _content(self, tip: Optional[str]) -> bytes:
+        if tip is None:
+            return b""
+        p = self._git(self.repo, "cat-file", "blob", f"{tip}:{self.FILE}", binary=True, ok_codes=(0, 128))
+        return p.stdout if p.returncode == 0 else b""
+
+    @contextlib.contextmanager
+    def transaction(self):
+        gitdir = self._git(self.repo, "rev-parse", "--git-common-dir").strip()
+        lockfile = (self.repo / gitdir if not os.path.isabs(gitdir) else Path(gitdir)) / "benchmark-ledger.lock"
+        lock = _HostLock(lockfile) if self.lock else contextlib.nullcontext()
+        with lock:
+            tip = self._tip()
+            content = self._content(tip)
+            yield Transaction(self, _parse(content), (tip, content))
+
+    def _commit(self, token, records):
+        tip, content = token
+        data, written = _lines(records)
+        if content and not content.endswith(b"\n"):
+            content += b"\n"
+        blob = self._git(self.repo, "hash-object", "-w", "--stdin", input=content + data).strip()
+        tree = self._git(self.repo, "mktree", input=f"100644 blob {blob}\t{self.FILE}\n".encode()).strip()
+        parents = ["-p", tip] if tip else []
+        commit = self._git(self.repo, "commit-tree", tree, *parents, "-m",
+                           f"ledger: {len(written)} graded submission(s)", env=self.AUTHOR).strip()
+        old = tip or "0" * 40
+        p = self._git(self.repo, "update-ref", "-m", "benchmark ledger", self.ref, commit, old,
+                      binary=True, ok_codes=(0, 1, 128))
+        if p.returncode != 0:
+            raise LedgerConflict(f"the ledger ref {self.ref} moved during the grading")
+        return written

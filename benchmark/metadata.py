@@ -49,6 +49,7 @@ __all__ = [
     "read_metadata",
     "parse_metadata",
     "slug",
+    "check_name",
     "folder_name",
     "MAX_NAME",
     "MAX_DESCRIPTION",
@@ -93,6 +94,77 @@ def slug(text: str) -> str:
     """
     out = "".join(ch if ch.isascii() and ch.isalnum() else "-" for ch in str(text).lower())
     return re.sub(r"-+", "-", out).strip("-")
+
+
+# Scripts that may share one name (UTS #39, "highly restrictive" level): one script, or Latin
+# with the scripts written together with Han in Japanese, Chinese and Korean.
+_SCRIPT_SETS = (
+    frozenset({"LATIN", "HAN", "HIRAGANA", "KATAKANA"}),
+    frozenset({"LATIN", "HAN", "BOPOMOFO"}),
+    frozenset({"LATIN", "HAN", "HANGUL"}),
+)
+
+
+def _script(ch: str) -> Optional[str]:
+    """The script of a letter from its Unicode name (``None`` for digits, marks, punctuation)."""
+    if not unicodedata.category(ch).startswith("L"):
+        return None
+    name = unicodedata.name(ch, "")
+    if name.startswith(("CJK ", "KANGXI")):
+        return "HAN"
+    word = name.split(" ", 1)[0]
+    if word in ("HALFWIDTH", "FULLWIDTH") and " " in name:
+        word = name.split(" ", 2)[1]
+    return word or "UNKNOWN"
+
+
+def check_name(text: str) -> str:
+    """NFKC-normalise a team or model name; refuse invisible and look-alike characters.
+
+    Refused: format characters (Unicode category Cf: zero-width spaces and joiners, direction
+    marks, embeddings, overrides and isolates, the byte-order mark), other control characters,
+    and letters of scripts that do not belong together in one name (UTS #39 "highly
+    restrictive": Latin mixed with Cyrillic or Greek is a classic look-alike of a Latin name).
+
+    Returns
+    -------
+    str
+        The NFKC form of ``text``.
+
+    Raises
+    ------
+    ValueError
+        Naming the first offending character and its position.
+
+    Examples
+    --------
+    >>> check_name("ＡＣＭＥ Lab")
+    'ACME Lab'
+    >>> check_name("Lab\u200bA")
+    Traceback (most recent call last):
+    ...
+    ValueError: must not contain invisible or direction characters. Got U+200B ZERO WIDTH SPACE at position 4 instead
+    >>> check_name("Lab \u0410")  # Latin with a Cyrillic A
+    Traceback (most recent call last):
+    ...
+    ValueError: must not mix scripts (CYRILLIC, LATIN): letters that look alike can impersonate another name
+    """
+    norm = unicodedata.normalize("NFKC", str(text))
+    for i, ch in enumerate(norm):
+        cat = unicodedata.category(ch)
+        if cat in ("Cf", "Cc", "Co", "Cs", "Cn", "Zl", "Zp") and ch not in ("\n", "\t"):
+            what = unicodedata.name(ch, "unnamed character")
+            raise ValueError(
+                "must not contain invisible or direction characters. "
+                f"Got U+{ord(ch):04X} {what} at position {i + 1} instead"
+            )
+    scripts = {s for s in map(_script, norm) if s is not None}
+    if len(scripts) > 1 and not any(scripts <= allowed for allowed in _SCRIPT_SETS):
+        raise ValueError(
+            f"must not mix scripts ({', '.join(sorted(scripts))}): letters that look alike can "
+            "impersonate another name"
+        )
+    return norm
 
 
 def folder_name(team: str, model: str) -> str:
@@ -157,6 +229,12 @@ class Link(BaseModel):
             raise ValueError(f"must be an absolute http:// or https:// URL. Got {shown} instead")
         if not v.lower().startswith(parts.scheme.lower() + "://") or not parts.hostname:
             raise ValueError("must be an absolute http:// or https:// URL with a host name")
+        if "@" in parts.netloc:
+            # https://github.com@evil.example/ leads to evil.example: a look-alike link.
+            raise ValueError(
+                "must not hold user information ('user@' before the host name): the link "
+                f"would lead to {parts.hostname!r}. Got {parts.netloc!r} instead"
+            )
         return v
 
 
@@ -177,6 +255,15 @@ class SubmissionMeta(BaseModel):
     external_data_description: str = Field(default="", validate_default=True)
     links: list[Link] = Field(default_factory=list)
     format: Optional[str] = None
+    #: sha256 of the plain CSV of an encrypted (confidential) submission.
+    predictions_sha256: Optional[str] = None
+
+    @field_validator("predictions_sha256")
+    @classmethod
+    def _sha(cls, v: Optional[str]) -> Optional[str]:
+        if v is not None and not re.fullmatch(r"[0-9a-f]{64}", v):
+            raise ValueError(f"must be 64 lower-case hex digits (a sha256). Got {_show(v)} instead")
+        return v
 
     @field_validator("task", "split", "format")
     @classmethod
@@ -193,6 +280,7 @@ class SubmissionMeta(BaseModel):
     @classmethod
     def _name(cls, v: str) -> str:
         _check_text(v, max_len=MAX_NAME)
+        v = check_name(v)
         if not slug(v):
             raise ValueError("must contain at least one ASCII letter or digit (it names the folder)")
         return v
@@ -374,6 +462,12 @@ def parse_metadata(text: str, file: str = "submission.toml") -> SubmissionMeta:
     """
     try:
         data = tomllib.loads(text)
+    except RecursionError:
+        raise SubmissionInvalid([Problem(
+            "toml-too-deep", "the file nests arrays or tables too deeply to be read",
+            file=file, expected="flat `key = value` lines", found="deeply nested brackets",
+            fix="write submission.toml as in docs/ci.md: a flat table with one list of links",
+        )]) from None
     except tomllib.TOMLDecodeError as exc:
         m = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
         line = int(m.group(1)) if m else None

@@ -48,7 +48,7 @@ class BootstrapInfo(BaseModel):
     n_clusters: Optional[int] = None
     undefined_policy: str
     undefined_replicates: dict[str, int] = Field(default_factory=dict)
-    plan_key: str
+    plan_key: Optional[str]  # None where it would reveal the hidden labels' hash
 
 
 class SubmissionInfo(BaseModel):
@@ -70,7 +70,7 @@ class ScoreResult(BaseModel):
     task_version: str
     task_title: str
     split: str
-    labels_sha256: str
+    labels_sha256: Optional[str]  # None for a hidden split (benchmark.data.disclosure)
     labels_pinned: Optional[bool] = None
     synthetic_labels: bool
     banner: Optional[str] = None
@@ -81,6 +81,7 @@ class ScoreResult(BaseModel):
     bootstrap: Optional[BootstrapInfo] = None
     comparisons: dict[str, Any] = Field(default_factory=dict)
     warnings: list[str] = Field(default_factory=list)
+    disclosure: Optional[dict[str, Any]] = None
 
     @property
     def primary_value(self) -> Optional[float]:

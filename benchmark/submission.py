@@ -42,7 +42,8 @@ Problem codes (``Problem.code``): ``file-not-found``, ``not-a-file``, ``cannot-r
 ``nan-value``, ``infinite-value``, ``not-a-number``, ``decimal-comma``, ``percent-sign``,
 ``negative-value``, ``percentage``, ``above-one``, ``zero-row``, ``id-whitespace``,
 ``empty-id``, ``duplicate-id``, ``unknown-id``, ``id-zero-padding``, ``id-as-number``,
-``unknown-target``, ``missing-ids``, ``missing-rows``. Warning codes: ``header-whitespace``,
+``unknown-target``, ``missing-ids``, ``missing-rows``, ``encrypted``, ``too-many-columns``,
+``header-too-long``, ``column-name-too-long``. Warning codes: ``header-whitespace``,
 ``row-sum``, ``row-order``.
 
 >>> from benchmark.tasks import load_registry
@@ -73,6 +74,7 @@ from .tasks import FormatDecl, Task
 __all__ = [
     "Submission",
     "read_submission",
+    "read_submission_bytes",
     "write_canonical",
     "describe_formats",
     "expected_header",
@@ -357,6 +359,8 @@ _MAGIC: list[tuple[bytes, str, str, str]] = [
      "in the spreadsheet use Save as > CSV UTF-8"),
     (b"PAR1", "binary", "a Parquet file", "write the predictions with DataFrame.to_csv(path, index=False)"),
     (b"\x93NUMPY", "binary", "a NumPy .npy file", "write the predictions as CSV with an id column"),
+    (b"age-encryption.org/v1\n", "encrypted", "an age-encrypted file",
+     "validate the plain CSV before encrypting it (benchmark submit prepare does both)"),
     (b"\x89HDF\r\n\x1a\n", "binary", "an HDF5 file", _SAVE_AS_CSV),
     (b"\x89PNG", "binary", "a PNG image", _SAVE_AS_CSV),
     (b"%PDF", "binary", "a PDF document", _SAVE_AS_CSV),
@@ -1265,6 +1269,73 @@ def read_submission(
     return _validate(task, data, sha, expected, format, rep, shown)
 
 
+def read_submission_bytes(
+    task: Task,
+    raw: bytes,
+    expected: PublicCases,
+    format: Optional[str] = None,
+    max_mb: Optional[float] = None,
+    display_path: str = "predictions.csv",
+) -> Submission:
+    """:func:`read_submission` of content held in memory (a decrypted confidential file).
+
+    Nothing is written to disk; problems name ``display_path``.
+
+    Raises
+    ------
+    SubmissionInvalid
+        As :func:`read_submission`.
+    """
+    rep = _Report(str(display_path))
+    if format is not None and format not in {f.name for f in task.formats}:
+        rep.add("unknown-format", f"task {task.id!r} has no submission format {format!r}",
+                expected=f"one of {_format_names(task)}", found=repr(format),
+                fix="omit the format to detect it from the header, or name an accepted one")
+        rep.fail()
+    limit_mb = float(max_mb) if max_mb is not None else float(
+        getattr(task.limits, "max_file_mb", DEFAULT_MAX_MB) or DEFAULT_MAX_MB)
+    if len(raw) > limit_mb * MB:
+        rep.add("file-too-large", "the file is larger than the task allows",
+                expected=f"at most {limit_mb:g} MB", found=f"{len(raw) / MB:,.1f} MB",
+                fix="write each probability with at most 6 decimals and leave out extra columns")
+        rep.fail()
+    sha = hashlib.sha256(raw).hexdigest()
+    data = _sniff(raw, rep)
+    if data is None:
+        rep.fail()
+    return _validate(task, data, sha, expected, format, rep, str(display_path))
+
+
+#: Longest first line (header) and column name read; a hostile header is refused before it is
+#: split, matched against the expected names or echoed in a message.
+MAX_HEADER_CHARS = 64 * 1024
+MAX_COLUMN_NAME = 256
+
+
+def _header_fits(task: Task, lines: "_Lines", first: int, rep: _Report) -> bool:
+    """Refuse, in time linear in the line, a first line too wide or too long to be a header."""
+    max_cols = 4 * (len(task.targets) + len(task.classes) + 2) + 64
+    n_fields = int(lines.fields[first])
+    length = int(lines.ends[first] - lines.starts[first])
+    if n_fields > max_cols:
+        rep.add("too-many-columns", "the first line has far more columns than any format of the task",
+                line=first + 1, expected=f"at most {max_cols} columns", found=f"{n_fields:,} columns",
+                fix=describe_formats(task))
+        return False
+    if length > MAX_HEADER_CHARS:
+        rep.add("header-too-long", "the first line is too long to be a header or a row",
+                line=first + 1, expected=f"at most {MAX_HEADER_CHARS:,} characters",
+                found=f"{length:,} characters", fix=describe_formats(task))
+        return False
+    longest = max((len(f) for f in lines.split(first)), default=0)
+    if longest > MAX_COLUMN_NAME:
+        rep.add("column-name-too-long", "a column name (or first-row value) is too long",
+                line=first + 1, expected=f"at most {MAX_COLUMN_NAME} characters per column",
+                found=f"a column of {longest:,} characters", fix=describe_formats(task))
+        return False
+    return True
+
+
 def _validate(task: Task, data: bytes, sha: str, expected: PublicCases, fmt_name: Optional[str],
               rep: _Report, path: str) -> Submission:
     lines = _Lines(data)
@@ -1280,6 +1351,8 @@ def _validate(task: Task, data: bytes, sha: str, expected: PublicCases, fmt_name
     expected_set = set(exp_ids.tolist())
     width = _digit_width(exp_ids)
     first = int(np.flatnonzero(content)[0])
+    if not _header_fits(task, lines, first, rep):
+        rep.fail()
     layout = _resolve_layout(task, fmt_name, lines, first, expected_set, width, rep)
     if layout is None:
         rep.fail()

@@ -28,6 +28,7 @@ from .errors import TaskError
 
 __all__ = [
     "Task",
+    "ConfidentialDecl",
     "MetricSpec",
     "TaskRegistry",
     "load_registry",
@@ -107,14 +108,45 @@ class SplitDecl(_Frozen):
         default="",
         description="file name of the hidden canonical label file inside a labels directory",
     )
-    labels_sha256: Optional[str] = None
+    labels_sha256: Optional[str] = Field(
+        default=None,
+        description="sha256 pin of the canonical label file; only for a split whose labels "
+        "are public (labels_public = true), since for hidden labels it would let anyone check "
+        "a guessed label vector offline: pin those by labels_commitment",
+    )
+    labels_commitment: Optional[str] = Field(
+        default=None,
+        description="keyed pin of a hidden canonical label file: 'hmac-sha256:<hex>' under the "
+        "key in '<label file>.key' (benchmark.data.disclosure.label_commitment)",
+    )
     native: Optional[str] = None
+    labels_public: bool = Field(
+        default=False,
+        description="the split's labels are released to everyone (e.g. a public validation "
+        "set): case-level figures and the label file's sha256 may then be shown "
+        "(benchmark.data.disclosure); every other split is hidden",
+    )
     demo_reads: Optional[str] = Field(
         default=None,
         description="synthetic case-level reader study matching the demo labels "
         "(reader_id,case,read[,target]); with hidden labels, <split>_reads.csv beside the "
         "label file is used instead",
     )
+
+    @model_validator(mode="after")
+    def _pins(self):
+        if self.labels_sha256 and not self.labels_public:
+            raise ValueError(
+                "labels_sha256 would publish the sha256 of hidden labels (an offline check of "
+                "guessed labels); pin them with labels_commitment = \"hmac-sha256:...\" "
+                "(docs/disclosure.md), or set labels_public = true if the labels are released."
+            )
+        if self.labels_commitment is not None and not re.fullmatch(r"hmac-sha256:[0-9a-f]{64}", self.labels_commitment):
+            raise ValueError(
+                "labels_commitment must be 'hmac-sha256:' followed by 64 lower-case hex digits. "
+                f"Got {self.labels_commitment!r} instead."
+            )
+        return self
 
 
 class ResamplingDecl(_Frozen):
@@ -154,10 +186,45 @@ class SubgroupDecl(_Frozen):
 
 
 class LimitsDecl(_Frozen):
+    """Submission limits, per GitHub account and per team (both must hold).
+
+    ``count`` says which graded attempts use up the limits: ``"valid"`` (the default) counts
+    every valid graded submission, merged or not; ``"all"`` counts invalid ones too.
+    """
+
     per_day: Optional[int] = None
     total: Optional[int] = None
     max_file_mb: float = 200.0
+    count: Literal["valid", "all"] = "valid"
     source: str = ""
+
+
+#: An age X25519 recipient: ``age1`` + 58 bech32 characters (age-encryption.org/v1).
+AGE_RECIPIENT_RE = re.compile(r"^age1[qpzry9x8gf2tvdw0s3jn54khce6mua7l]{58}$")
+
+
+class ConfidentialDecl(_Frozen):
+    """``[confidential]``: the benchmark's public key that predictions are encrypted to.
+
+    ``recipient`` is an age X25519 public key (``age1...``); participants encrypt with
+    ``benchmark submit prepare`` or with the ``age`` tool (``age -r <recipient>``).
+    ``demo_identity`` names a committed DEMO secret key (relative to the task folder, like
+    every path of a task file) that is used only when it belongs to ``recipient``; a real benchmark leaves it out and
+    gives the grader its secret through ``--identity`` or ``$BENCHMARK_AGE_IDENTITY``.
+    """
+
+    recipient: str
+    demo_identity: Optional[str] = None
+    note: str = ""
+
+    @field_validator("recipient")
+    @classmethod
+    def _recipient(cls, v: str) -> str:
+        if not AGE_RECIPIENT_RE.match(v):
+            raise ValueError(
+                f"must be an age X25519 public key 'age1' followed by 58 characters. Got {v!r} instead."
+            )
+        return v
 
 
 class BaselineDecl(_Frozen):
@@ -188,6 +255,14 @@ class ReferenceDecl(_Frozen):
 
 
 class LeaderboardDecl(_Frozen):
+    """What the leaderboard shows; read by :mod:`benchmark.data.disclosure`.
+
+    ``reveal_date``: with a ``usage`` column in the label file, only the public part is
+    scored for display before this date, only the private part on and after it.
+    Whether case-level figures may be shown is decided from the task's top-level
+    ``confidential_predictions`` (see :mod:`benchmark.data.disclosure`).
+    """
+
     mode: Literal["standard", "ladder"] = "standard"
     ladder_step: Optional[float] = None
     reveal_date: Optional[_dt.date] = None
@@ -252,6 +327,10 @@ class Task(_Frozen):
     leaderboard: LeaderboardDecl = Field(default_factory=LeaderboardDecl)
     baselines: list[BaselineDecl] = Field(default_factory=list)
     references: list[ReferenceDecl] = Field(default_factory=list)
+    #: Predictions must be submitted encrypted to ``confidential.recipient``
+    #: (``predictions.csv.age``); nobody but the grader can read them.
+    confidential_predictions: bool = False
+    confidential: Optional[ConfidentialDecl] = None
     task_dir: Path = Field(exclude=True)
 
     model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
@@ -282,6 +361,11 @@ class Task(_Frozen):
         if self.primary not in spec_names:
             raise ValueError(
                 f"primary must be one of the task's metrics {spec_names}. Got {self.primary!r} instead."
+            )
+        if self.confidential_predictions and self.confidential is None:
+            raise ValueError(
+                "confidential_predictions = true needs a [confidential] table with the "
+                "benchmark's public key (recipient = \"age1...\")."
             )
         for b in self.baselines:
             if b.target not in self.targets:
@@ -391,6 +475,8 @@ def _read_toml(path: Path) -> dict:
         raise TaskError(f"task file not found: {path}") from None
     except tomllib.TOMLDecodeError as exc:
         raise TaskError(f"{path}: invalid TOML: {exc}") from None
+    except RecursionError:
+        raise TaskError(f"{path}: invalid TOML: arrays or tables nested too deeply") from None
 
 
 def _load_with_includes(path: Path, seen: tuple[Path, ...] = ()) -> dict:

@@ -23,6 +23,7 @@ def _no_label_env(monkeypatch):
     # Tests choose their labels explicitly; a developer's environment must not leak in.
     monkeypatch.delenv("BENCHMARK_LABELS_DIR", raising=False)
     monkeypatch.delenv("BENCHMARK_ROOT", raising=False)
+    monkeypatch.delenv("BENCHMARK_NOW", raising=False)
 
 
 @pytest.fixture

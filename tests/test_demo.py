@@ -9,12 +9,15 @@ quality of the demo submissions is measured with scikit-learn, not with the pack
 from __future__ import annotations
 
 import datetime
+import hashlib
+import io
 import re
 import tomllib
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyrage
 import pytest
 from sklearn.metrics import log_loss, roc_auc_score
 
@@ -57,12 +60,25 @@ for _t in ("bankart", "slap", "cuff"):
                                "demo-lab-b__multiview-transformer"]
 
 
+def plain_bytes(path: Path) -> bytes:
+    """A demo file's content; ``.age`` files (confidential demo task) are decrypted with the
+    committed DEMO key by pyrage directly, independently of the package's reader."""
+    raw = path.read_bytes()
+    if path.name.endswith(".age"):
+        key = next(ln for ln in (REPO / demo.DEMO_IDENTITY).read_text().splitlines()
+                   if ln.startswith("AGE-SECRET-KEY-"))
+        raw = pyrage.decrypt(raw, [pyrage.x25519.Identity.from_str(key)])
+    return raw
+
+
 def read(path: Path, header="infer") -> pd.DataFrame:
-    """Read a demo CSV (after its comment line) as strings."""
-    lines = path.read_text(encoding="utf-8").splitlines()
-    assert lines[0].startswith("# ")
+    """Read a demo CSV (after its comment line) as strings; an encrypted one is decrypted."""
+    if not path.exists() and path.with_name(path.name + ".age").exists():
+        path = path.with_name(path.name + ".age")
+    text = plain_bytes(path).decode("utf-8")
+    assert text.splitlines()[0].startswith("# ")
     return pd.read_csv(
-        path, skiprows=1, dtype=str, keep_default_na=False, header=0 if header == "infer" else None
+        io.StringIO(text), skiprows=1, dtype=str, keep_default_na=False, header=0 if header == "infer" else None
     )
 
 
@@ -81,14 +97,15 @@ def test_committed_files_equal_a_fresh_regeneration(fresh):
     for rel in generated:
         committed = REPO / rel
         assert committed.is_file(), f"{rel} is not committed; run python -m benchmark.demo"
-        assert committed.read_bytes() == (fresh / rel).read_bytes(), f"{rel} differs"
+        # encrypted files differ in every encryption (fresh random keys): compare plaintexts
+        assert plain_bytes(committed) == plain_bytes(fresh / rel), f"{rel} differs"
 
 
 def test_generation_is_deterministic(fresh, tmp_path):
     demo.generate(tmp_path)
     for p in fresh.rglob("*"):
         if p.is_file():
-            assert (tmp_path / p.relative_to(fresh)).read_bytes() == p.read_bytes()
+            assert plain_bytes(tmp_path / p.relative_to(fresh)) == plain_bytes(p)
 
 
 def test_check_mode(tmp_path, capsys):
@@ -109,7 +126,7 @@ def test_every_file_says_synthetic(fresh):
     files = [p for p in fresh.rglob("*") if p.is_file()]
     assert files
     for p in files:
-        raw = p.read_bytes()
+        raw = plain_bytes(p)
         assert b"\r" not in raw and raw.endswith(b"\n"), p
         first = raw.split(b"\n", 1)[0].decode()
         assert first.startswith("# SYNTHETIC"), p
@@ -248,8 +265,13 @@ def test_submission_metadata(task):
     assert sorted(f.name for f in folders) == sorted(ORDER[task])
     for f in folders:
         assert re.fullmatch(r"[a-z0-9-]+__[a-z0-9-]+", f.name)
-        assert sorted(p.name for p in f.iterdir()) == ["predictions.csv", "submission.toml"]
         meta = tomllib.loads((f / "submission.toml").read_text(encoding="utf-8"))
+        if task in demo.CONFIDENTIAL_TASKS:  # encrypted, with the plaintext's sha256 recorded
+            assert sorted(p.name for p in f.iterdir()) == ["predictions.csv.age", "submission.toml"]
+            plain = plain_bytes(f / "predictions.csv.age")
+            assert meta["predictions_sha256"] == hashlib.sha256(plain).hexdigest()
+        else:
+            assert sorted(p.name for p in f.iterdir()) == ["predictions.csv", "submission.toml"]
         assert meta["synthetic"] is True
         assert meta["task"] == task and meta["split"] == "test"
         team, model = f.name.split("__")

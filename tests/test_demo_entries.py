@@ -3,7 +3,7 @@
 
 from benchmark.entries import discover
 from benchmark.labels import load_labels
-from benchmark.submission import read_submission
+from benchmark.submission import read_submission, read_submission_bytes
 
 
 def _entries(registry, root):
@@ -18,7 +18,13 @@ def test_every_demo_submission_is_valid(registry, root):
         assert e.meta_error is None, f"{e.folder}: {e.meta_error}"
         assert e.meta.synthetic is True and e.meta.task == task.id
         labels = load_labels(task, e.meta.split)
-        sub = read_submission(task, e.predictions, labels.public_cases(), format=e.meta.format)
+        if e.encrypted:  # the confidential demo task: opened with its committed DEMO key
+            from benchmark.confidential import decrypt, resolve_identity
+
+            plain = decrypt(e.predictions.read_bytes(), resolve_identity(task))
+            sub = read_submission_bytes(task, plain, labels.public_cases(), format=e.meta.format)
+        else:
+            sub = read_submission(task, e.predictions, labels.public_cases(), format=e.meta.format)
         assert sub.format == e.meta.format
         seen += 1
     assert seen >= 4 * len(list(registry))

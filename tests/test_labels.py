@@ -57,8 +57,9 @@ def test_canonical_labels_from_folder_and_env(task_root, tmp_path, monkeypatch):
     lab = tmp_path / "hidden"
     _write_canonical(lab / "mrnet" / "test_labels.csv", ROWS[::-1])
     ls = load_labels(task, "test", lab)
-    assert list(ls.ids) == ["1252", "1251", "1250"]
-    assert ls.y.tolist() == [[1, 0, 1], [0, 0, 0], [1, 1, 0]]
+    # the public id list's order (1250, 1251, 1252), never the hidden file's reversed order
+    assert list(ls.ids) == ["1250", "1251", "1252"]
+    assert ls.y.tolist() == [[1, 1, 0], [0, 0, 0], [1, 0, 1]]
     monkeypatch.setenv("BENCHMARK_LABELS_DIR", str(lab))
     assert load_labels(task, "test").sha256 == ls.sha256
     expected = hashlib.sha256((lab / "mrnet" / "test_labels.csv").read_bytes()).hexdigest()
@@ -80,7 +81,7 @@ def test_pinned_hash_mismatch_names_both_hashes(task_root, tmp_path):
     pin = "0" * 64
     text = toml.read_text().replace(
         'labels_file = "mrnet/test_labels.csv"',
-        f'labels_file = "mrnet/test_labels.csv"\nlabels_sha256 = "{pin}"',
+        f'labels_file = "mrnet/test_labels.csv"\nlabels_sha256 = "{pin}"\nlabels_public = true',
     )
     toml.write_text(text)
     task = load_registry(task_root).get("mrnet")
@@ -135,3 +136,33 @@ def test_public_ids_of_every_task_load(registry):
             if t.path(t.splits[s].public_ids).is_file():
                 pub = load_public(t, s)
                 assert len(pub) == len(set(pub.ids)) > 0
+
+
+def test_hidden_labels_are_pinned_by_a_keyed_commitment(task_root, tmp_path):
+    """A plain sha256 of hidden labels in a public task file is an offline oracle: refused;
+    the keyed commitment (RFC 2104 HMAC-SHA256, key beside the labels) is checked instead."""
+    import hmac
+
+    from benchmark.errors import TaskError
+
+    _write_mrnet_public(task_root, "test", [r[0] for r in ROWS])
+    toml = task_root / "tasks" / "mrnet" / "task.toml"
+    original = toml.read_text()
+    toml.write_text(original.replace('labels_file = "mrnet/test_labels.csv"',
+                                     f'labels_file = "mrnet/test_labels.csv"\nlabels_sha256 = "{"0" * 64}"'))
+    with pytest.raises(TaskError, match="labels_commitment"):
+        load_registry(task_root)
+    lab = tmp_path / "hidden"
+    _write_canonical(lab / "mrnet" / "test_labels.csv", ROWS)
+    key = bytes(range(32))
+    expected = hmac.new(key, (lab / "mrnet" / "test_labels.csv").read_bytes(), hashlib.sha256).hexdigest()
+    toml.write_text(original.replace('labels_file = "mrnet/test_labels.csv"',
+                                     f'labels_file = "mrnet/test_labels.csv"\nlabels_commitment = "hmac-sha256:{expected}"'))
+    task = load_registry(task_root).get("mrnet")
+    with pytest.raises(LabelError, match="key file"):
+        load_labels(task, "test", lab)
+    (lab / "mrnet" / "test_labels.csv.key").write_text(key.hex() + "\n")
+    assert load_labels(task, "test", lab).pinned is True
+    (lab / "mrnet" / "test_labels.csv.key").write_text(bytes(32).hex())
+    with pytest.raises(LabelHashMismatch, match="keyed commitment"):
+        load_labels(task, "test", lab)

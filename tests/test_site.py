@@ -53,6 +53,7 @@ def test_safe_url_keeps_only_http_and_https():
     assert safe_url("https://example.org/a?b=1") == "https://example.org/a?b=1"
     assert safe_url("http://example.org") == "http://example.org"
     for bad in ["javascript:alert(1)", "JaVaScRiPt:alert(1)", "data:text/html,x", "//example.org",
+                "https://github.com@evil.example/", "http://u:p@example.org",
                 "ftp://example.org", " https://example.org", "https://exa mple.org", "java\tscript:x", "", None, 3]:
         assert safe_url(bad) is None, bad
 
@@ -148,7 +149,11 @@ def test_entry_page_content(mrnet_site):
     data = json.loads((site / "leaderboard.json").read_text())["tasks"][0]
     e = data["entries"][0]
     html = (site / "mrnet" / e["page"]).read_text()
-    assert "ROC curves" in html and 'id="roc-' in html
+    # the test split's labels are hidden and the predictions public: the ROC curve is
+    # withheld (benchmark.data.disclosure) and the page says why, in place
+    assert "ROC curves" in html and 'id="roc-' not in html
+    assert "ROC curves withheld: the labels of this split are hidden" in html
+    assert all("fpr" not in g and g["auc"] is not None for g in e["roc"])
     assert e["reproduce"] in html
     assert e["submission"]["sha256"] in html
     assert "sensitivity at specificity" in html
@@ -161,8 +166,10 @@ def test_calibration_on_log_loss_task(tmp_path):
     data = json.loads((tmp_path / "site" / "leaderboard.json").read_text())["tasks"][0]
     e = data["entries"][0]
     assert e["calibration"] and {"calibration_in_the_large", "calibration_slope", "brier", "ece"} <= set(e["calibration"][0])
+    assert "bins" not in e["calibration"][0]  # bins with counts are withheld on a hidden split
     html = (tmp_path / "site" / "scopemri-bankart" / e["page"]).read_text()
-    assert "Calibration" in html and 'id="calibration-' in html
+    assert "Calibration" in html and 'id="calibration-' not in html
+    assert "The reliability diagram is withheld" in html
     assert "Subgroups" in html and "modality = MRA" in html and "modality = MRI" in html
 
 
@@ -255,10 +262,13 @@ def test_parallel_build_writes_the_bytes_of_a_serial_build(tmp_path, monkeypatch
 def test_reused_panel_grid_draws_the_bytes_of_a_fresh_one(mrnet_site):
     """ROC figures drawn on a reused panel grid equal the same figures drawn on a new one."""
     from benchmark.site import plots
-    from benchmark.site.render import _entry_figures
+    from benchmark.site.render import _entry_figures, site_data
 
-    data = json.loads((mrnet_site["site"] / "leaderboard.json").read_text())
-    task = data["tasks"][0]
+    # ROC figures of a hidden split are drawn only where predictions are confidential (or in a
+    # maintainer's view with nothing withheld, used here)
+    reg = load_registry(mrnet_site["root"])
+    boards = score_all_tasks(reg, replicates=B, cache_dir=mrnet_site["tmp"] / "cache", withhold=False)
+    task = site_data(reg, boards)["tasks"][0]
     requests = []
     for e in task["entries"]:
         _entry_figures(task, e, lambda *r: requests.append(r) or "")

@@ -178,7 +178,8 @@ def test_score_is_privileged_but_never_checks_out_the_head():
     assert on["workflow_run"]["workflows"] == ["validate"]
     assert doc["permissions"] == {}
     (job,) = doc["jobs"].values()
-    assert job["permissions"] == {"contents": "read", "pull-requests": "write"}
+    # contents: write only to push the ledger branch; statuses: write for the required check
+    assert job["permissions"] == {"contents": "write", "pull-requests": "write", "statuses": "write"}
     checkouts = [s for s in job["steps"] if "actions/checkout" in s.get("uses", "")]
     assert len(checkouts) == 1
     ref = checkouts[0]["with"]["ref"]
@@ -206,3 +207,37 @@ def test_publish_deploys_pages_from_main():
     assert any("upload-pages-artifact" in u for u in uses) and any("deploy-pages" in u for u in uses)
     runs = " ".join(str(s.get("run", "")) for s in all_steps(doc))
     assert "benchmark leaderboard build" in runs
+
+
+def test_score_posts_the_required_status_and_serialises_gradings():
+    text, doc = load("score.yml")
+    # one concurrency group per repository, never cancelling a grading in progress
+    assert doc["concurrency"]["group"] == "score-${{ github.repository }}"
+    assert doc["concurrency"]["cancel-in-progress"] == "false"
+    (job,) = doc["jobs"].values()
+    steps = job["steps"]
+    runs = "\n".join(str(s.get("run", "")) for s in steps)
+    # the author comes from GitHub's pull-request record, the ledger from the ledger branch
+    assert "--author \"$AUTHOR\"" in runs and "--ledger-ref refs/heads/ledger" in runs
+    pr_step = next(s for s in steps if s.get("id") == "pr")
+    assert ".user.login" in pr_step["run"]
+    score = next(s for s in steps if s.get("id") == "score")
+    assert score["env"]["AUTHOR"] == "${{ steps.pr.outputs.author }}"
+    # the ledger push is a plain (fast-forward only) push: never forced
+    push = next(s for s in steps if s.get("id") == "ledger")
+    assert "push" in push["run"] and "--force" not in push["run"] and "+refs" not in push["run"]
+    # the status is posted last, always, and success needs both a passing grade and the push
+    status = [s for s in steps if "statuses/" in str(s.get("run", ""))]
+    assert len(status) == 2 and status[-1]["if"] == "always()"
+    final = status[-1]["run"]
+    assert "context=benchmark/score" in final
+    assert '[ "$STATUS" = 0 ] && [ "$PUSHED" = true ]' in final
+    assert steps.index(push) < steps.index(status[-1])
+
+
+def test_validate_cannot_post_the_required_status():
+    text, doc = load("validate.yml")
+    assert "statuses" not in text and "benchmark/score" not in text
+    for job in doc["jobs"].values():
+        assert "statuses" not in job.get("permissions", {})
+        assert job.get("name") != "benchmark/score"

@@ -100,6 +100,9 @@ RC = {
     "legend.frameon": False,
     "path.simplify": False,
     "svg.image_inline": True,
+    # Team and model names are participant text: "Lab $\sqrt$" must be drawn as written,
+    # never parsed as mathtext (which would fail or render something else).
+    "text.parse_math": False,
 }
 
 _SOURCE_HASH = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()

@@ -13,12 +13,18 @@ Pages are rendered by jinja2 with autoescaping on; every string that comes from 
 ``submission.toml`` is escaped, and only ``http``/``https`` links are kept. The output depends
 only on the inputs (no clock, sorted iteration, deterministic SVG), so a rebuild of unchanged
 inputs gives the same bytes. Files that a previous build wrote and this one did not (a removed
-submission) are deleted.
+submission) are deleted; the build keeps a manifest of what it wrote
+(``out/.benchmark-site-manifest``) and never deletes a file it did not write.
+
+Everything shown comes through the disclosure stage (:mod:`benchmark.data.disclosure`): the
+boards hold only what may be published, ``leaderboard.json`` says per task which part of the
+labels was scored and what was withheld, and the pages say so where a figure is missing.
 """
 
 from __future__ import annotations
 
 import csv
+import datetime
 import hashlib
 import io
 import json
@@ -32,14 +38,13 @@ from urllib.parse import urlsplit
 import jinja2
 
 from .. import __version__
-from ..board import SIGNIFICANCE_MAX
+from ..board import CALIBRATION_BINS, SIGNIFICANCE_MAX
 from ..results import DEMO_BANNER, atomic_write_text, canonical_json, format_value
 from . import plots
 
 HERE = Path(__file__).resolve().parent
 STATIC_FILES = ("site.css", "sort.js")
 SITE_JSON = "leaderboard.json"
-OWNED_SUFFIXES = {".html", ".csv", ".json", ".css", ".js"}
 
 __all__ = ["build_site", "site_data", "safe_url", "SITE_JSON"]
 
@@ -49,10 +54,13 @@ _CTRL = re.compile(r"[\x00-\x20\x7f]")
 
 
 def safe_url(url) -> Optional[str]:
-    """``url`` when it is an absolute http(s) URL without spaces or control characters, else None.
+    """``url`` when it is an absolute http(s) URL without user information (``user@``),
+    spaces or control characters, else None.
 
     >>> safe_url("https://example.org/x"), safe_url("javascript:alert(1)"), safe_url(" http://a")
     ('https://example.org/x', None, None)
+    >>> safe_url("https://github.com@evil.example/x") is None
+    True
     """
     if not isinstance(url, str) or not url or _CTRL.search(url):
         return None
@@ -60,7 +68,7 @@ def safe_url(url) -> Optional[str]:
         parts = urlsplit(url)
     except ValueError:
         return None
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc or "@" in parts.netloc:
         return None
     return url
 
@@ -130,6 +138,10 @@ def _reproduce(board, res) -> str:
         parts += ["--bootstrap", "0"]
     if not res.synthetic_labels:
         parts += ["--labels", '"$BENCHMARK_LABELS_DIR"']
+    d = board.disclosure
+    if d.part != "all" and d.reveal_date is not None:  # a date on the same side of the reveal
+        when = d.reveal_date if d.part == "private" else d.reveal_date - datetime.timedelta(days=1)
+        parts += ["--now", when.isoformat()]
     return " ".join(parts)
 
 
@@ -148,6 +160,13 @@ def _metric_columns(task) -> list[dict]:
             }
         )
     return cols
+
+
+def _withheld(row) -> dict:
+    """What the disclosure stage withheld of this entry: ``{what: why}`` (said in place)."""
+    out = dict(row.curves.get("withheld", {}))
+    out.update((row.result.disclosure or {}).get("withheld", {}))
+    return dict(sorted(out.items()))
 
 
 def _entry_data(board, row, page: str) -> dict:
@@ -205,6 +224,7 @@ def _entry_data(board, row, page: str) -> dict:
         "roc": row.curves.get("roc", []),
         "calibration": row.curves.get("calibration", []),
         "warnings": list(res.warnings),
+        "withheld": _withheld(row),
         "reproduce": _reproduce(board, res),
     }
 
@@ -221,7 +241,8 @@ def _task_data(board) -> dict:
             slug += "-"
         used.add(slug)
         pages[r.entry.name] = f"{slug}.html"
-    entries = [_entry_data(board, r, pages[r.entry.name]) for r in scored]
+    # numbers pass the disclosure stage once more: their published precision
+    entries = board.disclosure.numbers([_entry_data(board, r, pages[r.entry.name]) for r in scored])
     boot = scored[0].result.bootstrap if scored else None
     baselines = []
     for b in t.baselines:
@@ -261,12 +282,13 @@ def _task_data(board) -> dict:
         "direction": "higher is better" if t.higher_is_better else "lower is better",
         "split": labels.split,
         "n_cases": len(labels),
-        "labels_sha256": labels.sha256,
+        "disclosure": _disclosure_data(board),
         "synthetic_labels": bool(labels.synthetic),
         "banner": DEMO_BANNER if labels.synthetic else None,
         "bootstrap": None if boot is None else boot.model_dump(mode="json"),
         "level": board.settings.level,
-        "metrics": _metric_columns(t),
+        "metrics": [m for m in _metric_columns(t) if m["name"] in board.metric_names],
+        "calibration_bins": CALIBRATION_BINS,
         "leader": None if leader is None else {"name": leader["name"], "team": leader["team"], "model": leader["model"],
                                                "value": leader["metrics"][t.primary]["value"], "page": leader["page"]},
         "n_entries": len(entries),
@@ -276,9 +298,28 @@ def _task_data(board) -> dict:
         ],
         "baselines": baselines,
         "references": references,
-        "significance": board.significance,
+        "significance": board.disclosure.numbers(board.significance),
         "csv": f"{t.id}.csv",
     }
+
+
+def _disclosure_data(board) -> dict:
+    """What the task page says about the disclosure (no date of "now": see the docs)."""
+    d = board.disclosure
+    out = d.summary(len(board.labels))
+    out["labels_sha256"] = board.labels.sha256 if d.show_label_hash else None
+    if not d.case_level:
+        out["withheld"]["case_level"] = (
+            "ROC curves at case resolution, calibration bins with counts and case-level reader-study "
+            "tables are withheld: the labels of this split are hidden and the predictions are public "
+            "in the repository, so pairing either with the case scores would give the labels back."
+        )
+    if d.ladder:
+        out["withheld"]["metrics"] = (
+            "This task uses the Ladder (Blum & Hardt, ICML 2015): only each entry's rounded Ladder "
+            "score is shown, and it moves only when a submission beats the team's best by a clear margin."
+        )
+    return out
 
 
 def site_data(reg, boards) -> dict:
@@ -293,6 +334,26 @@ def site_data(reg, boards) -> dict:
 
 
 # -- CSV ----------------------------------------------------------------------------------------
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$|^-?inf$|^nan$")
+
+
+def csv_cell(value) -> str:
+    """A CSV cell a spreadsheet will not run as a formula (OWASP "CSV injection").
+
+    Text starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a leading
+    apostrophe; a plain number (``-0.5``, ``1e-05``), which a spreadsheet reads as that number,
+    is left alone.
+
+    >>> csv_cell("=SUM(A1:A9)"), csv_cell("-0.25"), csv_cell("@team"), csv_cell(3)
+    ("'=SUM(A1:A9)", '-0.25', "'@team", '3')
+    """
+    text = "" if value is None else str(value)
+    if text.startswith(_FORMULA_START) and not _NUMBER.match(text):
+        return "'" + text
+    return text
+
+
 def task_csv(task: dict) -> str:
     metrics = [m["name"] for m in task["metrics"]]
     head = ["rank", "rank_low", "rank_high", "entry", "team", "model", "date"]
@@ -301,7 +362,7 @@ def task_csv(task: dict) -> str:
     head += ["diff_from_leader", "diff_ci_low", "diff_ci_high", "diff_p_value", "predictions_sha256"]
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(head)
+    w.writerow([csv_cell(h) for h in head])
 
     def f(v):
         return "" if v is None else repr(float(v))
@@ -316,7 +377,7 @@ def task_csv(task: dict) -> str:
         d = e["leader_difference"] or {}
         dci = d.get("ci") or [None, None]
         row += [f(d.get("difference")), f(dci[0]), f(dci[1]), f(d.get("p_value")), e["submission"]["sha256"]]
-        w.writerow(row)
+        w.writerow([csv_cell(c) for c in row])
     return buf.getvalue()
 
 
@@ -377,6 +438,8 @@ def _entry_figures(task: dict, e: dict, draw) -> dict:
     figs: dict = {"roc": None, "calibration": None}
     panels = []
     for g in e["roc"]:
+        if "fpr" not in g:  # withheld by the disclosure stage
+            continue
         readers = []
         for b in task["baselines"]:
             if b["target"] != g["key"]:
@@ -394,7 +457,7 @@ def _entry_figures(task: dict, e: dict, draw) -> dict:
         alt = (f"ROC curves of {_label(e)} for {len(panels)} target(s)"
                + (", with the published reader operating points and their intervals." if task["baselines"] else "."))
         figs["roc"] = {"svg": draw("roc", {"panels": panels}, "roc", alt), "alt": alt}
-    if e["calibration"]:
+    if e["calibration"] and all("bins" in c for c in e["calibration"]):
         data = {"panels": [{"title": c["title"], "bins": c["bins"]} for c in e["calibration"]]}
         alt = (f"Reliability diagrams of {_label(e)}: observed event rate against mean predicted probability in "
                f"{len(e['calibration'])} panel(s); the dotted diagonal is perfect calibration.")
@@ -439,8 +502,17 @@ def _subgroup_table(task: dict, e: dict) -> list[dict]:
     return out
 
 
+MANIFEST = ".benchmark-site-manifest"
+
+
 class _Writer:
-    """Writes files under ``out``, skipping unchanged ones, and remembers what it wrote."""
+    """Writes files under ``out``, skipping unchanged ones, and remembers what it wrote.
+
+    The list of written files is kept in ``out/.benchmark-site-manifest`` (one relative path
+    a line). A rebuild deletes only the files the previous manifest lists and this build did
+    not write (a removed submission's page): a file the builder never wrote is never touched,
+    so ``--out .`` or a folder holding other files loses nothing.
+    """
 
     def __init__(self, out: Path):
         self.out = out
@@ -448,26 +520,46 @@ class _Writer:
 
     def text(self, rel: str, text: str) -> Path:
         path = self.out / rel
-        self.written.add(os.path.abspath(path))  # no symlink resolution: no system calls
+        self.written.add(rel)
         data = text.encode("utf-8")
-        if not (path.is_file() and path.read_bytes() == data):
+        if not (path.is_file() and not path.is_symlink() and path.read_bytes() == data):
+            if path.is_symlink():
+                path.unlink()
             atomic_write_text(path, text)
             os.chmod(path, 0o644)
         return path
 
     def keep(self, rel: str) -> Path:
         """Count ``rel`` as written by this build without rewriting it."""
-        path = self.out / rel
-        self.written.add(os.path.abspath(path))
-        return path
+        self.written.add(rel)
+        return self.out / rel
 
-    def prune(self) -> None:
-        for p in sorted(self.out.rglob("*")):
-            if p.suffix in OWNED_SUFFIXES and os.path.abspath(p) not in self.written and p.is_file():
-                p.unlink()
-        for d in sorted((d for d in self.out.rglob("*") if d.is_dir()), key=lambda d: -len(d.parts)):
-            if not any(d.iterdir()):
-                d.rmdir()
+    def previous(self) -> list[str]:
+        """The files the previous build listed in its manifest (safe relative paths only)."""
+        try:
+            lines = (self.out / MANIFEST).read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError):
+            return []
+        out = []
+        for line in lines:
+            parts = line.split("/")
+            if line and not line.startswith("/") and "\\" not in line and all(x not in ("", ".", "..") for x in parts):
+                out.append(line)
+        return out
+
+    def finish(self) -> None:
+        """Delete what the previous build wrote and this one did not; write the manifest."""
+        for rel in self.previous():
+            if rel in self.written:
+                continue
+            path = self.out / rel
+            if path.is_file() or path.is_symlink():
+                path.unlink()
+            parent = path.parent
+            while parent != self.out and parent.is_dir() and not any(parent.iterdir()):
+                parent.rmdir()
+                parent = parent.parent
+        self.text(MANIFEST, "".join(f"{rel}\n" for rel in sorted(self.written | {MANIFEST})))
 
 
 SITE_JSON_MEMO = "site-json.memo"
@@ -516,7 +608,6 @@ def build_site(reg, boards: Iterable, out, cache_dir=None, workers: Optional[int
         cache_dir = known[0] if known else Path(reg.root) / ".cache" / "results"
     elif cache_dir is False:
         cache_dir = None
-    previous_build = (out / SITE_JSON).is_file()
     out.mkdir(parents=True, exist_ok=True)
     data = site_data(reg, boards)
     env = _env(cache_dir)
@@ -565,6 +656,5 @@ def build_site(reg, boards: Iterable, out, cache_dir=None, workers: Optional[int
                     figs=_entry_figures(task, e, take), subgroups=_subgroup_table(task, e), **common,
                 ),
             )
-    if previous_build:
-        w.prune()
+    w.finish()
     return index

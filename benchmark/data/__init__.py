@@ -1,0 +1,1 @@
+"""Task data: what may be shown of the hidden labels (disclosure)."""
