@@ -255,18 +255,14 @@ class LinearTerms:
     combine : callable
         Maps weighted sums of shape (b, k) to values of shape (b,), e.g.
         :func:`mean_of_ratios`.
-    cases : ndarray of shape (n,), default=None
-        Positions of these cases among the ``n_all`` cases of the plan (a subgroup); ``None``
-        when the terms cover all cases in order.
     """
 
-    def __init__(self, terms, combine, cases=None):
+    def __init__(self, terms, combine):
         terms = np.asarray(terms, dtype=np.float64)
         if terms.ndim != 2:
             raise ValueError(f"terms must have shape (n, k). Got shape {terms.shape} instead.")
         self.terms = terms
         self.combine = combine
-        self.cases = None if cases is None else np.asarray(cases, dtype=np.intp)
 
     def on_cases(self, cases, n_all):
         """The same metric with its terms placed at ``cases`` among ``n_all`` cases."""
@@ -493,9 +489,12 @@ class AUCTerms:
     ----------
     y_true : ndarray of shape (n,) or (n, k)
     y_score : ndarray of shape (n,) or (n, k)
+    columns : list of AUCColumn, default=None
+        Columns already prepared (then ``y_true`` is not read and ``y_score`` holds the
+        (n, k) scores).
     """
 
-    def __init__(self, y_true, y_score, columns=None, cases=None):
+    def __init__(self, y_true, y_score, columns=None):
         if columns is None:
             y = np.asarray(y_true)
             s = np.asarray(y_score, dtype=np.float64)
@@ -506,14 +505,13 @@ class AUCTerms:
         else:
             self.scores = np.asarray(y_score, dtype=np.float64)
         self.columns = columns
-        self.cases = cases
 
     def on_cases(self, cases, n_all):
         """The same metric with its cases placed at ``cases`` among ``n_all`` cases."""
         cases = np.asarray(cases, dtype=np.intp)
         full = np.zeros((n_all, self.scores.shape[1]))
         full[cases] = self.scores
-        return AUCTerms(None, full, [c.on_cases(cases, n_all) for c in self.columns], cases)
+        return AUCTerms(None, full, [c.on_cases(cases, n_all) for c in self.columns])
 
     def _mean(self, per_column):
         if len(per_column) == 1:
