@@ -48,6 +48,10 @@ from .tasks import Task, TaskRegistry
 CACHE_SCHEMA = "leaderboard-cache-1"
 SIGNIFICANCE_MAX = 30  # entries shown in the pairwise significance map (best by point rank)
 CALIBRATION_BINS = 10
+#: A reliability bin with fewer cases is marked ``sparse`` (hollow marker in the figure): the
+#: standard error of its observed rate is then at least ``sqrt(0.5 * 0.5 / 9) = 0.17`` near a
+#: rate of one half, too wide to read a calibration gap from.
+CALIBRATION_MIN_BIN_CASES = 10
 SCORE_BATCH = 25  # submissions scored together (bounds the replicate matrix in memory)
 POOL_MIN_SUBMISSIONS = 20  # fewer submissions to score: score them in this process
 
@@ -59,6 +63,8 @@ __all__ = [
     "competition_ranks",
     "calibration_stats",
     "thin_curve",
+    "subgroup_differences",
+    "score_history",
 ]
 
 
@@ -138,7 +144,7 @@ class TaskBoard:
         specs = t.metric_specs()
         shown = [s.name for s in specs[1:] if s.subgroup is None][:6] + [s.name for s in specs if s.subgroup][:2]
         shown = [n for n in shown if n in self.metric_names]
-        headers = ["rank", "submission", t.primary, "95% CI"] + shown
+        headers = ["rank", "submission", t.primary, f"{self.settings.level:.0%} CI"] + shown
         rows = []
         for r in self.scored:
             res = r.result
@@ -335,17 +341,23 @@ def calibration_stats(y, p, bins: int = CALIBRATION_BINS) -> dict:
       mean prediction matches the event rate; positive when risks are underestimated);
     * ``calibration_slope``: ``b`` of ``logit P(y) = a + b logit(p)`` (1 ideal, below 1 when
       predictions are too extreme); None when ``p`` is constant or the fit does not converge;
-    * ``brier``: mean squared error of ``p``; ``ece``: expected calibration error over
-      ``bins`` equal-width bins (mean absolute gap weighted by bin size).
+    * ``brier``: mean squared error of ``p``; ``ece``: expected calibration error
+      (:func:`benchmark.metrics.expected_calibration_error`) over ``bins`` equal-width bins,
+      closed on the right with the first bin ``[0, 1/bins]`` (Guo et al., ICML 2017);
+    * ``bins``: the non-empty bins, each with its edges, case count, mean prediction, observed
+      rate and ``sparse`` (fewer than ``CALIBRATION_MIN_BIN_CASES`` cases).
+
+    Logits use ``p`` clipped to ``[1e-15, 1 - 1e-15]``; everything else uses ``p`` as given.
 
     >>> s = calibration_stats([0, 1, 0, 1], [0.5, 0.5, 0.5, 0.5])
-    >>> s["brier"], s["calibration_slope"]
-    (0.25, None)
+    >>> s["brier"], s["calibration_slope"], s["bins"][0]["low"], s["bins"][0]["sparse"]
+    (0.25, None, 0.4, True)
     """
     y = np.asarray(y, dtype=float)
-    p = np.clip(np.asarray(p, dtype=float), 1e-15, 1 - 1e-15)
+    p = np.asarray(p, dtype=float)
     n = int(y.size)
-    logit = np.log(p) - np.log1p(-p)
+    clipped = np.clip(p, 1e-15, 1 - 1e-15)
+    logit = np.log(clipped) - np.log1p(-clipped)
     citl = slope = None
     if 0 < y.sum() < n:
         a = _logistic_fit(y, None, logit)
@@ -353,18 +365,17 @@ def calibration_stats(y, p, bins: int = CALIBRATION_BINS) -> dict:
         if np.ptp(logit) > 1e-12:
             ab = _logistic_fit(y, logit, np.zeros_like(y))
             slope = None if ab is None else float(ab[1])
-    edges = np.linspace(0.0, 1.0, bins + 1)
-    which = np.clip(np.searchsorted(edges, p, side="right") - 1, 0, bins - 1)
+    which = M.calibration_bin_index(p, bins)
     table = []
-    ece = 0.0
     for b in range(bins):
         m = which == b
         k = int(m.sum())
         if not k:
             continue
         mp, ob = float(p[m].mean()), float(y[m].mean())
-        ece += k / n * abs(ob - mp)
-        table.append({"low": _r(edges[b], 3), "high": _r(edges[b + 1], 3), "n": k, "mean_predicted": _r(mp), "observed": _r(ob)})
+        table.append({"low": _r(b / bins, 3), "high": _r((b + 1) / bins, 3), "n": k,
+                      "mean_predicted": _r(mp), "observed": _r(ob),
+                      "sparse": k < CALIBRATION_MIN_BIN_CASES})
     return {
         "n": n,
         "events": int(y.sum()),
@@ -373,7 +384,9 @@ def calibration_stats(y, p, bins: int = CALIBRATION_BINS) -> dict:
         "calibration_in_the_large": _r(citl),
         "calibration_slope": _r(slope),
         "brier": _r(np.mean((p - y) ** 2)) if n else None,
-        "ece": _r(ece),
+        "ece": _r(M.expected_calibration_error(y, p, bins)) if n else None,
+        "n_bins": bins,
+        "min_bin_cases": CALIBRATION_MIN_BIN_CASES,
         "bins": table,
     }
 
@@ -400,9 +413,12 @@ def submission_curves(
     from . import compare as C
 
     y = labels.y
+    # Multi-class rows as the metric scores them: clipped at the float64 epsilon, then every
+    # row rescaled to sum to 1 (RSNA 2024 rule), for the ROC and calibration panels alike.
+    probs = M.rsna_lumbar_probabilities(scores) if task.kind == "multiclass" else scores
     out: dict = {"roc": [], "calibration": [], "operating_points": []}
     for g in roc_groups(task):
-        yy, ss = _group_arrays(task, y, scores, g)
+        yy, ss = _group_arrays(task, y, probs, g)
         item = {"key": g["key"], "title": g["title"], "n": int(yy.size), "positives": int(yy.sum())}
         if 0 < yy.sum() < yy.size:
             fpr, tpr, _ = M.roc_curve_points(yy, ss)
@@ -417,7 +433,7 @@ def submission_curves(
                 yy, pp = y[:, g["target"]], scores[:, g["target"]]
             else:
                 keep = y >= 0
-                yy, pp = (y[keep] == g["cls"]).astype(float), scores[..., g["cls"]][keep]
+                yy, pp = (y[keep] == g["cls"]).astype(float), probs[..., g["cls"]][keep]
             out["calibration"].append({"key": g["key"], "title": g["title"], **calibration_stats(yy, pp)})
     if known_ops:
         out["operating_points"] = [json.loads(canonical_json(c)) for c in known_ops]
@@ -710,9 +726,105 @@ def _rank(board: TaskBoard) -> None:
             "order": sm.order,
             "p_adjusted": [[_r(v, 12) for v in row] for row in sm.p_adjusted],
             "better": sm.better,
+            "untested": sm.untested,
             "alpha": sm.alpha,
+            "method": sm.method,
+            "n_replicates": sm.n_replicates,
             "n_total": int(finite.sum()),
         }
+
+
+def subgroup_differences(board: TaskBoard, row: BoardRow) -> list[dict]:
+    """Paired differences between the subgroups of every subgroup metric of ``row``.
+
+    For a metric declared per subgroup (e.g. ``auc [modality=MRI]`` and ``auc
+    [modality=MRA]``), each later subgroup value is compared with the first declared one:
+    ``value(later) - value(first)``. Both statistics are evaluated on the same bootstrap
+    replicates of the whole test set (each replicate resamples every case, so both subgroups
+    move together), hence the interval of the difference is a paired percentile interval
+    (:func:`benchmark.bootstrap.paired_difference`). Without replicates, or when the
+    disclosure rules withhold the subgroup intervals, only the point difference is given.
+    """
+    from .bootstrap import paired_difference
+
+    res = row.result
+    if res is None:
+        return []
+    specs = board.task.metric_specs()
+    groups: dict = {}
+    for j, s in enumerate(specs):
+        if s.subgroup is None:
+            continue
+        base = s.name.split("[")[0]
+        groups.setdefault((base, s.targets, s.subgroup[0]), []).append((j, s))
+    out = []
+    level = board.settings.level
+    for (base, _targets, column), members in groups.items():
+        if len(members) < 2:
+            continue
+        j0, s0 = members[0]
+        for j1, s1 in members[1:]:
+            if s1.name not in res.metrics or s0.name not in res.metrics:
+                continue  # not shown (e.g. a Ladder task shows its primary metric only)
+            a, b = res.metrics[s1.name], res.metrics[s0.name]
+            item = {
+                "metric": base, "column": column, "group": s1.subgroup[1], "reference": s0.subgroup[1],
+                "difference": None, "ci": None, "p_value": None,
+            }
+            if a.value is not None and b.value is not None:
+                item["difference"] = _r(a.value - b.value, 12)
+                # an interval only where both subgroup intervals are shown (disclosure rules)
+                if row.replicates is not None and a.ci and b.ci and None not in (*a.ci, *b.ci):
+                    pd_ = paired_difference(row.replicates[j1], row.replicates[j0], a.value, b.value, level=level)
+                    if pd_.interval.low is not None and pd_.interval.high is not None:
+                        item["ci"] = [_r(pd_.interval.low, 12), _r(pd_.interval.high, 12)]
+                    item["p_value"] = None if pd_.p_value is None else _r(pd_.p_value, 12)
+            out.append(item)
+    return out
+
+
+def score_history(entries: list[dict], higher_is_better: bool) -> tuple[list[dict], dict]:
+    """The best primary score over submission dates, and each entry's rank when submitted.
+
+    ``entries``: dicts with ``name``, ``date`` (ISO text or None) and ``value`` (primary
+    metric point value or None). Returns ``(steps, rank_then)``: ``steps`` has one item per
+    date on which the best score changed (``date``, ``name`` of the entry holding the best
+    score from then on, ``value``), in date order; ``rank_then`` maps an entry name to
+    ``{"rank", "of"}``: 1 + the number of entries dated on or before it with a strictly better
+    value, among the ``of`` entries dated on or before it (itself included). Entries without a
+    date or value take no part.
+
+    >>> steps, then = score_history([
+    ...     {"name": "a", "date": "2026-01-01", "value": 0.7},
+    ...     {"name": "b", "date": "2026-01-03", "value": 0.6},
+    ...     {"name": "c", "date": "2026-01-05", "value": 0.8}], True)
+    >>> [(s["date"], s["name"]) for s in steps], then["b"], then["c"]
+    ([('2026-01-01', 'a'), ('2026-01-05', 'c')], {'rank': 2, 'of': 2}, {'rank': 1, 'of': 3})
+    """
+    import bisect
+    from itertools import groupby
+
+    dated = sorted(
+        (e for e in entries if e.get("date") and e.get("value") is not None
+         and math.isfinite(float(e["value"]))),
+        key=lambda e: (e["date"], e["name"]),
+    )
+    sign = 1.0 if higher_is_better else -1.0
+    steps: list[dict] = []
+    rank_then: dict = {}
+    seen: list[float] = []  # -sign * value of every entry dated so far, sorted: better is smaller
+    best = None
+    for date, group in groupby(dated, key=lambda e: e["date"]):
+        today = list(group)
+        for e in today:
+            bisect.insort(seen, -sign * float(e["value"]))
+        for e in today:
+            rank_then[e["name"]] = {"rank": 1 + bisect.bisect_left(seen, -sign * float(e["value"])), "of": len(seen)}
+        top = min(today, key=lambda e: (-sign * float(e["value"]), e["name"]))
+        if best is None or sign * float(top["value"]) > sign * float(best["value"]):
+            best = top
+            steps.append({"date": date, "name": top["name"], "value": float(top["value"])})
+    return steps, rank_then
 
 
 def score_all_tasks(

@@ -59,9 +59,14 @@ def _table(headers: list[str], rows: list[list[str]], align_right: Optional[set]
 
 
 def _ci_text(mv) -> str:
+    from .results import DEGENERATE_NOTE
+
     if mv.ci is None or mv.ci[0] is None:
         return ""
-    return f"[{format_value(mv.ci[0])}, {format_value(mv.ci[1])}]"
+    text = f"[{format_value(mv.ci[0])}, {format_value(mv.ci[1])}]"
+    if mv.ci_note and mv.ci_note.startswith(DEGENERATE_NOTE):
+        text += " degenerate"
+    return text
 
 
 # -- commands -------------------------------------------------------------------------------------
@@ -156,6 +161,7 @@ def print_result(task, res) -> None:
     for n in notes:
         print(f"note: {n}")
     _print_comparisons(res)
+    _print_mrmc(res)
     for what, why in sorted(disc.get("withheld", {}).items()):
         print(f"{what.replace('_', ' ')}: {why}")
     for w in res.warnings:
@@ -180,6 +186,8 @@ def _print_comparisons(res) -> None:
                 f"{format_value(d['submission'], 3)} vs {format_value(d['baseline'], 3)}, "
                 f"difference {format_value(d['difference'], 3)} {_fmt_ci(d['difference_ci'])}: {d['verdict']}"
             )
+            if d.get("baseline_uncertainty"):
+                print(f"    readers' {q} and {d['matched_on']} drawn in every replicate ({d['baseline_uncertainty']})")
     readers = comp.get("readers", [])
     if readers:
         print("vs readers of the reader study (sensitivity at each reader's specificity):")
@@ -191,12 +199,35 @@ def _print_comparisons(res) -> None:
                 format_value(r["reader_sensitivity"], 3),
                 format_value(r["submission_sensitivity"], 3),
                 _fmt_ci(r["difference_ci"]),
-                "" if r.get("mcnemar_p") is None else format_value(r["mcnemar_p"], 3),
                 r["verdict"],
             ]
             for r in readers
         ]
-        print(_table(["target", "reader", "spec", "reader sens", "model sens", "difference CI", "McNemar p", "verdict"], rows))
+        print(_table(["target", "reader", "spec", "reader sens", "model sens", "difference CI", "verdict"], rows))
+
+
+def _print_mrmc(res) -> None:
+    rows = (res.comparisons or {}).get("mrmc", [])
+    if not rows:
+        return
+    print("vs the reader panel (MRMC, difference = model - readers' mean; RRRC covers readers like "
+          "these reading cases like these, RRFC readers like these on these cases only):")
+    table = []
+    for m in rows:
+        fom = m["fom"] + ("" if m.get("model_threshold") is None else f" (model at p >= {m['model_threshold']})")
+        if m.get("reason"):
+            table.append([m["target"], fom, "", "", f"not analysed: {m['reason']}", "", ""])
+            continue
+        a, f = m["analyses"]["RRRC"], m["analyses"]["RRFC"]
+        table.append([
+            m["target"], fom, format_value(m["model_fom"], 3), format_value(m["reader_mean_fom"], 3),
+            f"{format_value(a['difference'], 3)} {_fmt_ci(a['ci'])}",
+            "" if a["p"] is None else format_value(a["p"], 3),
+            f"{format_value(f['difference'], 3)} {_fmt_ci(f['ci'])}",
+        ])
+    print(_table(["target", "FOM", "model", "readers", "RRRC difference CI", "RRRC p", "RRFC difference CI"], table))
+    for n in sorted({m["note"] for m in rows if m.get("note")}):
+        print(f"note: {n}")
 
 
 def cmd_score(args) -> int:
@@ -262,6 +293,28 @@ def cmd_compare(args) -> int:
         )
     level = f"{settings.level:.0%} CI"
     print(_table(["metric", "A", "B", "A - B", level, "p (bootstrap)", "p (DeLong)", "better"], rows, {1, 2, 3}))
+    for n in sorted({m["delong"]["note"] for m in res["metrics"].values() if (m.get("delong") or {}).get("note")}):
+        print(f"note: p (DeLong): {n}")
+    if args.json:
+        print(f"result written to {args.json}")
+    return EXIT_OK
+
+
+def cmd_readers_mrmc(args) -> int:
+    from .stats.mrmc import format_mrmc, mrmc_analysis
+    from .stats.mrmc_io import read_mrmc_file
+
+    if not 0 < args.level < 1:
+        raise UsageError(f"--level must be in (0, 1). Got {args.level} instead.")
+    data = read_mrmc_file(args.file, fom=args.fom, model=args.model)
+    res = mrmc_analysis(data, fom=args.fom, model=args.model, level=args.level)
+    text = canonical_json(res)
+    if args.json == "-":
+        sys.stdout.write(text)
+        return EXIT_OK
+    if args.json:
+        atomic_write_text(args.json, text)
+    sys.stdout.write(format_mrmc(res))
     if args.json:
         print(f"result written to {args.json}")
     return EXIT_OK
@@ -415,6 +468,24 @@ def build_parser(argv: Optional[Sequence[str]] = None) -> argparse.ArgumentParse
     s.add_argument("--allow-label-hash-mismatch", action="store_true")
     s.add_argument("--now", metavar="YYYY-MM-DD", help=NOW_HELP)
     s.set_defaults(func=cmd_compare)
+
+    rd = sub.add_parser("readers", help="reader-study commands")
+    rds = rd.add_subparsers(dest="readers_command", metavar="SUBCOMMAND", parser_class=_Parser)
+    rd.set_defaults(func=lambda _args: (rd.print_help(sys.stderr), EXIT_INVALID)[1])
+    s = rds.add_parser(
+        "mrmc",
+        help="multi-reader multi-case analysis (Obuchowski-Rockette, Hillis ddf) of a reads file",
+        description="Obuchowski-Rockette MRMC analysis with jackknife covariances and Hillis's "
+        "degrees of freedom: random readers and cases (RRRC), fixed readers (FRRC), fixed cases "
+        "(RRFC). FILE is a CSV with columns reader,case,truth,rating and optionally modality.",
+    )
+    s.add_argument("file", help="reads file (CSV: reader,case,truth,rating[,modality])")
+    s.add_argument("--model", metavar="NAME", help="the reader that is an algorithm: compare it with the other readers (one modality)")
+    s.add_argument("--fom", choices=["auc", "sensitivity", "specificity"], default="auc",
+                   help="figure of merit (default: auc; sensitivity and specificity need 0/1 reads)")
+    s.add_argument("--level", type=float, default=0.95, help="confidence level (default: 0.95)")
+    s.add_argument("--json", metavar="OUT", help="write the result JSON to OUT ('-' for stdout)")
+    s.set_defaults(func=cmd_readers_mrmc)
 
     s = sub.add_parser("split", help="make a patient-level stratified hidden test split")
     s.add_argument("dataset", help="dataset id (e.g. scopemri)")

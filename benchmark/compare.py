@@ -13,8 +13,9 @@ Ranking
   doi:10.1038/s41598-021-82017-6).
 * :func:`arena_rank` -- the Chatbot Arena rule: 1 + the number of entries whose interval lies
   entirely better than this entry's (Chiang et al. 2024, arXiv:2403.04132).
-* :func:`significance_map` -- all pairwise paired bootstrap tests, Holm-adjusted (Holm 1979,
-  Scandinavian Journal of Statistics 6:65-70), as in challengeR's significance maps.
+* :func:`significance_map` -- all pairwise paired tests (studentised with the bootstrap standard
+  error of each difference), Holm-adjusted (Holm 1979, Scandinavian Journal of Statistics
+  6:65-70), as in challengeR's significance maps.
 * :func:`leader_comparison` -- difference from the leader with a paired percentile interval.
 
 Published operating points
@@ -49,11 +50,13 @@ from __future__ import annotations
 
 import math
 import numbers
+import warnings
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Optional
 
 import numpy as np
+from scipy import special
 
 from .bootstrap import DEFAULT_MAX_UNDEFINED, percentile_ci
 from .metrics import _cumsum_rows  # cumulative sums row by row (same bits as np.cumsum)
@@ -73,7 +76,9 @@ __all__ = [
     "arena_rank",
     "bootstrap_p_values",
     "holm_adjust",
+    "studentized_p_values",
     "significance_map",
+    "SIGNIFICANCE_METHOD",
     "leader_comparison",
     "verdict",
     "SortedROC",
@@ -451,9 +456,88 @@ def holm_adjust(p) -> np.ndarray:
     return out
 
 
+def studentized_p_values(d, points_diff, max_undefined: float = DEFAULT_MAX_UNDEFINED):
+    """Two-sided studentised p-values of paired differences, from bootstrap standard errors.
+
+    For each row, ``z = points_diff / se`` with ``se`` the standard deviation (``ddof=1``) of the
+    defined replicate differences, and ``p = 2 (1 - Phi(|z|))``: the normal-theory test of a
+    difference with a bootstrap estimate of its standard error (Efron & Tibshirani 1993, An
+    Introduction to the Bootstrap, sections 6 and 16, doi:10.1007/978-1-4899-4541-9; the
+    DeLong test of two AUCs is the same test with an analytic standard error). Unlike the
+    Monte Carlo p-value of :func:`bootstrap_p_values`, it is not floored at ``2 / (B + 1)``,
+    so Holm's adjustment over many pairs can still reach small levels; it relies on the
+    difference being approximately normal, as AUC differences are.
+
+    A row cannot be tested (``p`` nan, with a reason) when more than ``max_undefined`` of its
+    replicates are undefined, fewer than two are defined, the point difference is not finite,
+    or the bootstrap standard error is 0 (every replicate gives the same difference: the
+    resamples carry no information about its variability at this ``B``).
+
+    Parameters
+    ----------
+    d : array-like of shape (m, B)
+        Replicate differences; nan = undefined.
+    points_diff : array-like of shape (m,)
+        The differences on the full data.
+    max_undefined : float, default=0.10
+
+    Returns
+    -------
+    p : ndarray of shape (m,)
+    se : ndarray of shape (m,)
+    reasons : list of str or None, length m
+
+    Examples
+    --------
+    >>> p, se, why = studentized_p_values([[0.1, 0.3, 0.2, 0.2]], [0.2])
+    >>> round(float(se[0]), 6), round(float(p[0]), 6), why
+    (0.08165, 0.014306, [None])
+    """
+    d = np.atleast_2d(np.asarray(d, dtype=np.float64))
+    diff = np.asarray(points_diff, dtype=np.float64).reshape(-1)
+    if diff.shape[0] != d.shape[0]:
+        raise ValueError(
+            f"points_diff must have one entry per row of d ({d.shape[0]}). "
+            f"Got {diff.shape[0]} instead."
+        )
+    defined = ~np.isnan(d)
+    n = defined.sum(axis=1)
+    total = d.shape[1]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(n > 0, np.nansum(d, axis=1) / np.maximum(n, 1), np.nan)
+        sq = np.nansum((d - mean[:, None]) ** 2, axis=1)
+        se = np.where(n > 1, np.sqrt(sq / np.maximum(n - 1, 1)), np.nan)
+        z = np.abs(diff) / se
+    p = 2.0 * special.ndtr(-z)
+    # all replicate differences equal up to rounding: the standard error is 0, not the
+    # rounding noise of the mean subtraction
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-nan rows
+        spread = np.nanmax(d, axis=1) - np.nanmin(d, axis=1)
+        scale = np.maximum(1.0, np.nanmax(np.abs(d), axis=1))
+    flat = spread <= _RATE_TOL * scale
+    se = np.where(flat & (n > 1), 0.0, se)
+    reasons: list[Optional[str]] = []
+    for k in range(d.shape[0]):
+        if total == 0 or n[k] < 2:
+            why = "fewer than two defined replicates"
+        elif (total - n[k]) > max_undefined * total:
+            why = f"{total - n[k]} of {total} replicates undefined"
+        elif not math.isfinite(diff[k]):
+            why = "the point difference is undefined"
+        elif not se[k] > 0:
+            why = f"bootstrap standard error 0 at B = {total}"
+        else:
+            why = None
+        reasons.append(why)
+    bad = np.array([r is not None for r in reasons], dtype=bool)
+    p = np.where(bad, np.nan, p)
+    return p, se, reasons
+
+
 @dataclass(frozen=True)
 class SignificanceMap:
-    """All pairwise paired bootstrap tests between submissions, Holm-adjusted.
+    """All pairwise paired tests between submissions, Holm-adjusted.
 
     Attributes
     ----------
@@ -463,14 +547,18 @@ class SignificanceMap:
         Submission indices by point rank (best first; ties in input order), the order in which
         a significance map is usually drawn.
     p_values : list of list of float or None, shape (S, S)
-        Unadjusted two-sided p-values (symmetric; ``None`` on the diagonal and for pairs with
-        no replicate where both are defined).
+        Unadjusted two-sided studentised p-values (:func:`studentized_p_values`; symmetric;
+        ``None`` on the diagonal and for pairs that cannot be tested).
     p_adjusted : list of list of float or None, shape (S, S)
-        Holm-adjusted over all ``S (S - 1) / 2`` tested pairs.
+        Holm-adjusted over all tested pairs.
     better : list of list of bool, shape (S, S)
         ``better[i][j]``: submission ``i`` is significantly better than ``j`` (adjusted p below
-        ``alpha`` and the replicate differences lie mostly on ``i``'s side).
+        ``alpha`` and the point difference on ``i``'s side).
+    untested : list of list of str or None, shape (S, S)
+        Why a pair could not be tested (``None`` when it was, and on the diagonal).
     alpha : float
+    method : str
+    n_replicates : int
     """
 
     names: list[str]
@@ -478,36 +566,58 @@ class SignificanceMap:
     p_values: list[list[Optional[float]]]
     p_adjusted: list[list[Optional[float]]]
     better: list[list[bool]]
+    untested: list[list[Optional[str]]]
     alpha: float
+    method: str
+    n_replicates: int
 
     def to_dict(self) -> dict:
         """Plain-dict form (JSON-ready)."""
         return asdict(self)
 
 
-def significance_map(reps, points, names, higher_is_better: bool, level: float = 0.05):
-    """Pairwise paired bootstrap tests between all submissions, Holm-adjusted.
+#: How the pairwise p-values of :func:`significance_map` are computed.
+SIGNIFICANCE_METHOD = (
+    "two-sided studentised test z = d / se, se the bootstrap standard error of the paired "
+    "difference, Holm-adjusted"
+)
 
-    For every pair ``(i, j)`` the replicate differences ``d_b = reps[i, b] - reps[j, b]`` over
-    the replicates where both are defined give a two-sided p-value
-    (:func:`bootstrap_p_values`). The ``S (S - 1) / 2`` p-values are adjusted together by
-    Holm's method (:func:`holm_adjust`), as in the significance maps of challengeR
-    (Wiesenfarth et al. 2021, doi:10.1038/s41598-021-82017-6).
+
+def significance_map(reps, points, names, higher_is_better: bool, level: float = 0.05,
+                     max_undefined: float = DEFAULT_MAX_UNDEFINED):
+    """Pairwise paired tests between all submissions, Holm-adjusted.
+
+    For every pair ``(i, j)`` the point difference ``d = points[i] - points[j]`` and the
+    replicate differences ``reps[i, b] - reps[j, b]`` (on the replicates where both are
+    defined) give a two-sided studentised p-value ``2 (1 - Phi(|d| / se))``, ``se`` the
+    bootstrap standard error of the paired difference (:func:`studentized_p_values`). The
+    tested pairs are adjusted together by Holm's method (:func:`holm_adjust`), as in the
+    significance maps of challengeR (Wiesenfarth et al. 2021, doi:10.1038/s41598-021-82017-6).
+
+    Why not the Monte Carlo p-value of :func:`bootstrap_p_values`: it cannot fall below
+    ``2 / (B + 1)``, and Holm multiplies the smallest p-value by the number of pairs, so with
+    ``S`` entries no pair can be significant at level ``alpha`` once
+    ``S (S - 1) / 2 * 2 / (B + 1) >= alpha`` (about 10 entries at ``B = 2,000``, 22 at
+    ``B = 10,000``). ``benchmarks/significance_separation.py`` records how many pairs each
+    method separates.
 
     ``i`` is significantly better than ``j`` when the adjusted p-value is below ``level`` and
-    more replicate differences favour ``i`` than favour ``j`` (the direction of the test
-    itself, taking ``higher_is_better`` into account).
+    the point difference favours ``i`` (taking ``higher_is_better`` into account). A pair that
+    cannot be tested (zero bootstrap standard error, too many undefined replicates) is
+    reported in ``untested`` and never counted as significant.
 
     Parameters
     ----------
     reps : array-like of shape (S, B)
         Replicates of the primary metric on a shared resampling plan; nan = undefined.
     points : array-like of shape (S,)
-        Metric on the full data; used to order the map.
+        Metric on the full data.
     names : sequence of str of length S, or None
     higher_is_better : bool
     level : float, default=0.05
         Significance level ``alpha`` of the family of tests.
+    max_undefined : float, default=0.10
+        Largest fraction of undefined replicates a tested pair may have.
 
     Returns
     -------
@@ -517,10 +627,11 @@ def significance_map(reps, points, names, higher_is_better: bool, level: float =
     --------
     >>> import numpy as np
     >>> base = np.linspace(0.70, 0.80, 200)
-    >>> reps = np.vstack([base + 0.05, base, base + 0.001 * np.sin(np.arange(200))])
+    >>> noise = 0.002 * np.sin(np.arange(200))
+    >>> reps = np.vstack([base + 0.05, base + noise, base - noise])
     >>> m = significance_map(reps, [0.8, 0.75, 0.75], ["a", "b", "c"], True)
-    >>> m.better[0]
-    [False, True, True]
+    >>> m.better[0], m.better[1][2]
+    ([False, True, True], False)
     """
     alpha = _check_level(level, "level")
     points = _check_points(points)
@@ -528,23 +639,29 @@ def significance_map(reps, points, names, higher_is_better: bool, level: float =
     names = _check_names(names, points.shape[0])
     s = reps.shape[0]
     oriented = _oriented(reps, higher_is_better)
+    opoints = _oriented(points, higher_is_better)
     iu, ju = np.triu_indices(s, k=1)
     d = oriented[iu] - oriented[ju]  # (pairs, B); nan where either is undefined
-    p = bootstrap_p_values(d) if iu.size else np.empty(0)
-    adj = holm_adjust(p) if iu.size else np.empty(0)
-    favour_i = np.nansum(d > 0, axis=1) if iu.size else np.empty(0)
-    favour_j = np.nansum(d < 0, axis=1) if iu.size else np.empty(0)
+    dpoint = opoints[iu] - opoints[ju]
+    if iu.size:
+        p, _se, reasons = studentized_p_values(d, dpoint, max_undefined)
+        adj = holm_adjust(p)
+    else:
+        p, adj, reasons = np.empty(0), np.empty(0), []
 
     p_mat = np.full((s, s), np.nan)
     a_mat = np.full((s, s), np.nan)
     better = np.zeros((s, s), dtype=bool)
+    untested: list[list[Optional[str]]] = [[None] * s for _ in range(s)]
     p_mat[iu, ju] = p_mat[ju, iu] = p
     a_mat[iu, ju] = a_mat[ju, iu] = adj
     sig = np.nan_to_num(adj, nan=1.0) < alpha
-    better[iu, ju] = sig & (favour_i > favour_j)
-    better[ju, iu] = sig & (favour_j > favour_i)
+    better[iu, ju] = sig & (dpoint > 0)
+    better[ju, iu] = sig & (dpoint < 0)
+    for i, j, why in zip(iu, ju, reasons):
+        untested[i][j] = untested[j][i] = why
 
-    key = np.nan_to_num(_oriented(points, higher_is_better), nan=-np.inf)
+    key = np.nan_to_num(opoints, nan=-np.inf)
     order = [int(i) for i in np.argsort(-key, kind="mergesort")]
 
     def _plain(mat):
@@ -556,7 +673,10 @@ def significance_map(reps, points, names, higher_is_better: bool, level: float =
         p_values=_plain(p_mat),
         p_adjusted=_plain(a_mat),
         better=[[bool(x) for x in row] for row in better],
+        untested=untested,
         alpha=alpha,
+        method=SIGNIFICANCE_METHOD,
+        n_replicates=int(reps.shape[1]),
     )
 
 
@@ -1109,15 +1229,18 @@ class MatchedComparison:
     submission : float or None
         The submission's value at the matched operating point.
     submission_ci : list of float or None
-        Bootstrap percentile interval of ``submission``.
+        Bootstrap percentile interval of ``submission`` at the matched coordinate's point value
+        (the submission's own uncertainty).
     baseline : float
         The baseline's value of ``quantity``.
     baseline_uncertainty : str
-        ``"binomial k/m"``, ``"normal from 95% CI [lo, hi]"`` or ``"none"``.
+        ``"binomial k/m"``, ``"binomial over c cases (k/m pooled reads of R readers)"``,
+        ``"normal from 95% CI [lo, hi]"`` or ``"none"``.
     difference : float or None
         ``submission - baseline``.
     difference_ci : list of float or None
-        Percentile interval of ``submission_b - baseline_b``.
+        Percentile interval of ``submission_b - baseline_b``, the submission read at the drawn
+        matched coordinate of replicate ``b``.
     verdict : str
     n_replicates, n_undefined : int
     reason : str or None
@@ -1166,11 +1289,40 @@ def _baseline_value(value, counts, name):
     return float(_check_rate(value, name))
 
 
-def _baseline_draws(value, counts, ci, b, rng):
-    """Draws of a published rate reflecting its own sampling uncertainty, and their label."""
+def _case_count(counts, n_readers, name) -> int:
+    """Cases behind pooled counts ``[k, m]``: ``m`` reads of ``n_readers`` readers who each
+    read every case, so ``m / n_readers`` cases (``m`` for one reader)."""
+    m = int(counts[1])
+    r = 1 if n_readers is None else int(n_readers)
+    if r < 1:
+        raise ValueError(f"n_readers must be a positive integer. Got {n_readers!r} instead.")
+    if m % r:
+        raise ValueError(
+            f"{name}_counts must count reads of {r} readers who each read every case, so m must "
+            f"be a multiple of {r}. Got m={m} instead."
+        )
+    return m // r
+
+
+def _baseline_draws(value, counts, ci, n_readers, b, rng):
+    """Draws of a published rate reflecting its own sampling uncertainty, and their label.
+
+    With counts ``[k, m]`` pooled over ``n_readers`` readers the draw is
+    ``Binomial(c, k / m) / c`` with ``c = m / n_readers`` cases: the reads of one case are
+    correlated (the same case is read by every reader), so the case, not the read, is the
+    independent unit. This is exact for a single reader and conservative for several: with
+    an intra-case correlation ``rho`` between readers' calls the variance of the pooled
+    proportion is ``p (1 - p) / c * (1 + (R - 1) rho) / R`` (the design effect of cluster
+    sampling; Kish 1965, Survey Sampling, Wiley, section 5.4), which the draw takes at its
+    largest value ``rho = 1``; the read-level binomial (``rho = 0``) is anti-conservative.
+    """
     if counts is not None:
         k, m = (int(x) for x in counts)
-        return rng.binomial(m, k / m, size=b) / m, f"binomial {k}/{m}"
+        c = _case_count(counts, n_readers, "baseline")
+        label = f"binomial {k}/{m}"
+        if c != m:
+            label = f"binomial over {c} cases ({k}/{m} pooled reads of {int(n_readers)} readers)"
+        return rng.binomial(c, k / m, size=b) / c, label
     if ci is not None:
         lo, hi = (float(x) for x in ci)
         if not lo <= value <= hi:
@@ -1183,9 +1335,21 @@ def _baseline_draws(value, counts, ci, b, rng):
     return np.full(b, value), "none"
 
 
-def _matched(quantity, matched_on, matched_value, point, reps, base, draws, label, level,
+def _n_replicates(weights) -> tuple[int, object]:
+    """Number of weightings in ``weights`` and an object :func:`iter_weights` reads again."""
+    if hasattr(weights, "chunks") and callable(weights.chunks):
+        return int(weights.replicates), weights
+    if isinstance(weights, np.ndarray):
+        return (weights.shape[0] if weights.ndim == 2 else 0), weights
+    blocks = list(iter_weights(weights))
+    return sum(w.shape[0] for w in blocks), blocks
+
+
+def _matched(quantity, matched_on, matched_value, point, fixed, reps, base, draws, label, level,
              max_undefined):
-    sub_iv = percentile_ci(reps, level, undefined="drop", max_undefined=max_undefined)
+    """``fixed``: the submission's replicates at the point matched coordinate (its own
+    interval); ``reps``: at the drawn coordinate (the differences, with ``draws``)."""
+    sub_iv = percentile_ci(fixed, level, undefined="drop", max_undefined=max_undefined)
     diff_iv = percentile_ci(reps - draws, level, undefined="drop", max_undefined=max_undefined)
     sub_ci = [sub_iv.low, sub_iv.high] if sub_iv.reason is None else None
     diff_ci = [diff_iv.low, diff_iv.high] if diff_iv.reason is None else None
@@ -1224,17 +1388,27 @@ def compare_to_operating_point(
     * **Specificity at the baseline's sensitivity**: likewise with the roles swapped.
 
     The baseline's value of a coordinate is ``k / m`` when counts are declared (e.g.
-    ``sensitivity_counts = [627, 693]``), else the declared value. The interval of each
-    difference carries both sources of uncertainty: replicate ``b`` of the difference is
-    ``submission_b - baseline_b``, where ``submission_b`` is evaluated under the case
-    resampling weights and ``baseline_b`` is a parametric draw of the baseline's own estimate,
-    ``Binomial(m, k / m) / m`` when counts are given, else ``Normal(value, se)`` with
-    ``se = (high - low) / (2 * 1.96)`` from its published 95% interval (clipped to [0, 1]),
-    else no draw (the baseline is treated as exact, labelled ``"none"``). The baseline draws
-    are independent of the case resamples: a published operating point comes with no
-    case-level reads, so the pairing between its errors and the submission's is unknown. The
-    matched coordinate (e.g. the baseline specificity at which the submission's sensitivity is
-    read) is held at its point value.
+    ``sensitivity_counts = [627, 693]``), else the declared value. Both coordinates of the
+    baseline are estimates, and the interval of each difference carries the uncertainty of
+    both. In replicate ``b``:
+
+    * the baseline's sensitivity and specificity are parametric draws of their own estimates:
+      ``Binomial(c, k / m) / c`` when counts are given, with ``c = m / n_readers`` *cases*
+      (pooled reads of ``n_readers`` readers who each read every case are not independent
+      trials; the case is the independent unit, see :func:`_baseline_draws`), else
+      ``Normal(value, se)`` with ``se = (high - low) / (2 * 1.96)`` from a published 95%
+      interval (clipped to [0, 1]), else no draw (the baseline is treated as exact, labelled
+      ``"none"``);
+    * the submission's ROC curve, evaluated under the case resampling weights, is read at the
+      *drawn* matched coordinate (sensitivity at the drawn specificity, specificity at the
+      drawn sensitivity), so the verdict does not take the reader's specificity as known;
+    * the replicate difference is the submission's value minus the drawn baseline value.
+
+    The difference's percentile interval gives the verdict. The baseline draws are independent
+    of the case resamples: a published operating point comes with no case-level reads, so the
+    pairing between its errors and the submission's is unknown. Treating several readers'
+    reads as perfectly correlated makes the verdict conservative; ``benchmarks/
+    reader_null_sim.py`` measures its false-positive rate and power.
 
     Parameters
     ----------
@@ -1245,7 +1419,7 @@ def compare_to_operating_point(
     baseline : BaselineDecl or mapping
         With ``name``, ``target``, ``sensitivity``, ``specificity`` and optionally
         ``sensitivity_counts``, ``specificity_counts``, ``sensitivity_ci``, ``specificity_ci``,
-        ``source``.
+        ``n_readers`` (readers pooled in the counts, each reading every case), ``source``.
     weights : ndarray of shape (B, n), iterable of (b, n) blocks, or a ResamplingPlan
         Bootstrap multiplicity weights (the task's shared plan).
     level : float, default=0.95
@@ -1278,33 +1452,49 @@ def compare_to_operating_point(
     sens_counts, spec_counts = get("sensitivity_counts"), get("specificity_counts")
     base_sens = _baseline_value(get("sensitivity"), sens_counts, "sensitivity")
     base_spec = _baseline_value(get("specificity"), spec_counts, "specificity")
+    n_readers = get("n_readers")
+
+    b, weights = _n_replicates(weights)
+    if b == 0:
+        raise ValueError("weights must hold at least one replicate. Got none instead.")
+    rng = np.random.default_rng(np.random.SeedSequence([int(seed), 0]))
+    sens_draws, sens_label = _baseline_draws(
+        base_sens, sens_counts, get("sensitivity_ci"), n_readers, b, rng
+    )
+    rng = np.random.default_rng(np.random.SeedSequence([int(seed), 1]))
+    spec_draws, spec_label = _baseline_draws(
+        base_spec, spec_counts, get("specificity_ci"), n_readers, b, rng
+    )
 
     roc = SortedROC(y, s)  # sorted once, read under every block of weightings
-    sens_reps, spec_reps = [], []
+    sens_reps, spec_reps = [], []  # at the drawn matched coordinate: for the differences
+    sens_fixed, spec_fixed = [], []  # at its point value: the submission's own interval
+    start = 0
     for w in iter_weights(weights):
         w = _check_weights(w, y.shape[0])
+        stop = start + w.shape[0]
+        if stop > b:
+            raise ValueError(f"weights must hold {b} replicates. Got more instead.")
         se, sp = roc.rates(_transposed(w))
-        sens_reps.append(_read_at(se, sp, base_spec, "specificity"))
-        spec_reps.append(_read_at(se, sp, base_sens, "sensitivity"))
-    if not sens_reps:
-        raise ValueError("weights must hold at least one replicate. Got none instead.")
-    sens_reps = np.concatenate(sens_reps)
-    spec_reps = np.concatenate(spec_reps)
-    b = sens_reps.shape[0]
-
-    rng = np.random.default_rng(np.random.SeedSequence([int(seed), 0]))
-    sens_draws, sens_label = _baseline_draws(base_sens, sens_counts, get("sensitivity_ci"), b, rng)
-    rng = np.random.default_rng(np.random.SeedSequence([int(seed), 1]))
-    spec_draws, spec_label = _baseline_draws(base_spec, spec_counts, get("specificity_ci"), b, rng)
+        # the matched coordinate is the baseline's own estimate: drawn in every replicate
+        sens_reps.append(_read_at(se, sp, spec_draws[start:stop], "specificity"))
+        spec_reps.append(_read_at(se, sp, sens_draws[start:stop], "sensitivity"))
+        sens_fixed.append(_read_at(se, sp, base_spec, "specificity"))
+        spec_fixed.append(_read_at(se, sp, base_sens, "sensitivity"))
+        start = stop
+    if start != b:
+        raise ValueError(f"weights must hold {b} replicates. Got {start} instead.")
+    sens_reps, spec_reps = np.concatenate(sens_reps), np.concatenate(spec_reps)
+    sens_fixed, spec_fixed = np.concatenate(sens_fixed), np.concatenate(spec_fixed)
 
     sens = _matched(
         "sensitivity", "specificity", base_spec,
-        sensitivity_at_specificity(y, s, base_spec), sens_reps,
+        sensitivity_at_specificity(y, s, base_spec), sens_fixed, sens_reps,
         base_sens, sens_draws, sens_label, level, max_undefined,
     )
     spec = _matched(
         "specificity", "sensitivity", base_sens,
-        specificity_at_sensitivity(y, s, base_sens), spec_reps,
+        specificity_at_sensitivity(y, s, base_sens), spec_fixed, spec_reps,
         base_spec, spec_draws, spec_label, level, max_undefined,
     )
     return OperatingPointComparison(

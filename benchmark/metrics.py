@@ -39,11 +39,14 @@ from .kernels import AUCColumn, AUCTerms, LinearTerms, exact_sums, mean_of_ratio
 __all__ = [
     "CSPINE_TARGETS",
     "LOG_LOSS_EPS",
+    "LUMBAR_LOG_LOSS_EPS",
     "LUMBAR_CLASSES",
     "LUMBAR_CONDITIONS",
     "LUMBAR_LEVELS",
     "LUMBAR_TARGETS",
     "Metric",
+    "calibration_bin_index",
+    "expected_calibration_error",
     "get",
     "log_loss",
     "log_loss_batch",
@@ -62,6 +65,7 @@ __all__ = [
     "rsna_lumbar_foraminal_loss_batch",
     "rsna_lumbar_loss",
     "rsna_lumbar_loss_batch",
+    "rsna_lumbar_probabilities",
     "rsna_lumbar_spinal_loss",
     "rsna_lumbar_spinal_loss_batch",
     "rsna_lumbar_subarticular_loss",
@@ -73,21 +77,36 @@ __all__ = [
 # ---------------------------------------------------------------------------
 
 #: Probabilities are clipped to ``[LOG_LOSS_EPS, 1 - LOG_LOSS_EPS]`` before the
-#: logarithm, as in scikit-learn's ``log_loss`` up to version 1.2 (its former
-#: ``eps=1e-15`` default), in the RSNA 2022 grader
-#: (openai/mle-bench ``mlebench/competitions/rsna-2022-cervical-spine-fracture-detection/grade.py``)
-#: and in the RSNA 2024 metric (lhwcv/solution-rsna-2024-lumbar-spine ``patriot/metric.py``).
+#: logarithm by the binary ``log_loss`` and by the RSNA 2022 metric, as the RSNA 2022
+#: grader does (openai/mle-bench
+#: ``mlebench/competitions/rsna-2022-cervical-spine-fracture-detection/grade.py``:
+#: ``epsilon = 1e-15``); 1e-15 was also scikit-learn's ``log_loss`` default before
+#: version 1.2.
 LOG_LOSS_EPS = 1e-15
 
-#: Largest per-case binary log loss after clipping: ``-log(1 - (1 - eps))``
-#: evaluated in float64 (slightly above ``-log(eps)`` because ``1 - eps`` rounds).
+#: Clipping bound of the RSNA 2024 lumbar metric: the float64 machine epsilon
+#: ``2**-52 = 2.220446049250313e-16``. The competition's metric notebook
+#: ("rsna-lumbar-metric" v10, copied in lhwcv/solution-rsna-2024-lumbar-spine
+#: ``patriot/metric.py``) called ``sklearn.metrics.log_loss`` with its defaults on
+#: Kaggle's image, which pinned scikit-learn 1.2.2 through 2024 (Kaggle/docker-python
+#: pull requests #1371 and #1437). From scikit-learn 1.2 the default is ``eps="auto"``
+#: = ``np.finfo(y_pred.dtype).eps`` (scikit-learn 1.2 changelog, ``sklearn.metrics``);
+#: predictions arrive as float64, so they were clipped to ``[2**-52, 1 - 2**-52]`` and
+#: each row was then rescaled to sum to 1.
+LUMBAR_LOG_LOSS_EPS = float(np.finfo(np.float64).eps)
+
+#: Largest per-case binary log loss after clipping at ``eps``: ``-log(1 - (1 - eps))``
+#: evaluated in float64 (slightly above ``-log(eps)`` when ``1 - eps`` rounds).
 _BINARY_LOSS_MAX = -math.log(1.0 - (1.0 - LOG_LOSS_EPS))
+# 1 - 2**-52 is exact in float64, so the lumbar bounds get a relative margin of
+# 1e-12 for the rounding of the weighted means that reach them.
+_LUMBAR_BINARY_LOSS_MAX = -math.log(1.0 - (1.0 - LUMBAR_LOG_LOSS_EPS)) * (1.0 + 1e-12)
 
 #: Largest per-row three-class loss after clipping and rescaling: the true class
 #: clipped up to ``eps`` while both other classes are clipped down to ``1 - eps``.
-_MULTICLASS_LOSS_MAX = -math.log(
-    LOG_LOSS_EPS / (LOG_LOSS_EPS + 2.0 * (1.0 - LOG_LOSS_EPS))
-)
+_LUMBAR_MULTICLASS_LOSS_MAX = -math.log(
+    LUMBAR_LOG_LOSS_EPS / (LUMBAR_LOG_LOSS_EPS + 2.0 * (1.0 - LUMBAR_LOG_LOSS_EPS))
+) * (1.0 + 1e-12)
 
 #: Columns of the RSNA 2022 cervical-spine task, in metric order.
 CSPINE_TARGETS = ("patient_overall", "C1", "C2", "C3", "C4", "C5", "C6", "C7")
@@ -860,16 +879,48 @@ def rsna_cspine_weighted_log_loss(y_true, y_score, sample_weight=None) -> float:
 # ---------------------------------------------------------------------------
 
 
+def rsna_lumbar_probabilities(y_score) -> np.ndarray:
+    """Class probabilities as the RSNA 2024 metric scored them.
+
+    Every value is clipped to ``[eps, 1 - eps]`` with ``eps =``
+    :data:`LUMBAR_LOG_LOSS_EPS` (the float64 machine epsilon), then each row is
+    divided by its sum: the steps of scikit-learn 1.2.2's ``log_loss``, which
+    the competition's metric called. Because the clipping comes first, a value
+    above 1 counts as ``1 - eps``: a row of percentages is *not* the same
+    prediction as the row divided by 100 (``[60, 30, 10]`` scores as
+    ``[1/3, 1/3, 1/3]``), whereas a row of values in [0, 1] that does not sum
+    to 1 is simply normalised. A row of zeros gives 1/3 for each class.
+
+    Parameters
+    ----------
+    y_score : array-like of shape (..., n_classes)
+        Non-negative finite predictions (not validated).
+
+    Returns
+    -------
+    probabilities : ndarray of the same shape
+        Rows in ``(0, 1)`` summing to 1.
+
+    Examples
+    --------
+    >>> from benchmark.metrics import rsna_lumbar_probabilities
+    >>> rows = [[0.6, 0.3, 0.3], [60.0, 30.0, 10.0], [0.0, 0.0, 0.0]]
+    >>> rsna_lumbar_probabilities(rows).round(4).tolist()
+    [[0.5, 0.25, 0.25], [0.3333, 0.3333, 0.3333], [0.3333, 0.3333, 0.3333]]
+    """
+    p = np.clip(np.asarray(y_score, dtype=np.float64), LUMBAR_LOG_LOSS_EPS, 1.0 - LUMBAR_LOG_LOSS_EPS)
+    return p / p.sum(axis=-1, keepdims=True)
+
+
 def _lumbar_terms(y_true: np.ndarray, y_score: np.ndarray) -> dict:
     """Per-study numerators and denominators of the four lumbar losses."""
     labelled = y_true >= 0
     grade = np.where(labelled, y_true, 0).astype(np.intp)
     row_weight = np.where(labelled, 2.0 ** grade, 0.0)
 
-    # Multi-class rows: clip, then rescale each row to sum 1 (scikit-learn
-    # log_loss up to 1.2), then the negative log of the true class.
-    p = np.clip(y_score, LOG_LOSS_EPS, 1.0 - LOG_LOSS_EPS)
-    p = p / p.sum(axis=-1, keepdims=True)
+    # Multi-class rows: clip at the float64 epsilon, then rescale each row to
+    # sum 1 (scikit-learn 1.2.2 log_loss), then the negative log of the true class.
+    p = rsna_lumbar_probabilities(y_score)
     p_true = np.take_along_axis(p, grade[..., None], axis=-1)[..., 0]
     weighted_loss = np.where(labelled, row_weight * -np.log(p_true), 0.0)
 
@@ -887,7 +938,9 @@ def _lumbar_terms(y_true: np.ndarray, y_score: np.ndarray) -> dict:
     raw_severe = np.where(sp_labelled, y_score[:, _LUMBAR_SPINAL, _SEVERE], -np.inf).max(axis=1)
     study_weight = row_weight[:, _LUMBAR_SPINAL].max(axis=1)
     has_spinal = sp_labelled.any(axis=1)
-    q = np.clip(np.where(has_spinal, raw_severe, 0.5), LOG_LOSS_EPS, 1.0 - LOG_LOSS_EPS)
+    q = np.clip(
+        np.where(has_spinal, raw_severe, 0.5), LUMBAR_LOG_LOSS_EPS, 1.0 - LUMBAR_LOG_LOSS_EPS
+    )
     # Two-column form [1 - q, q], rescaled to sum 1, as the metric's log_loss call did.
     total = (1.0 - q) + q
     p_label = np.where(sp_label, q, 1.0 - q) / total
@@ -1016,23 +1069,32 @@ def rsna_lumbar_loss(y_true, y_score, sample_weight=None) -> float:
     2. For each condition group -- spinal canal stenosis (5 targets),
        neural foraminal narrowing (10) and subarticular stenosis (10) -- a
        weighted three-class log loss over its labelled rows. The metric called
-       the scikit-learn ``log_loss`` of the competition era, which clipped the
-       predictions to ``[1e-15, 1 - 1e-15]`` and then rescaled each row to sum
-       to 1; that behaviour is reproduced here (current scikit-learn no longer
-       rescales).
+       ``sklearn.metrics.log_loss`` with its defaults under scikit-learn 1.2.2
+       (Kaggle's image, Kaggle/docker-python pull requests #1371 and #1437),
+       whose ``eps="auto"`` clipped the predictions to ``[eps, 1 - eps]`` with
+       ``eps`` the float64 machine epsilon ``2**-52 = 2.22e-16``
+       (:data:`LUMBAR_LOG_LOSS_EPS`; the former default 1e-15 ended with
+       scikit-learn 1.2) and *then* rescaled each row to sum to 1 (see
+       :func:`rsna_lumbar_probabilities`). That behaviour is reproduced here;
+       current scikit-learn neither clips nor rescales this way.
     3. ``any_severe_spinal``: one binary case per study with at least one
        labelled spinal row; label = 1 if any of them is severe, prediction =
-       the largest submitted severe probability over those rows (as submitted,
-       then clipped), weight = the largest row weight (4 if any severe, else
-       2 if any moderate, else 1). Weighted binary log loss over studies.
+       the largest submitted severe value over those rows (as submitted, not
+       rescaled with its row; then clipped to ``[eps, 1 - eps]``), weight =
+       the largest row weight (4 if any severe, else 2 if any moderate, else
+       1). Weighted binary log loss over studies.
     4. Score = plain mean of the four losses.
+
+    A confidently wrong row costs about ``-ln(2.22e-16) = 36.04`` (weighted),
+    4.4% more than the ``-ln(1e-15) = 34.54`` of the pre-1.2 default, so files
+    with exact 0/1 entries score accordingly higher.
 
     With ``sample_weight`` (study multiplicities) every row weight of study
     ``s``, and its any-severe weight, is multiplied by ``sample_weight[s]``.
     Where the competition's scikit-learn call raised an error because the
     any-severe labels held one class only, the weighted loss defined above is
     returned. Negative or non-finite predictions are rejected, as the metric
-    rejected them.
+    rejected them; values above 1 are accepted and clipped like any other.
 
     Parameters
     ----------
@@ -1040,7 +1102,8 @@ def rsna_lumbar_loss(y_true, y_score, sample_weight=None) -> float:
         Class index in {0, 1, 2} (``LUMBAR_CLASSES``) per target of
         ``LUMBAR_TARGETS``, or -1 for unlabelled.
     y_score : array-like of shape (n_studies, 25, 3)
-        Non-negative finite predicted probabilities; rows need not sum to 1.
+        Non-negative finite predicted probabilities; rows need not sum to 1
+        (values above 1 count as ``1 - eps``, see step 2).
     sample_weight : array-like of shape (n_studies,), default=None
         Non-negative study weights.
 
@@ -1126,7 +1189,8 @@ def rsna_lumbar_any_severe_spinal_loss(y_true, y_score, sample_weight=None) -> f
 _GROUP_DEFINITION = (
     "Weighted three-class log loss over the labelled rows of the {targets}\n"
     "    targets (row weight ``2**grade`` times the study weight), predictions\n"
-    "    clipped to ``[1e-15, 1 - 1e-15]`` and rescaled to sum 1 per row.\n"
+    "    clipped to ``[eps, 1 - eps]`` (``eps`` = float64 machine epsilon) and\n"
+    "    then rescaled to sum 1 per row.\n"
 )
 for _f, _what, _definition, _none, _comment, _value in (
     (rsna_lumbar_spinal_loss, "spinal canal stenosis loss",
@@ -1141,8 +1205,8 @@ for _f, _what, _definition, _none, _comment, _value in (
     (rsna_lumbar_any_severe_spinal_loss, "any-severe spinal loss",
      "Weighted binary log loss over studies with a labelled spinal row:\n"
      "    label = any labelled spinal row severe, prediction = largest submitted\n"
-     "    severe probability over those rows (then clipped), weight = largest\n"
-     "    row weight times the study weight.\n",
+     "    severe value over those rows (then clipped at the float64 epsilon),\n"
+     "    weight = largest row weight times the study weight.\n",
      "study with a labelled spinal row", "-ln(2/3)", "0.4055"),
 ):
     _f.__doc__ = _LUMBAR_FN_DOC.format(
@@ -1193,6 +1257,93 @@ def _lumbar_component_kernel(key: str) -> Callable:
 
 
 # ---------------------------------------------------------------------------
+# Calibration: reliability bins and expected calibration error
+# ---------------------------------------------------------------------------
+
+
+def calibration_bin_index(y_prob, n_bins: int = 10) -> np.ndarray:
+    """Equal-width reliability bin of each probability, bins closed on the right.
+
+    Bin ``m`` (0-based) is ``(m/M, (m+1)/M]`` and the first bin is closed,
+    ``[0, 1/M]``: the bins ``B_m`` of Guo, Pleiss, Sun & Weinberger, "On
+    Calibration of Modern Neural Networks", ICML 2017 (arXiv:1706.04599),
+    Section 2, and of scikit-learn's ``calibration_curve(strategy="uniform")``.
+    The edges are ``m / M`` correctly rounded, so a probability written as
+    0.3 falls in ``(0.2, 0.3]`` with 10 bins.
+
+    Parameters
+    ----------
+    y_prob : array-like of shape (n_samples,)
+        Probabilities in [0, 1] (not validated).
+    n_bins : int, default=10
+        Number of bins ``M``.
+
+    Returns
+    -------
+    index : ndarray of int of shape (n_samples,)
+        Values in ``0 .. n_bins - 1``.
+
+    Examples
+    --------
+    >>> from benchmark.metrics import calibration_bin_index
+    >>> calibration_bin_index([0.0, 0.1, 0.10001, 0.3, 0.95, 1.0]).tolist()
+    [0, 0, 1, 2, 9, 9]
+    """
+    if int(n_bins) != n_bins or n_bins < 1:
+        raise ValueError(f"n_bins must be a positive integer. Got {n_bins!r} instead.")
+    n_bins = int(n_bins)
+    edges = np.arange(n_bins + 1) / n_bins
+    idx = np.searchsorted(edges, np.asarray(y_prob, dtype=np.float64), side="left") - 1
+    return np.clip(idx, 0, n_bins - 1)
+
+
+def expected_calibration_error(y_true, y_prob, n_bins: int = 10) -> float:
+    r"""Expected calibration error over equal-width, right-closed bins.
+
+    .. math::
+
+        \mathrm{ECE} = \sum_{m} \frac{|B_m|}{n}
+        \left| \bar y_{B_m} - \bar p_{B_m} \right|
+
+    the weighted mean absolute gap between the observed event rate and the
+    mean predicted probability of each bin (Guo et al., ICML 2017, eq. 3, with
+    accuracy and confidence of the positive class); bins as in
+    :func:`calibration_bin_index`; empty bins contribute nothing.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,)
+        Binary labels in {0, 1}.
+    y_prob : array-like of shape (n_samples,)
+        Predicted probabilities of the positive class, in [0, 1].
+    n_bins : int, default=10
+
+    Returns
+    -------
+    ece : float
+        In [0, 1]; ``nan`` for no samples.
+
+    Examples
+    --------
+    >>> from benchmark.metrics import expected_calibration_error
+    >>> # bins (0.2, 0.3]: 0.25, 0.3 -> rate 1/2, mean 0.275; (0.9, 1]: 0.95 -> 1 vs 0.95
+    >>> round(expected_calibration_error([0, 1, 1], [0.25, 0.3, 0.95]), 4)
+    0.1667
+    """
+    y_true = np.asarray(y_true, dtype=np.float64)
+    y_prob = np.asarray(y_prob, dtype=np.float64)
+    n = y_true.shape[0]
+    if n == 0:
+        return float("nan")
+    idx = calibration_bin_index(y_prob, n_bins)
+    count = np.bincount(idx, minlength=n_bins)
+    events = np.bincount(idx, weights=y_true, minlength=n_bins)
+    total_p = np.bincount(idx, weights=y_prob, minlength=n_bins)
+    used = count > 0
+    return float(np.abs(events[used] - total_p[used]).sum() / n)
+
+
+# ---------------------------------------------------------------------------
 # Registration
 # ---------------------------------------------------------------------------
 
@@ -1219,34 +1370,34 @@ register(
 register(
     Metric(
         "rsna_lumbar_loss", "Competition score", False, rsna_lumbar_loss,
-        rsna_lumbar_loss_batch, "multiclass", 0.0, _MULTICLASS_LOSS_MAX, _lumbar_kernel,
+        rsna_lumbar_loss_batch, "multiclass", 0.0, _LUMBAR_MULTICLASS_LOSS_MAX, _lumbar_kernel,
     )
 )
 register(
     Metric(
         "rsna_lumbar_spinal_loss", "Spinal canal stenosis loss", False,
         rsna_lumbar_spinal_loss, rsna_lumbar_spinal_loss_batch, "multiclass", 0.0,
-        _MULTICLASS_LOSS_MAX, _lumbar_component_kernel("spinal"),
+        _LUMBAR_MULTICLASS_LOSS_MAX, _lumbar_component_kernel("spinal"),
     )
 )
 register(
     Metric(
         "rsna_lumbar_foraminal_loss", "Neural foraminal narrowing loss", False,
         rsna_lumbar_foraminal_loss, rsna_lumbar_foraminal_loss_batch, "multiclass", 0.0,
-        _MULTICLASS_LOSS_MAX, _lumbar_component_kernel("foraminal"),
+        _LUMBAR_MULTICLASS_LOSS_MAX, _lumbar_component_kernel("foraminal"),
     )
 )
 register(
     Metric(
         "rsna_lumbar_subarticular_loss", "Subarticular stenosis loss", False,
         rsna_lumbar_subarticular_loss, rsna_lumbar_subarticular_loss_batch, "multiclass",
-        0.0, _MULTICLASS_LOSS_MAX, _lumbar_component_kernel("subarticular"),
+        0.0, _LUMBAR_MULTICLASS_LOSS_MAX, _lumbar_component_kernel("subarticular"),
     )
 )
 register(
     Metric(
         "rsna_lumbar_any_severe_spinal_loss", "Any severe spinal loss", False,
         rsna_lumbar_any_severe_spinal_loss, rsna_lumbar_any_severe_spinal_loss_batch,
-        "multiclass", 0.0, _BINARY_LOSS_MAX, _lumbar_component_kernel("any_severe_spinal"),
+        "multiclass", 0.0, _LUMBAR_BINARY_LOSS_MAX, _lumbar_component_kernel("any_severe_spinal"),
     )
 )

@@ -11,7 +11,10 @@ A UTF-8 CSV file; lines starting with ``#`` are comments and blank lines are ign
 is ``reader_id,case,read``, plus an optional ``target`` column when the study covers several
 targets of the task (without it every read is of the task's first target). ``read`` is ``0`` or
 ``1``; each ``(reader_id, case, target)`` appears at most once. A reader need not read every
-case. Example::
+case. An optional ``rating`` column holds the reader's confidence (any finite number, higher
+meaning more confident of a positive case, e.g. a 5-point scale) for the multi-reader
+multi-case ROC analysis of :mod:`benchmark.stats.mrmc`; ``read`` stays the binary call.
+Example::
 
     # SYNTHETIC reader study (not real reads)
     reader_id,case,target,read
@@ -28,11 +31,18 @@ Statistics
   interval resamples cases and keeps all reads of a drawn case, so it respects that clustering.
 * :func:`compare_with_readers`: the submission is thresholded at the reader's observed
   specificity (operating-point convention of :mod:`benchmark.compare`: the ROC point with
-  specificity ``>=`` the reader's and maximal sensitivity), then the two sensitivities are
-  compared by McNemar's test on the discordant positive cases (McNemar 1947, Psychometrika
-  12:153-157, doi:10.1007/BF02295996) and by the paired bootstrap interval of the sensitivity
-  difference on the task's case resamples (in each replicate the threshold is re-chosen at the
-  reader's specificity of that replicate, so the interval carries the threshold's uncertainty).
+  specificity ``>=`` the reader's and maximal sensitivity) and the two sensitivities are
+  compared by the paired bootstrap interval of the sensitivity difference on the task's case
+  resamples. In each replicate the reader's specificity is recomputed and the threshold
+  re-chosen at it, so the interval carries the uncertainty of the matched threshold; its
+  verdict is the only inferential result.
+
+  McNemar's test (McNemar 1947, doi:10.1007/BF02295996) on the discordant positive cases at
+  the matched threshold is *not* offered: the threshold is tuned on the test negatives and the
+  test ignores that, so with the model's true ROC curve through the reader's true operating
+  point it rejects far more often than its level (about a quarter of the time at 99 positive
+  and 21 negative cases; ``benchmarks/reader_null_sim.py``), while the bootstrap verdict holds
+  its level.
 """
 
 from __future__ import annotations
@@ -55,7 +65,6 @@ from .compare import (
     _check_binary_pair,
     _check_level,
     _check_weights,
-    _float_or_none,
     iter_weights,
     _read_at,
     _transposed,
@@ -76,7 +85,6 @@ __all__ = [
     "read_reads",
     "reads_matrix",
     "wilson_interval",
-    "mcnemar_test",
     "reader_operating_points",
     "ReaderStudy",
     "compare_with_readers",
@@ -151,13 +159,13 @@ def read_reads(path, task, expected_ids: Sequence[str]) -> pd.DataFrame:
         raise LabelError(f"reads file {path} holds no header and no reads.")
     header_line, header = rows[0]
     header = [h.strip() for h in header]
-    allowed = set(READ_COLUMNS)
+    allowed = set(READ_COLUMNS) | {"rating"}
     unknown = [h for h in header if h not in allowed]
     missing = [c for c in ("reader_id", "case", "read") if c not in header]
     if missing or unknown or len(set(header)) != len(header):
         raise LabelError(
-            f"{path}:{header_line}: header must be reader_id,case,read with an optional target "
-            f"column. Got {','.join(header)!r} instead."
+            f"{path}:{header_line}: header must be reader_id,case,read with optional target "
+            f"and rating columns. Got {','.join(header)!r} instead."
         )
     col = {h: i for i, h in enumerate(header)}
     targets = list(task.targets)
@@ -166,6 +174,7 @@ def read_reads(path, task, expected_ids: Sequence[str]) -> pd.DataFrame:
     seen: dict[tuple[str, str, str], int] = {}
     unknown_cases: list[tuple[int, str]] = []
     out = {"reader_id": [], "case": [], "target": [], "read": []}
+    ratings: list[float] = []
     for lineno, fields in rows[1:]:
         if len(fields) != len(header):
             raise LabelError(
@@ -187,6 +196,16 @@ def read_reads(path, task, expected_ids: Sequence[str]) -> pd.DataFrame:
             raise LabelError(
                 f"{path}:{lineno}: column read must be 0 or 1. Got {value!r} instead."
             )
+        if "rating" in col:
+            text = fields[col["rating"]].strip()
+            try:
+                rating = float(text)
+            except ValueError:
+                rating = math.nan
+            if not math.isfinite(rating):
+                raise LabelError(
+                    f"{path}:{lineno}: column rating must be a finite number. Got {text!r} instead."
+                )
         if case not in expected:
             unknown_cases.append((lineno, case))
             continue
@@ -201,6 +220,8 @@ def read_reads(path, task, expected_ids: Sequence[str]) -> pd.DataFrame:
         out["case"].append(case)
         out["target"].append(target)
         out["read"].append(int(value))
+        if "rating" in col:
+            ratings.append(rating)
     if unknown_cases:
         shown = ", ".join(f"{c!r} (line {ln})" for ln, c in unknown_cases[:5])
         more = f" and {len(unknown_cases) - 5} more" if len(unknown_cases) > 5 else ""
@@ -212,10 +233,12 @@ def read_reads(path, task, expected_ids: Sequence[str]) -> pd.DataFrame:
         raise LabelError(f"reads file {path} holds a header but no reads.")
     df = pd.DataFrame(out)
     df["read"] = df["read"].astype(np.int64)
+    if "rating" in col:
+        df["rating"] = np.asarray(ratings, dtype=np.float64)
     return df
 
 
-def reads_matrix(reads: pd.DataFrame, ids: Sequence[str], target: Optional[str] = None):
+def reads_matrix(reads: pd.DataFrame, ids: Sequence[str], target: Optional[str] = None, column: str = "read"):
     """Reads of one target as a reader x case matrix aligned to ``ids``.
 
     Parameters
@@ -226,6 +249,8 @@ def reads_matrix(reads: pd.DataFrame, ids: Sequence[str], target: Optional[str] 
         Case order (``LabelSet.ids``).
     target : str, default=None
         Target to extract; required when ``reads`` holds several targets.
+    column : str, default="read"
+        The column to extract (``"rating"`` for confidence ratings).
 
     Returns
     -------
@@ -263,7 +288,7 @@ def reads_matrix(reads: pd.DataFrame, ids: Sequence[str], target: Optional[str] 
     reader_ids = sorted(set(df["reader_id"]))
     rpos = {r: i for i, r in enumerate(reader_ids)}
     m = np.full((len(reader_ids), len(ids)), np.nan)
-    m[df["reader_id"].map(rpos).to_numpy(), df["case"].map(pos).to_numpy()] = df["read"].to_numpy(
+    m[df["reader_id"].map(rpos).to_numpy(), df["case"].map(pos).to_numpy()] = df[column].to_numpy(
         dtype=np.float64
     )
     return reader_ids, m
@@ -312,58 +337,6 @@ def wilson_interval(k: int, m: int, level: float = 0.95) -> Optional[list[float]
     return [max(0.0, centre - half), min(1.0, centre + half)]
 
 
-def mcnemar_test(b: int, c: int, exact_below: int = 25):
-    """McNemar's test of two paired binary classifiers from their discordant counts.
-
-    ``b`` = cases where only the first classifier is correct, ``c`` = only the second. Under
-    the null hypothesis of equal accuracy each discordant case is equally likely to fall on
-    either side (McNemar 1947, doi:10.1007/BF02295996).
-
-    * ``b + c < exact_below``: exact two-sided binomial p-value
-      ``min(1, 2 P(X <= min(b, c)))`` with ``X ~ Binomial(b + c, 1/2)``; no statistic.
-    * otherwise: chi-square statistic with continuity correction
-      ``max(|b - c| - 1, 0)^2 / (b + c)`` on one degree of freedom (Edwards 1948,
-      Psychometrika 13:185-187, doi:10.1007/BF02289261).
-    * ``b + c == 0``: p = 1.
-
-    The cutoff 25 is a conventional choice; Fagerland, Lydersen & Laake (2013, BMC Med Res
-    Methodol 13:91, doi:10.1186/1471-2288-13-91) discuss the behaviour of both versions.
-
-    Parameters
-    ----------
-    b, c : int
-        Discordant counts.
-    exact_below : int, default=25
-
-    Returns
-    -------
-    statistic : float or None
-        The chi-square statistic (``None`` for the exact test).
-    p_value : float
-    method : str
-        ``"exact binomial"`` or ``"chi-square with continuity correction"``.
-
-    Examples
-    --------
-    >>> mcnemar_test(1, 6)
-    (None, 0.125, 'exact binomial')
-    >>> s, p, _ = mcnemar_test(10, 25)
-    >>> round(s, 4), round(p, 4)
-    (5.6, 0.018)
-    """
-    b, c = int(b), int(c)
-    if b < 0 or c < 0:
-        raise ValueError(f"b and c must be non-negative counts. Got b={b}, c={c} instead.")
-    n = b + c
-    if n == 0:
-        return None, 1.0, "exact binomial"
-    if n < exact_below:
-        p = min(1.0, 2.0 * float(stats.binom.cdf(min(b, c), n, 0.5)))
-        return None, p, "exact binomial"
-    stat = max(abs(b - c) - 1.0, 0.0) ** 2 / n
-    return stat, float(stats.chi2.sf(stat, 1)), "chi-square with continuity correction"
-
-
 # --------------------------------------------------------------------------------------------
 # operating points of readers
 # --------------------------------------------------------------------------------------------
@@ -410,18 +383,29 @@ class ReaderOperatingPoints:
         return asdict(self)
 
     def as_baseline(self, name: str, target: str, source: str, readers: str = "") -> BaselineDecl:
-        """The pooled operating point as a :class:`~benchmark.tasks.BaselineDecl` with counts."""
+        """The pooled operating point as a :class:`~benchmark.tasks.BaselineDecl` with counts.
+
+        ``n_readers`` is the number of readers when every reader read as many positive and
+        negative cases as the others (the pooled counts then hold ``n_readers`` reads per case),
+        else ``None`` (the counts are then drawn as independent reads). The intervals are the
+        case-bootstrap ones when available (they respect that every reader read the same
+        cases), else the Wilson intervals of the pooled counts.
+        """
         p = self.pooled
+        sens_m = {r.sensitivity_counts[1] for r in self.readers}
+        spec_m = {r.specificity_counts[1] for r in self.readers}
+        n_readers = len(self.readers) if len(sens_m) == 1 and len(spec_m) == 1 else None
         return BaselineDecl(
             name=name,
             target=target,
             readers=readers,
             sensitivity=p.sensitivity,
             specificity=p.specificity,
-            sensitivity_ci=p.sensitivity_wilson,
-            specificity_ci=p.specificity_wilson,
+            sensitivity_ci=p.sensitivity_bootstrap or p.sensitivity_wilson,
+            specificity_ci=p.specificity_bootstrap or p.specificity_wilson,
             sensitivity_counts=p.sensitivity_counts,
             specificity_counts=p.specificity_counts,
+            n_readers=n_readers,
             derived="pooled reads of a case-level reader study",
             source=source,
         )
@@ -567,12 +551,6 @@ class ReaderComparison:
     reader_sensitivity, reader_specificity : float
     submission_sensitivity, submission_specificity : float
         At ``threshold``; the specificity is ``>=`` the reader's.
-    submission_only, reader_only : int or None
-        Discordant positive cases: detected by the submission only / by the reader only
-        (``None`` for pooled reads, where McNemar's test does not apply).
-    mcnemar_statistic : float or None
-    mcnemar_p : float or None
-    mcnemar_method : str
     difference : float
         ``submission_sensitivity - reader_sensitivity``.
     difference_ci : list of float or None
@@ -591,11 +569,6 @@ class ReaderComparison:
     reader_specificity: float
     submission_sensitivity: float
     submission_specificity: float
-    submission_only: Optional[int]
-    reader_only: Optional[int]
-    mcnemar_statistic: Optional[float]
-    mcnemar_p: Optional[float]
-    mcnemar_method: str
     difference: float
     difference_ci: Optional[list[float]]
     verdict: str
@@ -617,7 +590,6 @@ def compare_with_readers(
     level: float = 0.95,
     reader_ids: Optional[Sequence[str]] = None,
     pooled: bool = True,
-    exact_below: int = 25,
     max_undefined: float = DEFAULT_MAX_UNDEFINED,
 ) -> list[ReaderComparison]:
     """Compare a submission with every reader (and the pooled reads) at matched specificity.
@@ -628,15 +600,16 @@ def compare_with_readers(
     2. the submission is thresholded at the reader's specificity (the ROC point with
        specificity ``>=`` the reader's and maximal sensitivity; module convention of
        :mod:`benchmark.compare`);
-    3. McNemar's test (:func:`mcnemar_test`) compares the two sets of calls on the positive
-       cases (discordant pairs: detected by the submission only, by the reader only);
-    4. on every case-bootstrap weighting the reader's sensitivity and specificity are
+    3. on every case-bootstrap weighting the reader's sensitivity and specificity are
        recomputed, the submission's sensitivity is read at that replicate's reader
        specificity, and the percentile interval of the differences gives the verdict.
 
     For the pooled reads (``pooled=True`` and more than one reader) the reader sensitivity and
     specificity are the pooled ones, steps 2 and 4 are done on the cases read by at least one
-    reader, and McNemar's test is not applicable (several reads per case).
+    reader.
+
+    No test at the matched threshold is offered (see the module docstring: McNemar's test
+    there does not hold its level); the bootstrap interval's verdict is the result.
 
     Parameters
     ----------
@@ -650,8 +623,6 @@ def compare_with_readers(
     level : float, default=0.95
     reader_ids : sequence of str of length R, default=None
     pooled : bool, default=True
-    exact_below : int, default=25
-        McNemar: exact binomial test when the discordant count is below this.
     max_undefined : float, default=0.10
 
     Returns
@@ -662,7 +633,7 @@ def compare_with_readers(
     level = _check_level(level)
     y, s = _check_binary_pair(y, s)
     study = ReaderStudy(y, reads, weights, reader_ids=reader_ids, pooled=pooled)
-    return study.compare(s, level=level, exact_below=exact_below, max_undefined=max_undefined)
+    return study.compare(s, level=level, max_undefined=max_undefined)
 
 
 class ReaderStudy:
@@ -709,7 +680,6 @@ class ReaderStudy:
         self.y = y
         self.names = [g[0] for g in groups]
         self._masks = [g[1] for g in groups]
-        self._calls = [g[2] for g in groups]
         self._points = []  # (n_cases, reader sensitivity, reader specificity)
         for name, mask, c, d in groups:
             tp = float((c * y * d).sum())
@@ -747,7 +717,6 @@ class ReaderStudy:
         self,
         s,
         level: float = 0.95,
-        exact_below: int = 25,
         max_undefined: float = DEFAULT_MAX_UNDEFINED,
     ) -> list[ReaderComparison]:
         """Compare one submission with every reader group (see :func:`compare_with_readers`).
@@ -757,7 +726,6 @@ class ReaderStudy:
         s : array-like of shape (n,)
             The submission's scores for the target.
         level : float, default=0.95
-        exact_below : int, default=25
         max_undefined : float, default=0.10
 
         Returns
@@ -769,20 +737,9 @@ class ReaderStudy:
         y, s = _check_binary_pair(self.y, s)
         # point quantities
         points = []
-        for name, mask, c, (n_cases, r_sens, r_spec) in zip(self.names, self._masks, self._calls, self._points):
-            yy = y[mask]
-            thr, sub_sens, sub_spec = operating_threshold(yy, s[mask], r_spec, "specificity")
-            if name == "pooled":
-                mc = (None, None, None, None, "not applicable (several reads per case)")
-            else:
-                pred = s[mask] >= thr
-                read = c[0, mask] == 1
-                positive = yy == 1
-                b_ = int(np.sum(positive & pred & ~read))
-                c_ = int(np.sum(positive & ~pred & read))
-                stat, p, method = mcnemar_test(b_, c_, exact_below)
-                mc = (b_, c_, stat, p, method)
-            points.append((n_cases, thr, r_sens, r_spec, sub_sens, sub_spec, mc))
+        for mask, (n_cases, r_sens, r_spec) in zip(self._masks, self._points):
+            thr, sub_sens, sub_spec = operating_threshold(y[mask], s[mask], r_spec, "specificity")
+            points.append((n_cases, thr, r_sens, r_spec, sub_sens, sub_spec))
 
         # bootstrap differences: the submission's ROC is sorted once per distinct set of read
         # cases and its rates computed once per block, then read at each group's replicate
@@ -800,7 +757,7 @@ class ReaderStudy:
 
         out = []
         for g, name in enumerate(self.names):
-            n_cases, thr, r_sens, r_spec, sub_sens, sub_spec, mc = points[g]
+            n_cases, thr, r_sens, r_spec, sub_sens, sub_spec = points[g]
             d = np.concatenate(diffs[g])
             iv = percentile_ci(d, level, undefined="drop", max_undefined=max_undefined)
             ci = [iv.low, iv.high] if iv.reason is None else None
@@ -813,11 +770,6 @@ class ReaderStudy:
                     reader_specificity=r_spec,
                     submission_sensitivity=sub_sens,
                     submission_specificity=sub_spec,
-                    submission_only=mc[0],
-                    reader_only=mc[1],
-                    mcnemar_statistic=_float_or_none(mc[2]) if mc[2] is not None else None,
-                    mcnemar_p=mc[3],
-                    mcnemar_method=mc[4],
                     difference=sub_sens - r_sens,
                     difference_ci=ci,
                     verdict=verdict(*(ci or (None, None))),
@@ -837,7 +789,6 @@ def compare_with_reader(
     weights,
     level: float = 0.95,
     reader_id: str = "reader",
-    exact_below: int = 25,
     max_undefined: float = DEFAULT_MAX_UNDEFINED,
 ) -> ReaderComparison:
     """Compare a submission with one reader at the reader's specificity.
@@ -853,7 +804,6 @@ def compare_with_reader(
     weights : ndarray of shape (B, n), iterable of blocks, or ResamplingPlan
     level : float, default=0.95
     reader_id : str, default="reader"
-    exact_below : int, default=25
     max_undefined : float, default=0.10
 
     Returns
@@ -868,8 +818,8 @@ def compare_with_reader(
     >>> reads = np.r_[np.ones(20), np.zeros(10), np.zeros(27), np.ones(3)]
     >>> W = np.random.default_rng(1).multinomial(60, np.full(60, 1 / 60), size=300)
     >>> c = compare_with_reader(y, s, reads, W.astype(float))
-    >>> c.submission_only, c.reader_only, c.mcnemar_method, c.verdict
-    (10, 0, 'exact binomial', 'better')
+    >>> c.submission_sensitivity, c.reader_sensitivity, c.verdict
+    (1.0, 0.6666666666666666, 'better')
     """
     reader_reads = np.asarray(reader_reads, dtype=np.float64)
     if reader_reads.ndim != 1:
@@ -877,8 +827,7 @@ def compare_with_reader(
             f"reader_reads must be a 1-d array. Got shape {reader_reads.shape} instead."
         )
     return compare_with_readers(
-        y, s, reader_reads[None, :], weights, level, [reader_id], False, exact_below,
-        max_undefined,
+        y, s, reader_reads[None, :], weights, level, [reader_id], False, max_undefined,
     )[0]
 
 

@@ -18,6 +18,9 @@ from . import __version__
 from .fileio import atomic_write_bytes, atomic_write_text  # noqa: F401  (re-exported)
 
 DEMO_BANNER = "DEMO: synthetic labels"
+#: Start of the interval note (and of the result warning, after the metric name) of an AUC of
+#: exactly 0 or 1, whose interval is degenerate (:func:`benchmark.scoring.degenerate_auc_note`).
+DEGENERATE_NOTE = "degenerate interval"
 
 
 class MetricValue(BaseModel):

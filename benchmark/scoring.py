@@ -17,6 +17,7 @@ from . import metrics as M
 from .errors import UsageError
 from .labels import LabelSet
 from .results import (
+    DEGENERATE_NOTE,
     DEMO_BANNER,
     BootstrapInfo,
     MetricValue,
@@ -183,6 +184,14 @@ class TaskScores:
         return None if self.replicates is None else self.replicates[:, 0, :]
 
 
+def delong_cluster_note(cluster: str) -> str:
+    """The note attached to every DeLong result on a task whose cases are clustered."""
+    return (
+        f"DeLong treats cases as independent; this task's cases are clustered by "
+        f"{cluster}, which the bootstrap intervals respect"
+    )
+
+
 def _interval(method, point, reps, jack, level, spec, y_sub, s_sub, policy, max_frac, cluster=None):
     """Return (ci, method_used, note, n_undefined) for one metric of one submission."""
     from . import bootstrap as BT
@@ -195,10 +204,7 @@ def _interval(method, point, reps, jack, level, spec, y_sub, s_sub, policy, max_
             ci = [iv.low, iv.high] if iv.available else None
             note = iv.reason
             if note is None and cluster:
-                note = (
-                    f"DeLong treats cases as independent; this task's cases are clustered by "
-                    f"{cluster}, which the bootstrap intervals respect"
-                )
+                note = delong_cluster_note(cluster)
             return ci, "delong", note, n_undef
         method = "percentile"
         note = "DeLong applies to single-target AUC; percentile bootstrap used"
@@ -212,6 +218,28 @@ def _interval(method, point, reps, jack, level, spec, y_sub, s_sub, policy, max_
     if not iv.available:
         return None, method, iv.reason, n_undef
     return [iv.low, iv.high], method, note, n_undef
+
+
+def degenerate_auc_note(fn: str, value: Optional[float]) -> Optional[str]:
+    """The note for an AUC point estimate of exactly 0 or 1, whose interval is degenerate.
+
+    With every positive case scored above every negative one (AUC 1; below for AUC 0), every
+    bootstrap resample that holds both classes gives the same AUC and DeLong's variance is 0,
+    so any interval collapses to the point: ``[1, 1]`` says nothing about the uncertainty of
+    the AUC. None for other metrics and values.
+
+    >>> degenerate_auc_note("log_loss", 1.0) is None, degenerate_auc_note("roc_auc", 0.9) is None
+    (True, True)
+    >>> degenerate_auc_note("roc_auc", 1.0)[:46]
+    'degenerate interval: AUC = 1, every positive c'
+    """
+    if value is None or not (fn.endswith("_auc") or fn == "roc_auc") or value not in (0.0, 1.0):
+        return None
+    side = "above" if value == 1.0 else "below"
+    v = int(value)
+    return (f"{DEGENERATE_NOTE}: AUC = {v}, every positive case is scored {side} every "
+            f"negative case, so every resample gives {v} and the interval [{v}, {v}] does not "
+            f"measure uncertainty (perfect separation in a finite sample is not certainty)")
 
 
 def reads_file(task: Task, labels: LabelSet):
@@ -241,10 +269,16 @@ class ComparisonInputs:
         ``(target, column, study)`` per target of the case-level reader study, in sorted
         target order, ``study`` a :class:`~benchmark.readers.ReaderStudy` (the readers'
         replicates computed once); empty without a reader study.
+    panels : list of tuple
+        ``(target, column, panel)`` per target and figure of merit of the reader study,
+        ``panel`` a :class:`~benchmark.stats.mrmc_panel.ReaderPanel` for the MRMC comparison
+        of a submission with the readers (AUC of confidence ratings when the reads file has a
+        ``rating`` column, else sensitivity and specificity of the binary reads).
     """
 
     weights: list
     reads: list
+    panels: list = field(default_factory=list)
 
     @classmethod
     def build(cls, task: Task, labels: LabelSet, plan) -> Optional["ComparisonInputs"]:
@@ -256,8 +290,10 @@ class ComparisonInputs:
             return None
         weights = list(plan.chunks())
         reads = []
+        panels = []
         if reads_path is not None:
             from .readers import ReaderStudy, read_reads, reads_matrix
+            from .stats.mrmc_panel import ReaderPanel
 
             ids = list(labels.ids)
             df = read_reads(reads_path, task, ids)
@@ -265,7 +301,13 @@ class ComparisonInputs:
                 rid, mat = reads_matrix(df, ids, t)
                 j = task.targets.index(t)
                 reads.append((t, j, ReaderStudy(labels.y[:, j], mat, weights, reader_ids=rid)))
-        return cls(weights=weights, reads=reads)
+                if "rating" in df.columns:
+                    _, rat = reads_matrix(df, ids, t, column="rating")
+                    panels.append((t, j, ReaderPanel(labels.y[:, j], rat, rid, "auc")))
+                else:
+                    for fom in ("sensitivity", "specificity"):
+                        panels.append((t, j, ReaderPanel(labels.y[:, j], mat, rid, fom)))
+        return cls(weights=weights, reads=reads, panels=panels)
 
 
 def _comparisons(task, labels, scores, plan, settings, inputs: Optional[ComparisonInputs] = None):
@@ -298,6 +340,21 @@ def _comparisons(task, labels, scores, plan, settings, inputs: Optional[Comparis
                 d["target"] = t
                 rows.append(d)
         out["readers"] = rows
+        out["readers_population"] = (
+            "each reader fixed, cases random: a per-reader conclusion covers that reader only, "
+            "reading cases like these"
+        )
+    if inputs.panels:
+        note = None
+        if task.resampling.cluster:
+            note = (
+                f"The jackknife leaves out one case at a time: cases of the same "
+                f"{task.resampling.cluster} are treated as independent here, unlike the bootstrap intervals."
+            )
+        out["mrmc"] = [
+            {"target": t, **panel.compare(scores[:, j], level=settings.level), "note": note}
+            for t, j, panel in inputs.panels
+        ]
     return out
 
 
@@ -347,6 +404,7 @@ def score_task(
     for i, sub in enumerate(submissions):
         mvals = {}
         undefined_counts = {}
+        degenerate_warnings: list[str] = []
         for j, bm in enumerate(bound):
             spec = bm.spec
             metric = M.get(spec.fn)
@@ -375,6 +433,10 @@ def score_task(
                     task.resampling.max_undefined_fraction,
                     task.resampling.cluster if clusters is not None else None,
                 )
+                degenerate = degenerate_auc_note(spec.fn, mv["value"]) if ci else None
+                if degenerate:
+                    note = degenerate if note is None else f"{degenerate}; {note}"
+                    degenerate_warnings.append(f"{spec.name}: {degenerate}")
                 mv.update(ci=ci, ci_method=used, ci_note=note, undefined_replicates=n_undef)
                 if n_undef:
                     undefined_counts[spec.name] = n_undef
@@ -402,7 +464,7 @@ def score_task(
                 compare_inputs = ComparisonInputs.build(task, labels, plan) or False
             if compare_inputs:
                 comparisons = _comparisons(task, labels, sub.scores, plan, settings, compare_inputs)
-        warnings = [w.format() for w in sub.warnings] + list(labels.notes)
+        warnings = [w.format() for w in sub.warnings] + list(labels.notes) + degenerate_warnings
         results.append(
             ScoreResult(
                 task=task.id,
@@ -448,7 +510,9 @@ def compare_two(
     Both are evaluated on the same bootstrap replicates; for each metric the result holds the
     two point values, the difference ``a - b`` (oriented so that a positive value means ``a`` has
     the larger metric value), its paired percentile interval and two-sided bootstrap p-value, and,
-    for single-target AUC metrics, the paired DeLong test (as pROC's ``roc.test``).
+    for single-target AUC metrics, the paired DeLong test (as pROC's ``roc.test``). On a task
+    whose cases are clustered (e.g. by patient) the DeLong result carries a ``note`` that it
+    treats cases as independent, while the bootstrap interval and p-value resample clusters.
     """
     from . import bootstrap as BT
 
@@ -466,6 +530,7 @@ def compare_two(
         "bootstrap": ts.results[0].bootstrap.model_dump(mode="json"),
         "metrics": {},
     }
+    cluster = ts.results[0].bootstrap.cluster
     for j, bm in enumerate(ts.bound):
         spec = bm.spec
         pdiff = BT.paired_difference(
@@ -504,6 +569,7 @@ def compare_two(
                     "z": float(t.z),
                     "p_value": float(t.p_value),
                     "ci": [float(t.ci_low), float(t.ci_high)],
+                    "note": delong_cluster_note(cluster) if cluster else None,
                 }
         out["metrics"][spec.name] = entry
     return out

@@ -21,10 +21,17 @@ duplicate ids).
 5. **header**: missing, extra, misspelled (with a suggestion), duplicated and unnamed columns.
 6. **rows**: quoting, the number of fields per line (with hints for ``;``-separated lines and
    decimal commas).
-7. **values**: empty cells, NaN, infinity, text, decimal commas, percent signs, negative values,
-   values above 1 (with a hint when they look like percentages). For multi-class tasks a row of
-   class probabilities summing to 0 is a problem; a row that merely does not sum to 1 is
-   accepted with a warning, because the competition's scorer rescaled rows.
+7. **values**: empty cells, NaN, infinity, text, decimal commas, percent signs. Binary tasks:
+   a value outside [0, 1] by at most ``ROUNDING_TOLERANCE`` (1e-6) is rounding, accepted with a
+   warning and read as 0 or 1; negative values, and values above 1 in a file that holds
+   negative values, look like logits (a sigmoid is suggested); otherwise values in (1, 100]
+   look like percentages and larger ones are refused as such. Multi-class tasks accept any
+   finite non-negative value, as the competition's scorer did: a value above 1, a row summing
+   to 0 and a row not summing to 1 get warnings that say how the scorer treats them (clip to
+   [2.2e-16, 1 - 2.2e-16], then rescale the row); negative values are refused (logits: a
+   softmax is suggested). In binary tasks with an AUC metric, a target column with exactly two
+   distinct values (hard 0/1 decisions) gets a warning: its AUC is a single operating point.
+   Every message depends on the file alone, never on the labels.
 8. **ids**: stray whitespace, empty ids, duplicates, unknown ids (with a diagnosis of lost zero
    padding and of ids written as numbers), missing ids; for ``long`` layouts also unknown target
    suffixes (with a suggestion) and cases that lack the row of some target.
@@ -40,11 +47,12 @@ Problem codes (``Problem.code``): ``file-not-found``, ``not-a-file``, ``cannot-r
 ``unnamed-column``, ``misspelled-column``, ``missing-column``, ``extra-column``,
 ``malformed-quotes``, ``field-count``, ``no-rows``, ``row-count``, ``empty-value``,
 ``nan-value``, ``infinite-value``, ``not-a-number``, ``decimal-comma``, ``percent-sign``,
-``negative-value``, ``percentage``, ``above-one``, ``zero-row``, ``id-whitespace``,
-``empty-id``, ``duplicate-id``, ``unknown-id``, ``id-zero-padding``, ``id-as-number``,
-``unknown-target``, ``missing-ids``, ``missing-rows``, ``encrypted``, ``too-many-columns``,
-``header-too-long``, ``column-name-too-long``. Warning codes: ``header-whitespace``,
-``row-sum``, ``row-order``.
+``logit``, ``logit-above-one``, ``negative-value``, ``percentage``, ``above-one``,
+``id-whitespace``, ``empty-id``, ``duplicate-id``, ``unknown-id``, ``id-zero-padding``,
+``id-as-number``, ``unknown-target``, ``missing-ids``, ``missing-rows``, ``encrypted``,
+``too-many-columns``, ``header-too-long``, ``column-name-too-long``. Warning codes:
+``header-whitespace``, ``rounding``, ``value-above-one``, ``zero-row``, ``row-sum``,
+``hard-predictions``, ``row-order``.
 
 >>> from benchmark.tasks import load_registry
 >>> print(describe_formats(load_registry().get("mrnet")).splitlines()[1])
@@ -129,7 +137,8 @@ class Submission:
         ``(n, k)`` probabilities for binary tasks, ``(n, k, c)`` class probabilities for
         multi-class tasks; aligned to ``ids`` and ``task.targets`` (and ``task.classes``).
     warnings : list of Problem
-        Accepted oddities (rows of class probabilities not summing to 1, rows matched by order).
+        Accepted oddities (values rounded into [0, 1], class values above 1 or rows not summing
+        to 1, hard 0/1 predictions in an AUC task, rows matched by order).
     n_rows : int
         Number of data rows in the file.
     """
@@ -909,32 +918,95 @@ def _ids_of_lines(lines: _Lines, idx: np.ndarray, pos: int) -> list[str]:
 # --------------------------------------------------------------------------------------------
 # Stage 7: values
 # --------------------------------------------------------------------------------------------
-_LOGITS = "write probabilities in [0, 1] (apply a sigmoid or softmax to logits)"
-_VALUE_KINDS = [
-    # code, message for one cell, summary (with {n}), fix
-    ("empty-value", "the value is empty", "{n} values in total are empty",
-     "write a probability in every cell"),
-    ("nan-value", "the value is NaN / missing", "{n} values in total are NaN / missing",
-     "replace NaN with a probability"),
-    ("infinite-value", "the value is infinite", "{n} values in total are infinite", _LOGITS),
-    ("decimal-comma", "the value uses a decimal comma", "{n} values in total use a decimal comma",
-     "use '.' as the decimal separator"),
-    ("percent-sign", "the value has a percent sign", "{n} values in total have a percent sign",
-     "write probabilities in [0, 1] without '%'"),
-    ("not-a-number", "the value is not a number", "{n} values in total are not numbers",
-     "write a number in [0, 1]"),
-    ("negative-value", "the value is negative", "{n} values in total are negative", _LOGITS),
-    ("percentage", "the value is above 1 and at most 100: it looks like a percentage",
-     "{n} values in total are between 1 and 100 and look like percentages",
-     "divide the values by 100"),
-    ("above-one", "the value is above 100", "{n} values in total are above 100", _LOGITS),
-]
+#: A value outside [0, 1] by at most this much is floating-point rounding, not a percentage or
+#: a logit: ``1.0000000001`` (``1 + 1e-10``) or ``-1e-17``. Single-precision rounding of 1 is
+#: ``1 + 1.19e-7``, inside the tolerance; a percentage or a logit above 1 is far outside it.
+#: In binary tasks such a value is accepted with a warning and read as 0 or 1; in multi-class
+#: tasks values above 1 are accepted anyway and a tiny negative value is still refused (the
+#: competition's scorer refused every negative prediction).
+ROUNDING_TOLERANCE = 1e-6
+
+_SIGMOID = "apply a sigmoid to every value, p = 1 / (1 + exp(-x)), and write p"
+_SOFTMAX = ("apply a softmax to the class values of each row, p_k = exp(x_k) / sum_j exp(x_j), "
+            "and write p")
 
 
-def _classify_text(s: pd.Series, v: np.ndarray) -> dict[str, np.ndarray]:
+@dataclass(frozen=True)
+class _ValueKind:
+    code: str
+    message: str  # one cell
+    summary: str  # the count, with {n}
+    fix: str
+    warning: bool = False
+
+
+def _value_kinds(kind: str) -> list[_ValueKind]:
+    """The kinds of cell value reported in stage 7, in report order, for a task ``kind``.
+
+    Every message is a function of the cell's text and of the other values of the same file
+    (whether the file holds negative values), never of the labels.
+    """
+    binary = kind == "binary"
+    unit = "a probability in [0, 1]" if binary else "a class probability (a non-negative number)"
+    logit_fix = _SIGMOID if binary else _SOFTMAX
+    kinds = [
+        _ValueKind("empty-value", "the value is empty", "{n} values in total are empty",
+                   f"write {unit} in every cell"),
+        _ValueKind("nan-value", "the value is NaN / missing",
+                   "{n} values in total are NaN / missing", f"replace NaN with {unit}"),
+        _ValueKind("infinite-value", "the value is infinite", "{n} values in total are infinite",
+                   f"write {unit}; if the values are logits, {logit_fix}"),
+        _ValueKind("decimal-comma", "the value uses a decimal comma",
+                   "{n} values in total use a decimal comma", "use '.' as the decimal separator"),
+        _ValueKind("percent-sign", "the value has a percent sign",
+                   "{n} values in total have a percent sign",
+                   "write probabilities in [0, 1] without '%'"),
+        _ValueKind("not-a-number", "the value is not a number",
+                   "{n} values in total are not numbers", f"write {unit}"),
+        _ValueKind("logit", "the value is negative: it looks like a logit (log-odds), not a "
+                   "probability", "{n} values in total are negative and look like logits",
+                   logit_fix),
+    ]
+    if binary:
+        kinds += [
+            _ValueKind("logit-above-one", "the value is above 1 and the file holds negative "
+                       "values: it looks like a logit (log-odds), not a probability",
+                       "{n} values in total are above 1 in a file with negative values and look "
+                       "like logits", logit_fix),
+            _ValueKind("percentage", "the value is above 1 and at most 100: it looks like a "
+                       "percentage", "{n} values in total are between 1 and 100 and look like "
+                       "percentages", "divide the values by 100"),
+            _ValueKind("above-one", "the value is above 100: neither a probability nor a "
+                       "percentage", "{n} values in total are above 100",
+                       f"write probabilities in [0, 1]; if the values are logits, {logit_fix}"),
+            _ValueKind("rounding", f"the value is outside [0, 1] by at most "
+                       f"{ROUNDING_TOLERANCE:g} (floating-point rounding): it is read as the "
+                       f"nearest of 0 and 1", f"{{n}} values in total are outside [0, 1] by at "
+                       f"most {ROUNDING_TOLERANCE:g} and are read as 0 or 1",
+                       "clip the values to [0, 1] before writing", warning=True),
+        ]
+    else:
+        kinds += [
+            _ValueKind("negative-value", f"the value is negative by at most "
+                       f"{ROUNDING_TOLERANCE:g} (floating-point rounding?); negative predictions "
+                       f"are refused, as the competition's scorer refused them",
+                       "{n} values in total are slightly negative",
+                       "write 0 instead of tiny negative values"),
+            _ValueKind("value-above-one", "the value is above 1: as the competition's scorer "
+                       "did, it is clipped to 1 - 2.2e-16 before its row is rescaled, so it "
+                       "counts as 1 (a row of percentages is not the same prediction as the row "
+                       "divided by 100)",
+                       "{n} values in total are above 1 and count as 1 when scored",
+                       "divide each row by its sum (by 100 for percentages)", warning=True),
+        ]
+    return kinds
+
+
+def _classify_text(s: pd.Series, v: np.ndarray, kind: str, has_negative: bool
+                   ) -> dict[str, np.ndarray]:
     """Masks of value kinds for one column: ``s`` the text, ``v`` its numeric parse."""
     nan = np.isnan(v)
-    kinds = {code: np.zeros(len(v), dtype=bool) for code, _, _, _ in _VALUE_KINDS}
+    kinds = {k.code: np.zeros(len(v), dtype=bool) for k in _value_kinds(kind)}
     if nan.any():
         idx = np.flatnonzero(nan)
         sub = s.iloc[idx].astype(str).str.strip()
@@ -949,26 +1021,46 @@ def _classify_text(s: pd.Series, v: np.ndarray) -> dict[str, np.ndarray]:
         kinds["decimal-comma"][idx[dec]] = True
         kinds["percent-sign"][idx[pct]] = True
         kinds["not-a-number"][idx[other]] = True
-    _range_kinds(v, kinds)
+    _range_kinds(v, kinds, kind, has_negative)
     return kinds
 
 
-def _range_kinds(v: np.ndarray, kinds: dict[str, np.ndarray]) -> None:
+def _range_kinds(v: np.ndarray, kinds: dict[str, np.ndarray], kind: str, has_negative: bool
+                 ) -> None:
+    """Range kinds of the numbers ``v``; ``has_negative``: the file holds a value below
+    ``-ROUNDING_TOLERANCE`` (then values above 1 are logits too, not percentages)."""
+    tol = ROUNDING_TOLERANCE
     with np.errstate(invalid="ignore"):
         kinds["infinite-value"] |= np.isinf(v)
         finite = np.isfinite(v)
-        kinds["negative-value"] |= finite & (v < 0)
-        kinds["percentage"] |= finite & (v > 1) & (v <= 100)
-        kinds["above-one"] |= finite & (v > 100)
+        kinds["logit"] |= finite & (v < -tol)
+        if kind == "binary":
+            above = finite & (v > 1 + tol)
+            kinds["rounding"] |= finite & (((v >= -tol) & (v < 0)) | ((v > 1) & (v <= 1 + tol)))
+            if has_negative:
+                kinds["logit-above-one"] |= above
+            else:
+                kinds["percentage"] |= above & (v <= 100)
+                kinds["above-one"] |= above & (v > 100)
+        else:
+            kinds["negative-value"] |= finite & (v >= -tol) & (v < 0)
+            kinds["value-above-one"] |= finite & (v > 1)
+
+
+def _file_has_negative(values: dict[str, np.ndarray]) -> bool:
+    with np.errstate(invalid="ignore"):
+        return any(bool((v < -ROUNDING_TOLERANCE).any()) for v in values.values())
 
 
 def _check_values(df: pd.DataFrame, numeric: bool, cols: list[tuple[str, int]], line_of: np.ndarray,
-                  rep: _Report, lines: _Lines) -> tuple[dict[str, np.ndarray], bool]:
+                  rep: _Report, lines: _Lines, kind: str) -> tuple[dict[str, np.ndarray], bool]:
     """Check every value column; return ``{name: float values}`` and whether all are valid.
 
     ``cols`` lists ``(column name, position)``. When ``numeric``, the frame's value columns
     were parsed as float64 (every cell was a number), so only range problems remain and the
-    text of the few cells quoted in messages is taken from the line itself.
+    text of the few cells quoted in messages is taken from the line itself. Values that only
+    raise a warning are kept; in binary tasks a value within ``ROUNDING_TOLERANCE`` of [0, 1]
+    is replaced by the nearest of 0 and 1.
     """
     values: dict[str, np.ndarray] = {}
     for name, pos in cols:
@@ -992,15 +1084,17 @@ def _check_values(df: pd.DataFrame, numeric: bool, cols: list[tuple[str, int]], 
         fields = lines.split(int(line_of[r]))
         return fields[pos] if pos < len(fields) else ""
 
-    per_kind: dict[str, list[tuple[int, int, int]]] = {code: [] for code, *_ in _VALUE_KINDS}
-    totals: dict[str, int] = {code: 0 for code, *_ in _VALUE_KINDS}
-    col_count: dict[str, set] = {code: set() for code, *_ in _VALUE_KINDS}
+    table = _value_kinds(kind)
+    has_negative = _file_has_negative(values)
+    per_kind: dict[str, list[tuple[int, int, int]]] = {k.code: [] for k in table}
+    totals: dict[str, int] = {k.code: 0 for k in table}
+    col_count: dict[str, set] = {k.code: set() for k in table}
     for ci, (name, pos) in enumerate(cols):
         if numeric:
-            kinds = {code: np.zeros(len(values[name]), dtype=bool) for code, *_ in _VALUE_KINDS}
-            _range_kinds(values[name], kinds)
+            kinds = {k.code: np.zeros(len(values[name]), dtype=bool) for k in table}
+            _range_kinds(values[name], kinds, kind, has_negative)
         else:
-            kinds = _classify_text(df[pos], values[name])
+            kinds = _classify_text(df[pos], values[name], kind, has_negative)
         for code, mask in kinds.items():
             hits = np.flatnonzero(mask)
             if len(hits):
@@ -1008,15 +1102,49 @@ def _check_values(df: pd.DataFrame, numeric: bool, cols: list[tuple[str, int]], 
                 col_count[code].add(name)
                 for r in hits[:MAX_EXAMPLES]:
                     per_kind[code].append((int(r), ci, pos))
-    for code, desc, summary, fix in _VALUE_KINDS:
-        if not totals[code]:
+        if kind == "binary" and kinds["rounding"].any():
+            values[name] = np.where(kinds["rounding"], np.clip(values[name], 0.0, 1.0), values[name])
+    expected = "a probability in [0, 1]" if kind == "binary" else "a non-negative class probability"
+    ok = True
+    for k in table:
+        if not totals[k.code]:
             continue
-        ex = sorted(per_kind[code])[:MAX_EXAMPLES]
+        ok = ok and k.warning
+        ex = sorted(per_kind[k.code])[:MAX_EXAMPLES]
         items = [(int(line_of[r]) + 1, cols[ci][0], _show(cell_text(r, pos))) for r, ci, pos in ex]
-        column = next(iter(col_count[code])) if len(col_count[code]) == 1 else None
-        rep.examples(code, totals[code], items, desc, summary,
-                     expected="a probability in [0, 1]", fix=fix, column=column)
-    return values, False
+        column = next(iter(col_count[k.code])) if len(col_count[k.code]) == 1 else None
+        rep.examples(k.code, totals[k.code], items, k.message, k.summary,
+                     expected=expected, fix=k.fix, column=column, warning=k.warning)
+    return values, ok
+
+
+def _auc_task(task: Task) -> bool:
+    return any(spec.fn.endswith("_auc") or spec.fn == "roc_auc" for spec in task.metric_specs())
+
+
+def _check_hard_predictions(task: Task, scores: np.ndarray, rep: _Report) -> None:
+    """Warn about binary target columns of exactly two distinct values in an AUC task.
+
+    A column of 0/1 decisions (or any two values) has a ROC curve with one operating point:
+    its AUC is the balanced accuracy ``(sensitivity + specificity) / 2`` at that threshold,
+    every tie between a positive and a negative case counts one half, and the curve cannot be
+    compared with a reader at another specificity. A constant column (a prevalence baseline)
+    is left alone: its AUC of 0.5 says what it is.
+    """
+    if task.kind != "binary" or not _auc_task(task):
+        return
+    for j, target in enumerate(task.targets):
+        distinct = np.unique(scores[:, j])
+        if len(distinct) != 2:
+            continue
+        rep.add("hard-predictions",
+                f"the column holds only the values {distinct[0]:g} and {distinct[1]:g}: its ROC "
+                "curve has a single operating point, so its AUC is the balanced accuracy "
+                "(sensitivity + specificity) / 2 at that threshold",
+                column=target, expected="a continuous probability or score per case",
+                found="2 distinct values",
+                fix="submit the model's probabilities before any threshold is applied",
+                warning=True)
 
 
 # --------------------------------------------------------------------------------------------
@@ -1414,7 +1542,7 @@ def _validate(task: Task, data: bytes, sha: str, expected: PublicCases, fmt_name
     usecols = float_cols + ([id_pos] if id_pos is not None else [])
     df, numeric = _parse_frame(body, ncols, usecols, float_cols, len(row_lines))
     del body
-    values, values_ok = _check_values(df, numeric, value_cols, row_lines, rep, lines)
+    values, values_ok = _check_values(df, numeric, value_cols, row_lines, rep, lines, task.kind)
     if task.kind == "multiclass":
         _check_class_rows(task, fmt, values, row_lines, df, id_pos, rep)
 
@@ -1455,6 +1583,7 @@ def _validate(task: Task, data: bytes, sha: str, expected: PublicCases, fmt_name
         rep.fail()
     if task.kind == "binary":
         scores = scores[:, :, 0]
+        _check_hard_predictions(task, scores, rep)
     return Submission(
         task_id=task.id,
         format=fmt.name,
@@ -1547,11 +1676,13 @@ def _report_field_counts(lines: _Lines, idx: np.ndarray, ncols: int, layout: _La
 
 def _multiclass_rows(v: np.ndarray, line_of: np.ndarray, label, rep: _Report,
                      column: Optional[str]) -> None:
-    """Check rows of class probabilities ``v`` (m, c) whose cells are all valid numbers.
+    """Warn about rows of class probabilities ``v`` (m, c) that the scorer rescales.
 
-    ``line_of[i]`` is the 0-based line of row ``i``; ``label(i)`` names it in messages. A row
-    summing to 0 is a problem; a row whose sum differs from 1 gets a warning (it is rescaled
-    when scored, as the competition's scorer did).
+    ``line_of[i]`` is the 0-based line of row ``i``; ``label(i)`` names it in messages. Rows
+    with a bad cell were reported in stage 7 and rows with a value above 1 got a warning
+    there. Of the other rows, one summing to 0 scores as 1/3 per class (every value is
+    clipped up to the float64 epsilon, then the row is rescaled) and one whose sum differs
+    from 1 is rescaled to sum to 1, as the competition's scorer did; both get a warning.
     """
     with np.errstate(invalid="ignore"):
         valid = np.isfinite(v).all(axis=1) & (v >= 0).all(axis=1) & (v <= 1).all(axis=1)
@@ -1561,19 +1692,21 @@ def _multiclass_rows(v: np.ndarray, line_of: np.ndarray, label, rep: _Report,
         idx = np.flatnonzero(zero)
         rep.examples("zero-row", len(idx),
                      [(int(line_of[i]) + 1, column, label(i)) for i in idx[:MAX_EXAMPLES]],
-                     "all class probabilities of the row are 0",
-                     "{n} rows in total have all class probabilities 0",
+                     "all class probabilities of the row are 0: as the competition's scorer "
+                     "did, they are clipped to 2.2e-16 and the row scores as 1/3 per class",
+                     "{n} rows in total have all class probabilities 0 and score as 1/3 per class",
                      expected="class probabilities summing to 1",
-                     fix="give every row a probability for at least one class (ideally summing to 1)",
-                     column=column)
+                     fix="give every row its class probabilities (summing to 1)",
+                     column=column, warning=True)
     off = valid & (s > 0) & (np.abs(s - 1) > ROW_SUM_TOLERANCE)
     if off.any():
         idx = np.flatnonzero(off)
         rep.examples("row-sum", len(idx),
                      [(int(line_of[i]) + 1, column, f"{label(i)} sums to {s[i]:.6g}")
                       for i in idx[:MAX_EXAMPLES]],
-                     "the class probabilities do not sum to 1; the row is rescaled to sum to 1 "
-                     "when scored, as the competition's scorer did",
+                     "the class probabilities do not sum to 1; the class log losses rescale "
+                     "the row to sum to 1, as the competition's scorer did (a metric of one "
+                     "class alone uses its value as written)",
                      "{n} rows in total do not sum to 1 and are rescaled when scored",
                      expected="class probabilities summing to 1",
                      fix="normalise each row (divide by its sum)", column=column, warning=True)

@@ -119,6 +119,10 @@ class SplitDecl(_Frozen):
         description="keyed pin of a hidden canonical label file: 'hmac-sha256:<hex>' under the "
         "key in '<label file>.key' (benchmark.data.disclosure.label_commitment)",
     )
+    labels_date: Optional[_dt.date] = Field(
+        default=None,
+        description="date the hidden label file was last changed (the leaderboard's 'last updated' counts it)",
+    )
     native: Optional[str] = None
     labels_public: bool = Field(
         default=False,
@@ -239,8 +243,27 @@ class BaselineDecl(_Frozen):
     specificity_ci: Optional[list[float]] = None
     sensitivity_counts: Optional[list[int]] = None
     specificity_counts: Optional[list[int]] = None
+    #: Readers whose reads are pooled in the counts, each reading every case: the counts'
+    #: case-level sample size is ``m / n_readers`` (benchmark.compare._baseline_draws).
+    n_readers: Optional[int] = Field(default=None, ge=1)
     derived: str = ""
     source: str
+
+    @model_validator(mode="after")
+    def _counts_per_reader(self):
+        r = self.n_readers or 1
+        for name in ("sensitivity_counts", "specificity_counts"):
+            counts = getattr(self, name)
+            if counts is None:
+                continue
+            if len(counts) != 2 or counts[1] <= 0 or not 0 <= counts[0] <= counts[1]:
+                raise ValueError(f"{name} must be [k, m] with 0 <= k <= m and m > 0. Got {counts} instead.")
+            if counts[1] % r:
+                raise ValueError(
+                    f"{name} must count the reads of {r} readers who each read every case, so m must be "
+                    f"a multiple of n_readers. Got m={counts[1]} instead."
+                )
+        return self
 
 
 class ReferenceDecl(_Frozen):

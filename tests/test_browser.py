@@ -1,8 +1,10 @@
 """The leaderboard in a real browser (Playwright + Debian's chromium), opened from file://.
 
-Checks: sorting by mouse and keyboard, no request leaving file://, no console errors, no
-axe-core violations (light and dark colour schemes), no script from submission.toml running,
-and screenshots at desktop and phone widths under artifacts/screenshots/.
+Checks: sorting by mouse and keyboard, search and filters, the column chooser (keyboard, state
+in the address), no request leaving file://, no console errors, no axe-core violations (light
+and dark colour schemes), no script from submission.toml running, every page type fitting 390 px
+and 1440 px wide, and screenshots of every page type at both widths and in both schemes under
+artifacts/screenshots/.
 
 ``scripts/test-deps.sh`` installs chromium, Playwright and axe-playwright-python; under
 ``CI=true`` a missing browser is an error, not a skip.
@@ -120,7 +122,7 @@ def axe_violations(page) -> list:
 
 def pages_to_check(site: Path) -> list[Path]:
     data = json.loads((site / "leaderboard.json").read_text())
-    out = [site / "index.html"]
+    out = [site / "index.html", site / "submit.html"]
     for t in data["tasks"]:
         out.append(site / t["id"] / "index.html")
         if t["entries"]:
@@ -202,29 +204,196 @@ def test_sort_by_click_and_keyboard(site, browser):
         g.close()
 
 
-def test_screenshots_desktop_and_phone(site, browser):
+def _layout_module():
+    """benchmarks/site_layout.py: the same measurement the recorded before/after numbers use."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("site_layout", REPO / "benchmarks" / "site_layout.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+LAYOUT = _layout_module()
+WIDTHS = {"phone": (390, 844), "desktop": (1440, 900)}
+
+KEY_CELLS = """() => {
+  const row = document.querySelector('#board tbody tr[data-kind=entry]:not([hidden])');
+  const heads = Array.from(document.querySelectorAll('#board thead th'));
+  const idx = c => heads.findIndex(h => h.dataset.col === c);
+  const prim = heads.findIndex(h => h.classList.contains('primary'));
+  const cells = {rank: row.cells[idx('rank')], entry: row.cells[idx('entry')], primary: row.cells[prim],
+                 diff: row.cells[idx('diff')], pbest: row.cells[idx('pbest')]};
+  const out = {};
+  for (const [k, c] of Object.entries(cells)) {
+    const r = c.getBoundingClientRect();
+    out[k] = {left: r.left, right: r.right, width: r.width, hidden: c.hidden || r.width === 0};
+  }
+  return {cells: out, vw: window.innerWidth};
+}"""
+
+FIGURE_TEXT = """() => Array.from(document.querySelectorAll('figure svg text')).map(t => {
+  const m = t.getScreenCTM();
+  const size = parseFloat(getComputedStyle(t).fontSize) * Math.hypot(m.a, m.b);
+  return [t.closest('svg').getAttribute('class'), t.textContent.trim().slice(0, 30), size];
+})"""
+
+
+def test_every_page_type_fits_both_widths_and_schemes(site, browser):
+    """No page scrolls sideways, no element leaves the viewport unless it sits in a frame that
+    scrolls (a wide figure on a phone), the key columns are on screen, task figures keep their
+    text at 10 px or more; screenshots of every page type under artifacts/screenshots/."""
     SHOTS.mkdir(parents=True, exist_ok=True)
     data = json.loads((site / "leaderboard.json").read_text())
     mrnet = next(t for t in data["tasks"] if t["id"] == "mrnet")
     targets = {
         "index": site / "index.html",
+        "submit": site / "submit.html",
         "task-mrnet": site / "mrnet" / "index.html",
+        "task-rsna-cspine": site / "rsna-cspine" / "index.html",
+        "task-scopemri-bankart": site / "scopemri-bankart" / "index.html",
         "entry-mrnet": site / "mrnet" / mrnet["entries"][0]["page"],
     }
-    for label, (w, h) in {"desktop": (1280, 800), "phone": (390, 844)}.items():
+    for label, (w, h) in WIDTHS.items():
         for scheme in ("light", "dark"):
             g = Guard(browser, w, h, scheme)
             try:
                 for name, path in targets.items():
                     page = g.open(path)
-                    # no page-level horizontal scrolling: wide tables scroll inside their region
-                    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-                    assert overflow <= 1, f"{name} at {label}: {overflow}px horizontal overflow"
+                    m = page.evaluate(LAYOUT.MEASURE)
+                    assert m["overflow"] <= 1, f"{name} at {label}: {m['overflow']}px horizontal overflow"
+                    assert m["n_escaping"] == 0, f"{name} at {label}: {m['escaping']}"
+                    if name.startswith("task-"):
+                        k = page.evaluate(KEY_CELLS)
+                        for col, c in k["cells"].items():
+                            assert not c["hidden"], (name, label, col)
+                            assert c["left"] >= -1 and c["right"] <= k["vw"] + 1, (name, label, col, c)
+                    if name.startswith(("task-", "entry-")):
+                        small = [t for t in page.evaluate(FIGURE_TEXT) if t[2] < 10 - 1e-6]
+                        assert not small, (name, label, small[:5])
+                    if label == "phone":  # the desktop width is checked by the axe test above
+                        violations = axe_violations(page)
+                        assert violations == [], f"{name} ({label}, {scheme}): {violations}"
                     shot = SHOTS / f"{name}-{label}-{scheme}.png"
-                    page.screenshot(path=str(shot), full_page=(label == "desktop" and name != "task-mrnet"))
+                    page.screenshot(path=str(shot), full_page=True)
                     assert shot.stat().st_size > 5000
+                assert g.errors == [] and g.blocked == []
             finally:
                 g.close()
+
+
+def visible_entries(page) -> list[str]:
+    return page.eval_on_selector_all(
+        "#board tbody tr[data-kind=entry]", "rows => rows.filter(r => !r.hidden).map(r => r.dataset.team + ' / ' + r.dataset.model)"
+    )
+
+
+def test_search_filters_no_match_and_sorting_by_keyboard(site, browser):
+    data = json.loads((site / "leaderboard.json").read_text())
+    task = next(t for t in data["tasks"] if t["id"] == "mrnet")
+    g = Guard(browser)
+    try:
+        page = g.open(site / "mrnet" / "index.html")
+        everyone = visible_entries(page)
+        assert len(everyone) == task["n_entries"]
+        # search by typing (keyboard only): a team name matches its rows only
+        target = task["entries"][-1]
+        page.locator("#f-q").focus()
+        page.keyboard.type(target["team"][-6:].upper())  # case-insensitive, part of the name
+        want = [f"{e['team']} / {e['model']}" for e in task["entries"]
+                if target["team"][-6:].lower() in (e["team"] + " / " + e["model"]).lower()]
+        assert visible_entries(page) == want
+        assert page.locator("#board-status").inner_text().startswith(f"Showing {len(want)} of {len(everyone)}")
+        assert "q=" in page.evaluate("location.hash")
+        # sorting keeps working on the filtered rows, and keeps the filter
+        page.locator("#board thead th[data-col=entry] button").focus()
+        page.keyboard.press("Enter")
+        page.keyboard.press("Enter")
+        assert visible_entries(page) == sorted(want, key=str.lower, reverse=True)
+        # no match
+        page.locator("#f-q").fill("no team is called this")
+        assert visible_entries(page) == []
+        assert page.locator("#board-nomatch").is_visible()
+        assert axe_violations(page) == []
+        page.locator("#board-nomatch button").focus()
+        page.keyboard.press("Enter")
+        assert len(visible_entries(page)) == len(everyone) and not page.locator("#board-nomatch").is_visible()
+        # date range, external data, synthetic
+        dates = sorted(e["date"] for e in task["entries"])
+        page.locator("#f-from").fill(dates[1])
+        page.locator("#f-to").fill(dates[-2])
+        want = sorted(f"{e['team']} / {e['model']}" for e in task["entries"] if dates[1] <= e["date"] <= dates[-2])
+        assert sorted(visible_entries(page)) == want
+        page.locator("#f-from").fill("")
+        page.locator("#f-to").fill("")
+        page.locator("#f-ext").select_option("yes")
+        assert sorted(visible_entries(page)) == sorted(f"{e['team']} / {e['model']}" for e in task["entries"] if e["external_data"])
+        page.locator("#f-ext").select_option("")
+        page.locator("#f-syn").select_option("no")
+        assert sorted(visible_entries(page)) == sorted(f"{e['team']} / {e['model']}" for e in task["entries"] if not e["synthetic"])
+        # the address restores the view
+        page.locator("#f-syn").select_option("")
+        page.locator("#f-q").fill(target["model"])
+        url = page.evaluate("location.href")
+        assert "#" in url
+        page2 = g.context.new_page()
+        page2.goto(url, wait_until="load")
+        assert page2.locator("#f-q").input_value() == target["model"]
+        assert len(visible_entries(page2)) >= 1 and len(visible_entries(page2)) < len(everyone)
+        page2.close()
+        assert g.errors == [] and g.blocked == []
+    finally:
+        g.close()
+
+
+def test_column_chooser_by_keyboard_and_in_the_address(site, browser):
+    g = Guard(browser, 1440, 900, "dark")
+    try:
+        page = g.open(site / "rsna-cspine" / "index.html")
+        optional = page.eval_on_selector_all("#board thead th[data-optional]", "hs => hs.map(h => [h.dataset.col, h.hidden])")
+        assert dict(optional)["date"] is False  # shown by default
+        assert all(hidden for col, hidden in optional if col != "date")
+        # open the chooser and tick "Links" with the keyboard only
+        page.locator("#board-chooser summary").focus()
+        page.keyboard.press("Enter")
+        box = page.locator("#board-chooser input[value=links]")
+        for _ in range(40):
+            page.keyboard.press("Tab")
+            if page.evaluate("document.activeElement.value") == "links":
+                break
+        assert page.evaluate("document.activeElement.value") == "links"
+        page.keyboard.press("Space")
+        assert box.is_checked()
+        assert page.locator("#board thead th[data-col=links]").is_visible()
+        assert "cols=date,links" in page.evaluate("decodeURIComponent(location.hash)")
+        assert axe_violations(page) == []
+        # a linked view: only the columns in the address
+        page.goto((site / "rsna-cspine" / "index.html").resolve().as_uri() + "#cols=auc/C1", wait_until="load")
+        assert page.locator("#board thead th[data-col='auc/C1']").is_visible()
+        assert not page.locator("#board thead th[data-col=date]").is_visible()
+        first_row = page.locator("#board tbody tr[data-kind=entry]").first
+        assert first_row.locator("td").nth(5).is_visible()  # the chosen metric's cell
+        m = page.evaluate(LAYOUT.MEASURE)
+        assert m["overflow"] <= 1 and m["n_escaping"] == 0
+        assert g.errors == [] and g.blocked == []
+    finally:
+        g.close()
+
+
+def test_copy_bibtex_button(site, browser):
+    g = Guard(browser)
+    try:
+        g.context.grant_permissions(["clipboard-read", "clipboard-write"])
+        page = g.open(site / "mrnet" / "index.html")
+        button = page.locator("button.copy")
+        assert button.is_visible()
+        button.focus()
+        page.keyboard.press("Enter")
+        page.wait_for_function("document.querySelector('button.copy').textContent !== 'Copy BibTeX'")
+        assert page.locator("button.copy").inner_text() in ("Copied", "Select the text and copy it")
+        assert g.errors == [] and g.blocked == []
+    finally:
+        g.close()
 
 
 XSS_TOML = r'''

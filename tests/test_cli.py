@@ -187,6 +187,25 @@ def test_compare_self_and_reversed(root, tmp_path, capsys, monkeypatch):
     assert m["better"] == a and m["ci"][0] > 0 and m["delong"]["p_value"] < 1e-6
 
 
+def test_compare_clustered_task_notes_delong_ignores_clustering(root, capsys, monkeypatch):
+    monkeypatch.chdir(root)
+    a = "submissions/scopemri-bankart/demo-lab-a__scope-cnn/predictions.csv"
+    b = "submissions/scopemri-bankart/demo-lab-d__logistic-baseline/predictions.csv"
+    code, out, err = run(["compare", "scopemri-bankart", a, b, "--bootstrap", "200", "--json", "-"], capsys)
+    assert code == 0, err
+    res = json.loads(out)
+    assert res["bootstrap"]["cluster"] == "patient_id"
+    delongs = [m["delong"] for m in res["metrics"].values() if m.get("delong")]
+    assert delongs and all("clustered by patient_id" in d["note"] for d in delongs)
+    code, out, err = run(["compare", "scopemri-bankart", a, b, "--bootstrap", "200"], capsys)
+    assert code == 0, err
+    assert "note: p (DeLong): DeLong treats cases as independent" in out
+    # an unclustered task: no note
+    m = "submissions/mrnet/demo-lab-a__resnet-baseline/predictions.csv"
+    code, out, err = run(["compare", "mrnet", m, m, "--bootstrap", "200", "--json", "-"], capsys)
+    assert all(v["delong"]["note"] is None for v in json.loads(out)["metrics"].values() if v.get("delong"))
+
+
 def test_compare_needs_replicates(root, capsys, monkeypatch):
     monkeypatch.chdir(root)
     a = "submissions/mrnet/demo-lab-a__resnet-baseline/predictions.csv"
@@ -209,3 +228,58 @@ def test_rsna_train_csv_native_labels(root, tmp_path, capsys, monkeypatch):
     res = json.loads(out)
     assert res["n_cases"] == 200 and res["synthetic_labels"] is False
     assert abs(res["metrics"]["weighted_log_loss"]["value"] - math.log(2)) < 1e-12
+
+
+def test_auc_of_one_says_its_interval_is_degenerate(root, tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(root)
+    labels = np.genfromtxt(root / "tasks/_datasets/mrnet/demo/test_labels.csv", delimiter=",",
+                           skip_header=2)
+    rng = np.random.default_rng(1)
+    # Perfect separation with continuous scores: positives in [0.6, 0.9], negatives in [0.1, 0.4].
+    scores = np.where(labels[:, 1:] == 1, 0.6, 0.1) + 0.3 * rng.random(labels[:, 1:].shape)
+    scores[:, 2] = rng.random(len(labels))  # meniscus: an ordinary AUC
+    f = tmp_path / "perfect.csv"
+    f.write_text("case,abnormal,acl,meniscus\n" + "".join(
+        f"{int(c)},{a:.6f},{b:.6f},{m:.6f}\n" for c, (a, b, m) in zip(labels[:, 0], scores)))
+    for ci in ("percentile", "delong"):
+        code, out, err = run(["score", "mrnet", str(f), "--split", "test", "--bootstrap", "200",
+                              "--ci", ci, "--json", "-"], capsys)
+        assert code == 0, err
+        res = json.loads(out)
+        for name in ("auc/abnormal", "auc/acl"):
+            mv = res["metrics"][name]
+            assert mv["value"] == 1.0 and mv["ci"] == [1.0, 1.0]
+            assert mv["ci_note"].startswith("degenerate interval: AUC = 1")
+            assert any(w.startswith(f"{name}: degenerate interval") for w in res["warnings"])
+        assert res["metrics"]["auc/meniscus"]["ci_note"] is None or \
+            "degenerate" not in res["metrics"]["auc/meniscus"]["ci_note"]
+        assert not any(w.startswith("auc/meniscus") for w in res["warnings"])
+    code, out, err = run(["score", "mrnet", str(f), "--split", "test", "--bootstrap", "200"], capsys)
+    assert code == 0, err
+    row = next(l for l in out.splitlines() if l.startswith("auc/acl"))
+    assert "[1.0000, 1.0000] degenerate" in row
+    assert "warning: auc/acl: degenerate interval" in out
+
+
+def test_ladder_disclosure_drops_the_degenerate_interval_warning(root):
+    # On a Ladder task only the rounded primary score is published: a warning that names another
+    # metric's value (AUC = 1) must not be published either.
+    from benchmark.data.disclosure import Disclosure
+    from benchmark.labels import load_labels
+    from benchmark.scoring import BootstrapSettings, score_task
+    from benchmark.submission import Submission
+    from benchmark.tasks import load_registry
+
+    task = load_registry(root).get("mrnet")
+    labels = load_labels(task, "test")
+    rng = np.random.default_rng(3)
+    scores = np.where(labels.y == 1, 0.6, 0.1) + 0.3 * rng.random(labels.y.shape)
+    sub = Submission("mrnet", "canonical", "p.csv", "0" * 64, labels.ids, scores)
+    res = score_task(task, labels, [sub], ["p"], BootstrapSettings.from_task(task, replicates=200)).results[0]
+    assert any(": degenerate interval" in w for w in res.warnings)
+    standard = Disclosure("mrnet", "test", "all", hidden=True, predictions_confidential=False).result(res)
+    assert [w for w in standard.warnings if "degenerate" in w] == [w for w in res.warnings if "degenerate" in w]
+    ladder = Disclosure("mrnet", "test", "all", hidden=True, predictions_confidential=False,
+                        mode="ladder").result(res)
+    assert not any("degenerate" in w for w in ladder.warnings)
+    assert list(ladder.metrics) == [res.primary]

@@ -4,11 +4,16 @@ Golden values are computed by hand in the comments or from the definitions insid
 (brute-force loops over thresholds, expanded case lists instead of weights).
 """
 
+import importlib.util
 import json
 import math
+import statistics
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import stats
 
 from benchmark import compare as C
 from benchmark.bootstrap import paired_difference
@@ -141,17 +146,12 @@ def test_holm_hand_example():
 # ------------------------------------------------------------------------------------------
 # significance_map
 # ------------------------------------------------------------------------------------------
-def _reference_map(reps, alpha):
-    """Pairwise p-values and Holm from the definitions, with plain loops."""
-    s, _ = reps.shape
-    pairs, ps = [], []
-    for i in range(s):
-        for j in range(i + 1, s):
-            d = reps[i] - reps[j]
-            d = d[~np.isnan(d)]
-            k = min(int(np.sum(d <= 0)), int(np.sum(d >= 0)))
-            pairs.append((i, j))
-            ps.append(min(1.0, 2 * (1 + k) / (len(d) + 1)))
+def _holm_reference(ps):
+    """Holm's step-down adjustment: statsmodels when installed, else the definition by hand."""
+    if importlib.util.find_spec("statsmodels") is not None:
+        from statsmodels.stats.multitest import multipletests
+
+        return list(multipletests(ps, method="holm")[1])
     m = len(ps)
     order = sorted(range(m), key=lambda t: ps[t])
     adj = [0.0] * m
@@ -159,7 +159,70 @@ def _reference_map(reps, alpha):
     for rank, t in enumerate(order):
         running = max(running, min(1.0, (m - rank) * ps[t]))
         adj[t] = running
-    return pairs, ps, adj
+    return adj
+
+
+def _reference_map(reps, points):
+    """Pairwise studentised p-values from the definition, with plain loops and scipy.stats."""
+    s, _ = reps.shape
+    pairs, ps = [], []
+    for i in range(s):
+        for j in range(i + 1, s):
+            d = reps[i] - reps[j]
+            d = d[~np.isnan(d)]
+            se = statistics.stdev(d.tolist())  # sample standard deviation, n - 1
+            z = (points[i] - points[j]) / se
+            pairs.append((i, j))
+            ps.append(2 * stats.norm.sf(abs(z)))
+    return pairs, ps, _holm_reference(ps)
+
+
+def test_studentized_p_values_match_normal_test():
+    rng = np.random.default_rng(4)
+    d = rng.normal(0.01, 0.02, size=(3, 500))
+    d[1, :7] = np.nan
+    point = np.array([0.012, -0.03, 0.0])
+    p, se, why = C.studentized_p_values(d, point)
+    for k in range(3):
+        x = d[k][~np.isnan(d[k])]
+        ref_se = statistics.stdev(x.tolist())
+        assert se[k] == pytest.approx(ref_se, rel=1e-12)
+        assert p[k] == pytest.approx(2 * stats.norm.sf(abs(point[k]) / ref_se), rel=1e-10)
+    assert why == [None, None, None]
+    # not floored at 2 / (B + 1): a difference of 10 standard errors
+    p10, _, _ = C.studentized_p_values(rng.normal(0, 1, size=(1, 200)) * 0.01, [0.1])
+    assert p10[0] < 1e-15
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    shift=st.floats(-1.0, 1.0),
+    scale=st.floats(0.01, 100.0),
+)
+def test_studentized_p_values_invariances(seed, shift, scale):
+    # p is a probability, unchanged by swapping the pair (negating everything) and by
+    # measuring the metric in other units (scaling everything)
+    d = np.random.default_rng(seed).normal(0.0, 0.05, size=(1, 200))
+    p, _, _ = C.studentized_p_values(d, [shift * 0.1])
+    assert 0.0 <= p[0] <= 1.0
+    assert C.studentized_p_values(-d, [-shift * 0.1])[0][0] == pytest.approx(p[0], rel=1e-9, abs=1e-300)
+    assert C.studentized_p_values(scale * d, [scale * shift * 0.1])[0][0] == pytest.approx(
+        p[0], rel=1e-7, abs=1e-300
+    )
+
+
+def test_studentized_p_values_untestable_cells():
+    d = np.vstack([np.full(100, 0.02), np.r_[np.full(20, np.nan), np.linspace(-1, 1, 80)],
+                   np.linspace(-1, 1, 100)])
+    p, se, why = C.studentized_p_values(d, [0.02, 0.1, np.nan])
+    assert np.isnan(p).all()
+    assert why[0] == "bootstrap standard error 0 at B = 100"
+    assert why[1] == "20 of 100 replicates undefined"
+    assert why[2] == "the point difference is undefined"
+    assert C.studentized_p_values(np.full((1, 1), 0.5), [0.5])[2] == [
+        "fewer than two defined replicates"
+    ]
 
 
 def test_significance_map_against_reference():
@@ -175,30 +238,55 @@ def test_significance_map_against_reference():
     )
     reps[3, :5] = np.nan
     names = ["a", "b", "c", "d"]
-    res = C.significance_map(reps, reps.mean(axis=1), names, True, level=0.05)
-    pairs, ps, adj = _reference_map(reps, 0.05)
+    points = np.nanmean(reps, axis=1)
+    res = C.significance_map(reps, points, names, True, level=0.05)
+    pairs, ps, adj = _reference_map(reps, points)
     for (i, j), p, q in zip(pairs, ps, adj):
-        assert res.p_values[i][j] == pytest.approx(p) and res.p_values[j][i] == pytest.approx(p)
-        assert res.p_adjusted[i][j] == pytest.approx(q)
+        assert res.p_values[i][j] == pytest.approx(p, rel=1e-9, abs=1e-300)
+        assert res.p_values[j][i] == res.p_values[i][j]
+        assert res.p_adjusted[i][j] == pytest.approx(q, rel=1e-9, abs=1e-300)
     assert res.p_values[0][0] is None
     better = np.array(res.better)
     assert better[0, 1:].all() and better[:3, 3].all()
     assert not better[1, 2] and not better[2, 1]
     assert not better.diagonal().any() and not (better & better.T).any()
     assert res.order == [0, 2, 1, 3]
+    assert res.untested == [[None] * 4 for _ in range(4)]
+    assert res.n_replicates == 400 and "studentised" in res.method
     # lower is better: negate everything, same verdicts
-    low = C.significance_map(-reps, -reps.mean(axis=1), names, False)
+    low = C.significance_map(-reps, -points, names, False)
     assert low.better == res.better and low.order == res.order
     json.dumps(res.to_dict(), allow_nan=False)
 
 
 def test_significance_map_holm_makes_it_harder():
-    # two submissions differing in 97 of 100 replicates: raw p = 2 * 4 / 101 = 0.079 > 0.05
-    d = np.r_[np.full(97, 0.01), np.full(3, -0.01)]
-    reps = np.vstack([0.8 + d, np.full(100, 0.8)])
-    res = C.significance_map(reps, [0.81, 0.8], None, True)
-    assert res.p_values[0][1] == pytest.approx(2 * 4 / 101)
-    assert not res.better[0][1]
+    # z = 2.2 for one pair: raw p = 0.0278 < 0.05; with a second, untouched pair of z = 0.1
+    # Holm doubles the smallest p: 0.0556 > 0.05
+    rng = np.random.default_rng(0)
+    e = rng.standard_normal(1000)
+    e = (e - e.mean()) / e.std(ddof=1)  # replicate differences with sd exactly 1
+    reps = np.vstack([0.8 + 0.01 * e, np.full(1000, 0.8), np.full(1000, 0.8) + 0.01 * e])
+    res = C.significance_map(reps, [0.822, 0.8, 0.8], None, True)
+    assert res.p_values[0][1] == pytest.approx(2 * stats.norm.sf(2.2))
+    assert res.p_values[0][1] < 0.05 and not res.better[0][1]
+    assert res.p_adjusted[0][1] == pytest.approx(2 * 2 * stats.norm.sf(2.2))
+    # rows 0 and 2 differ by a constant: zero bootstrap SE, reported and never significant
+    assert res.untested[0][2] == "bootstrap standard error 0 at B = 1000"
+    assert res.p_values[0][2] is None and not res.better[0][2]
+
+
+def test_significance_map_separates_widely_spaced_entries():
+    # 30 entries 5 standard errors apart: with the Monte Carlo p-value no pair could pass
+    # Holm at B = 500 (435 pairs * 2 / 501 > 0.05); the studentised test separates them all.
+    rng = np.random.default_rng(2)
+    noise = rng.standard_normal((30, 500)) * 0.01 / math.sqrt(2)  # se of a difference: 0.01
+    points = 0.9 - 0.05 * np.arange(30)
+    reps = points[:, None] + noise
+    res = C.significance_map(reps, points, None, True)
+    better = np.array(res.better)
+    assert better.sum() >= 400
+    assert all(better[i, j] for i in range(30) for j in range(30) if j - i >= 2)
+    assert 435 * 2 / 501 > 0.05
 
 
 # ------------------------------------------------------------------------------------------
@@ -373,20 +461,74 @@ def test_compare_to_operating_point_perfect_submission_binomial_baseline(registr
     sens = r.sensitivity
     assert sens.baseline == pytest.approx(627 / 693)
     assert sens.matched_value == pytest.approx(124 / 147)
-    assert sens.baseline_uncertainty == "binomial 627/693"
+    # 693 pooled reads of 7 readers = 99 cases, each read 7 times
+    assert sens.baseline_uncertainty == "binomial over 99 cases (627/693 pooled reads of 7 readers)"
     assert sens.submission == 1.0 and sens.submission_ci == [1.0, 1.0]
     assert sens.difference == pytest.approx(1 - 627 / 693)
-    # the difference replicates are 1 - Binomial(693, p)/693: width ~ 2 * 1.96 * binomial sd
-    sd = math.sqrt(627 / 693 * 66 / 693 / 693)
+    # a perfect submission has sensitivity 1 at every drawn specificity, so the difference
+    # replicates are 1 - Binomial(99, p)/99: width ~ 2 * 1.96 * the case-level binomial sd,
+    # sqrt(7) times the read-level one
+    sd = math.sqrt(627 / 693 * 66 / 693 / 99)
     width = sens.difference_ci[1] - sens.difference_ci[0]
-    assert width == pytest.approx(2 * 1.96 * sd, rel=0.1)
-    assert sens.verdict == "better"
-    assert r.specificity.baseline_uncertainty == "binomial 124/147"
+    assert width == pytest.approx(2 * 1.96 * sd, rel=0.15)
+    assert width > 2.0 * (2 * 1.96 * math.sqrt(627 / 693 * 66 / 693 / 693))
+    assert sens.verdict == "better"  # 1 - 0.905 = 0.095 > 1.96 * 0.030
+    assert r.specificity.baseline_uncertainty == (
+        "binomial over 21 cases (124/147 pooled reads of 7 readers)"
+    )
     assert r.specificity.submission == 1.0
+    # without n_readers the counts are one reader's reads of 693 cases
+    single = base.model_copy(update={"n_readers": None})
+    r1 = C.compare_to_operating_point(y, s, single, W, level=0.95, seed=7)
+    assert r1.sensitivity.baseline_uncertainty == "binomial 627/693"
+    width1 = np.diff(r1.sensitivity.difference_ci)[0]
+    assert width1 == pytest.approx(2 * 1.96 * math.sqrt(627 / 693 * 66 / 693 / 693), rel=0.15)
+    assert r1.sensitivity.verdict == "better"
     # deterministic and JSON-ready
     r2 = C.compare_to_operating_point(y, s, base, W, level=0.95, seed=7)
     assert r.to_dict() == r2.to_dict()
     json.dumps(r.to_dict(), allow_nan=False)
+
+
+def test_compare_to_operating_point_draws_the_matched_coordinate():
+    # Unit weights (every replicate is the full data) and an exact sensitivity: the only
+    # uncertainty left is the readers' specificity 40/50, drawn as Binomial(50, 0.8)/50. The
+    # submission's sensitivity at a specificity q falls as q rises, so the interval of the
+    # difference is [f(upper quantile of q), f(lower quantile of q)] - 0.7, with the binomial
+    # quantiles from scipy (0.025 -> 34/50, 0.975 -> 45/50) and f by brute force.
+    y = np.r_[np.ones(50), np.zeros(50)]
+    s = np.r_[np.linspace(0.3, 1.0, 50), np.linspace(0.0, 0.7, 50)]
+    W = np.ones((20000, 100))
+    base = {"name": "b", "target": "t", "sensitivity": 0.7, "specificity": 0.8,
+            "specificity_counts": [40, 50]}
+    r = C.compare_to_operating_point(y, s, base, W, seed=3)
+    lo_q, hi_q = (stats.binom.ppf(q, 50, 0.8) / 50 for q in (0.025, 0.975))
+    assert (lo_q, hi_q) == (34 / 50, 45 / 50)
+    assert r.sensitivity.difference_ci == pytest.approx(
+        [_brute_sens_at_spec(y, s, hi_q) - 0.7, _brute_sens_at_spec(y, s, lo_q) - 0.7]
+    )
+    assert r.sensitivity.matched_value == 0.8
+    assert r.sensitivity.submission == pytest.approx(_brute_sens_at_spec(y, s, 0.8))
+    # an exact specificity (no counts, no interval) leaves nothing to draw
+    fixed = C.compare_to_operating_point(y, s, dict(base, specificity_counts=None), W, seed=3)
+    assert fixed.sensitivity.difference_ci == pytest.approx([r.sensitivity.difference] * 2)
+
+
+def test_baseline_counts_must_match_n_readers():
+    y = np.r_[np.ones(10), np.zeros(10)]
+    s = np.linspace(0, 1, 20)
+    base = {"name": "b", "target": "t", "sensitivity": 0.7, "specificity": 0.8,
+            "sensitivity_counts": [7, 10], "n_readers": 3}
+    with pytest.raises(ValueError, match="multiple of 3"):
+        C.compare_to_operating_point(y, s, base, np.ones((5, 20)))
+    from benchmark.tasks import BaselineDecl
+
+    with pytest.raises(ValueError, match="multiple of n_readers"):
+        BaselineDecl(name="b", target="t", sensitivity=0.7, specificity=0.8,
+                     sensitivity_counts=[7, 10], n_readers=3, source="x")
+    with pytest.raises(ValueError):
+        BaselineDecl(name="b", target="t", sensitivity=0.7, specificity=0.8, n_readers=0,
+                     source="x")
 
 
 def test_compare_to_operating_point_ci_only_and_exact_baseline():

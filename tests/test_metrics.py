@@ -41,7 +41,10 @@ from benchmark.metrics import (
     rsna_lumbar_subarticular_loss,
 )
 
-EPS = 1e-15
+EPS = 1e-15  # binary log loss and RSNA 2022 (openai/mle-bench grade.py: epsilon = 1e-15)
+# RSNA 2024: scikit-learn 1.2.2's log_loss default eps="auto", the float64 machine
+# epsilon, written here as the power of two it is.
+LUMBAR_EPS = 2.0 ** -52
 
 
 # ---------------------------------------------------------------------------
@@ -79,8 +82,9 @@ def test_bounds_declared():
     for name in EXPECTED:
         if not get(name).higher_is_better:
             assert get(name).lower == 0.0
-            # A clipped log loss cannot exceed about -ln(1e-15 / 2) per row.
-            assert -math.log(EPS) < get(name).upper < -math.log(EPS / 2.5)
+            # A clipped log loss cannot exceed about -ln(eps / 2) per row.
+            eps = LUMBAR_EPS if name.startswith("rsna_lumbar") else EPS
+            assert -math.log(eps) <= get(name).upper < -math.log(eps / 2.5)
 
 
 def test_get_unknown_name_suggests_close_names():
@@ -404,11 +408,11 @@ _REF_TARGETS = [
 ]
 
 
-def _old_sklearn_rows(pred_rows):
-    """Clip to [1e-15, 1 - 1e-15], then rescale every row to sum 1."""
+def _sklearn_122_rows(pred_rows):
+    """Clip to [2**-52, 1 - 2**-52], then rescale every row to sum 1."""
     out = []
     for row in pred_rows:
-        clipped = [min(max(v, EPS), 1 - EPS) for v in row]
+        clipped = [min(max(v, LUMBAR_EPS), 1 - LUMBAR_EPS) for v in row]
         total = sum(clipped)
         out.append([v / total for v in clipped])
     return out
@@ -440,7 +444,7 @@ def reference_lumbar(y, s):
     out = {}
     for condition in ["spinal", "foraminal", "subarticular"]:
         part = df[df["condition"] == condition]
-        probs = _old_sklearn_rows(part[["normal_mild", "moderate", "severe"]].to_numpy())
+        probs = _sklearn_122_rows(part[["normal_mild", "moderate", "severe"]].to_numpy())
         num = den = 0.0
         for prob, grade, weight in zip(probs, part["grade"], part["weight"]):
             num += weight * -math.log(prob[grade])
@@ -454,7 +458,7 @@ def reference_lumbar(y, s):
     weights = grouped["weight"].max()
     num = den = 0.0
     for label, pred, weight in zip(labels, preds, weights):
-        q = min(max(pred, EPS), 1 - EPS)
+        q = min(max(pred, LUMBAR_EPS), 1 - LUMBAR_EPS)
         two = [1 - q, q]
         total = two[0] + two[1]
         num += weight * -math.log(two[label] / total)
@@ -508,11 +512,14 @@ def test_lumbar_study_weights_equal_repeated_studies():
 
 
 def test_lumbar_groups_match_sklearn_on_normalised_rows():
-    # With predictions already clipped and rescaled the old and current
-    # scikit-learn log_loss agree, so current scikit-learn is a reference.
+    # With predictions already clipped and rescaled, and no probability so small
+    # that the current scikit-learn clips it again, scikit-learn 1.2.2 and the
+    # current log_loss agree, so the current one is a reference here (only here:
+    # it no longer clips and rescales the way the competition's scorer did).
     rng = np.random.default_rng(6)
     y, s = _lumbar_data(rng, 30)
-    p = np.clip(s, EPS, 1 - EPS)
+    s = s + 1e-3  # no exact zeros; values above 1 are still clipped to 1 - eps
+    p = np.clip(s, LUMBAR_EPS, 1 - LUMBAR_EPS)
     p = p / p.sum(axis=2, keepdims=True)
     for key, cols in [("spinal", range(0, 5)), ("foraminal", range(5, 15)),
                       ("subarticular", range(15, 25))]:
@@ -744,3 +751,81 @@ def test_fn_rejects_bad_inputs(name):
     with pytest.raises(ValueError):
         m.fn(y[:-1], s)
     assert np.isnan(m.fn(y, s, sample_weight=np.zeros(y.shape[0])))
+
+
+# ---------------------------------------------------------------------------
+# Calibration bins and ECE (Guo et al., ICML 2017: B_m = ((m-1)/M, m/M])
+# ---------------------------------------------------------------------------
+
+
+def test_calibration_bins_are_closed_on_the_right():
+    from benchmark.metrics import calibration_bin_index
+
+    # 10 bins: [0, 0.1], (0.1, 0.2], ..., (0.9, 1]; each edge belongs to the bin below it.
+    p = [0.0, 0.1, 0.2, 0.3, 0.30000000000000004, 0.7, 0.9, 0.9000000000000001, 1.0]
+    assert calibration_bin_index(p, 10).tolist() == [0, 0, 1, 2, 3, 6, 8, 9, 9]
+    # 3 bins: edges 1/3 and 2/3 as Python writes them.
+    assert calibration_bin_index([1 / 3, 1 / 3 + 1e-12, 2 / 3, 1.0], 3).tolist() == [0, 1, 1, 2]
+    with pytest.raises(ValueError, match="n_bins must be a positive integer"):
+        calibration_bin_index([0.5], 0)
+
+
+def test_calibration_bins_agree_with_sklearn_calibration_curve():
+    from sklearn.calibration import calibration_curve
+
+    from benchmark.metrics import calibration_bin_index
+
+    rng = np.random.default_rng(4)
+    p = np.concatenate([rng.random(500), np.arange(11) / 10, [0.3, 0.7, 0.15]])
+    y = (rng.random(p.size) < p).astype(int)
+    idx = calibration_bin_index(p, 10)
+    used = np.unique(idx)
+    prob_true, prob_pred = calibration_curve(y, p, n_bins=10, strategy="uniform")
+    np.testing.assert_allclose([y[idx == b].mean() for b in used], prob_true, rtol=1e-12)
+    np.testing.assert_allclose([p[idx == b].mean() for b in used], prob_pred, rtol=1e-12)
+
+
+def test_ece_hand_computation_with_edge_values():
+    from benchmark.metrics import expected_calibration_error
+
+    # 10 bins. 0.3 falls in (0.2, 0.3] with 0.25; 0.1 in [0, 0.1] with 0.0; 0.35 alone.
+    # (0.2, 0.3]: y = 1, 0 -> rate 0.5, mean 0.275, gap 0.225, weight 2/5
+    # [0, 0.1]:   y = 0, 0 -> rate 0,   mean 0.05,  gap 0.05,  weight 2/5
+    # (0.3, 0.4]: y = 1    -> rate 1,   mean 0.35,  gap 0.65,  weight 1/5
+    y = [1, 0, 0, 0, 1]
+    p = [0.3, 0.25, 0.1, 0.0, 0.35]
+    expected = (2 * 0.225 + 2 * 0.05 + 0.65) / 5
+    assert expected_calibration_error(y, p, 10) == pytest.approx(expected, abs=1e-15)
+    # With the left-closed bins [0.3, 0.4) the 0.3 case would join 0.35 instead:
+    # [0.2, 0.3) rate 0 mean 0.25; [0.3, 0.4) rate 1 mean 0.325 -> a different value.
+    left_closed = (0.25 + 2 * 0.05 + 2 * 0.675) / 5
+    assert expected_calibration_error(y, p, 10) != pytest.approx(left_closed, abs=1e-6)
+    assert math.isnan(expected_calibration_error([], [], 10))
+
+
+def test_calibration_bin_index_matches_exact_rational_bins():
+    from fractions import Fraction
+
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from benchmark.metrics import calibration_bin_index
+
+    @settings(max_examples=300, deadline=None)
+    @given(p=st.one_of(st.floats(0.0, 1.0), st.integers(0, 50).map(lambda k: k / 50)),
+           m=st.integers(1, 50))
+    def check(p, m):
+        # A double equal to an edge k/M (correctly rounded: how 0.3 or 1/3 is written) lies on
+        # that edge and belongs to the bin below it; any other double goes by its exact value.
+        idx = int(calibration_bin_index([p], m)[0])
+        on_edge = [k for k in range(m + 1) if float(Fraction(k, m)) == p]
+        if on_edge:
+            assert idx == max(on_edge[0] - 1, 0)
+            return
+        exact = Fraction(p)
+        if idx == 0:
+            assert exact <= Fraction(1, m)
+        else:
+            assert Fraction(idx, m) < exact <= Fraction(idx + 1, m)
+
+    check()

@@ -117,7 +117,11 @@ def test_task_page_shows_the_table(mrnet_site):
     html = (site / "mrnet" / "index.html").read_text()
     data = json.loads((site / "leaderboard.json").read_text())["tasks"][0]
     assert "DEMO: synthetic labels" in html
-    assert html.count("<table") == 1 and "<caption>" in html and 'scope="col"' in html
+    # the MRMC table of MRNet (binary reads) is withheld on this hidden split
+    assert 'id="mrmc"' not in html
+    # the ranked table, and the table of new best scores under the history chart
+    assert html.count('<table class="board sortable') == 1 and html.count("<table") == 2
+    assert "<caption>" in html and 'scope="col"' in html
     assert 'aria-sort="ascending"' in html
     assert html.count('data-kind="entry"') == data["n_entries"]
     assert html.count('data-kind="baseline"') == len(data["baselines"])
@@ -292,3 +296,93 @@ def test_worker_count(monkeypatch):
     monkeypatch.setenv(ENV_WORKERS, "zero")
     with pytest.raises(ValueError, match="positive integer"):
         worker_count()
+
+
+def test_calibration_bins_mark_sparse_bins():
+    # 25 cases at 0.05 (bin [0, 0.1]), 4 at 0.5 (bin (0.4, 0.5]), 1 at 0.95 (bin (0.9, 1]).
+    p = np.array([0.05] * 25 + [0.5] * 4 + [0.95])
+    y = np.array([0] * 24 + [1] + [0, 1, 1, 0] + [1], dtype=float)
+    s = calibration_stats(y, p)
+    got = [(b["low"], b["high"], b["n"], b["sparse"]) for b in s["bins"]]
+    assert got == [(0.0, 0.1, 25, False), (0.4, 0.5, 4, True), (0.9, 1.0, 1, True)]
+    assert s["n_bins"] == 10 and s["min_bin_cases"] == 10
+    # ECE by hand: 25/30 * |0.04 - 0.05| + 4/30 * |0.5 - 0.5| + 1/30 * |1 - 0.95|
+    assert s["ece"] == pytest.approx(25 / 30 * 0.01 + 1 / 30 * 0.05, abs=1e-6)
+
+
+def test_lumbar_calibration_and_roc_use_rescaled_rows(registry):
+    from benchmark.board import submission_curves
+    from benchmark.labels import load_labels
+    from benchmark.scoring import BootstrapSettings
+
+    task = registry.get("rsna-lumbar")
+    labels = load_labels(task)
+    rng = np.random.default_rng(5)
+    probs = rng.dirichlet([3, 2, 1], size=(len(labels), len(task.targets)))
+    settings = BootstrapSettings.from_task(task, replicates=0)
+    curves = submission_curves(task, labels, probs, None, settings)
+    as_probs = curves["calibration"]
+    # Every row multiplied by its own factor in [0.3, 1]: the scorer rescales rows, so neither
+    # the calibration nor the ROC panels may change (the raw severe values rank differently).
+    scaled = probs * rng.uniform(0.3, 1.0, size=probs.shape[:2] + (1,))
+    other = submission_curves(task, labels, scaled, None, settings)
+    for a, b in zip(other["calibration"], as_probs):
+        assert [x["n"] for x in a["bins"]] == [x["n"] for x in b["bins"]]
+        assert a["ece"] == pytest.approx(b["ece"], abs=2e-6)
+        assert a["mean_predicted"] == pytest.approx(b["mean_predicted"], abs=2e-6)
+    assert [r["auc"] for r in other["roc"]] == pytest.approx([r["auc"] for r in curves["roc"]], abs=2e-6)
+    # and it matches a direct computation on the normalised rows
+    keep = labels.y >= 0
+    severe = probs[..., 2][keep]
+    assert as_probs[2]["mean_predicted"] == pytest.approx(severe.mean(), abs=1e-6)
+
+
+def test_perfect_auc_is_flagged_as_a_degenerate_interval(tmp_path):
+    root = small_root(tmp_path)
+    folder = root / "submissions" / "mrnet" / "demo-lab-z__perfect"
+    folder.mkdir()
+    labels = np.genfromtxt(REPO / "tasks/_datasets/mrnet/demo/test_labels.csv", delimiter=",", skip_header=2)
+    rng = np.random.default_rng(2)
+    scores = np.where(labels[:, 1:] == 1, 0.6, 0.1) + 0.3 * rng.random(labels[:, 1:].shape)
+    (folder / "predictions.csv").write_text("case,abnormal,acl,meniscus\n" + "".join(
+        f"{int(c)},{a:.6f},{b:.6f},{m:.6f}\n" for c, (a, b, m) in zip(labels[:, 0], scores)))
+    meta = (REPO / "submissions/mrnet/demo-baseline__prevalence/submission.toml").read_text()
+    (folder / "submission.toml").write_text(
+        meta.replace('team = "Demo Baseline"', 'team = "Demo Lab Z"').replace('model = "prevalence"', 'model = "perfect"'))
+    build(root, tmp_path / "site", tmp_path / "cache")
+    data = json.loads((tmp_path / "site" / "leaderboard.json").read_text())["tasks"][0]
+    e = next(x for x in data["entries"] if x["team"] == "Demo Lab Z")
+    assert e["metrics"]["mean_auc"]["value"] == 1.0 and e["metrics"]["mean_auc"]["ci_degenerate"]
+    assert any("degenerate interval: AUC = 1" in w for w in e["warnings"])
+    others = [x for x in data["entries"] if x["team"] != "Demo Lab Z"]
+    assert not any(m["ci_degenerate"] for x in others for m in x["metrics"].values())
+    task_page = (tmp_path / "site" / "mrnet" / "index.html").read_text()
+    assert task_page.count('degenerate interval</span>') == 1
+    entry_page = (tmp_path / "site" / "mrnet" / e["page"]).read_text()
+    assert "<h2>Warnings</h2>" in entry_page and "degenerate interval: AUC = 1" in entry_page
+
+
+def test_figure_captions_use_the_task_level_and_describe_the_map(mrnet_site):
+    from benchmark.site.render import _task_figures
+
+    task = json.loads((mrnet_site["site"] / "leaderboard.json").read_text())["tasks"][0]
+    calls = []
+    figs = _task_figures(dict(task, level=0.9), lambda kind, data, uid, alt: calls.append((kind, data)) or "")
+    assert "90% rank interval" in figs["blob"]["alt"] and "95%" not in figs["blob"]["alt"]
+    assert "90% interval" in figs["forest"]["alt"]
+    sig = task["significance"]
+    assert "studentised" in sig["method"] and sig["n_replicates"] == B
+    assert f"over {B:,} shared resamples" in figs["significance"]["note"]
+    # a pair that cannot be tested is hatched and the figure says why
+    s = len(sig["names"])
+    sig2 = dict(sig, untested=[[("bootstrap standard error 0 at B = 200" if {i, j} == {0, 1} else None)
+                                for j in range(s)] for i in range(s)])
+    figs2 = _task_figures(dict(task, significance=sig2), lambda kind, data, uid, alt: calls.append((kind, data)) or "")
+    assert "1 pair(s) hatched could not be tested at B = 200" in figs2["significance"]["alt"]
+    data = calls[-1][1]
+    assert sum(map(sum, data["untested"])) == 2
+    from benchmark.site import plots
+
+    svg = plots.draw("significance", data, "sig", "alt")
+    assert "not testable at B = 200" in svg
+    assert "not testable" not in plots.draw("significance", dict(data, untested=None), "sig", "alt")

@@ -231,23 +231,52 @@ def test_multiclass_rows_not_summing_to_one_warn(tmp_path, lumbar):
     warns = [w for w in sub.warnings if w.code == "row-sum"]
     assert len(warns) == 2
     assert warns[0].line == 2 + 25 * 1 + 3 and warns[1].line == 2 + 25 * 2 + 3
-    assert "1.8" in warns[0].found and "rescaled" in warns[0].message
+    assert "1.8" in warns[0].found and "rescale" in warns[0].message
     assert sub.scores[1, 3].tolist() == [0.6, 0.6, 0.6]  # stored as written
 
 
 def test_multiclass_problems(tmp_path, lumbar):
+    # The competition's scorer refused negative predictions only; a value above 1 and a row of
+    # zeros were scored (clipped to [2**-52, 1 - 2**-52], then the row rescaled): warnings.
     probs = {k: (0.5, 0.25, 0.25) for k in _lumbar_probs()}
     t = lumbar.targets
     probs[(LUMBAR_IDS[0], t[0])] = (0, 0, 0)
     probs[(LUMBAR_IDS[0], t[1])] = (-0.1, 0.6, 0.5)
     probs[(LUMBAR_IDS[0], t[2])] = (1.5, 0, 0)
+    probs[(LUMBAR_IDS[0], t[3])] = (-1e-9, 0.6, 0.4)  # rounding, still refused
     exc = invalid(lumbar, write(tmp_path, _lumbar_text(lumbar, probs)),
                   cases("rsna-lumbar", LUMBAR_IDS, "test"))
-    assert sorted(codes(exc)) == ["negative-value", "percentage", "zero-row"]
-    assert first(exc, "zero-row").line == 2
-    neg = first(exc, "negative-value")
+    assert codes(exc) == ["logit", "negative-value"]
+    neg = first(exc, "logit")
     assert (neg.line, neg.column, neg.found) == (3, "normal_mild", "'-0.1'")
-    assert first(exc, "percentage").line == 4
+    assert "logit" in neg.message and "softmax" in neg.fix
+    tiny = first(exc, "negative-value")
+    assert tiny.line == 5 and "rounding" in tiny.message and "logit" not in tiny.message
+    warned = {w.code: w.line for w in exc.warnings}
+    assert warned == {"zero-row": 2, "value-above-one": 4}
+
+
+def test_multiclass_percentages_and_zero_rows_are_accepted_with_warnings(tmp_path, lumbar):
+    probs = {k: (0.5, 0.25, 0.25) for k in _lumbar_probs()}
+    t = lumbar.targets
+    probs[(LUMBAR_IDS[1], t[0])] = (60, 30, 10)
+    probs[(LUMBAR_IDS[1], t[1])] = (0, 0, 0)
+    probs[(LUMBAR_IDS[2], t[4])] = (1.0000000001, 0, 0)
+    sub = read_submission(lumbar, write(tmp_path, _lumbar_text(lumbar, probs)),
+                          cases("rsna-lumbar", LUMBAR_IDS, "test"))
+    assert sub.scores[1, 0].tolist() == [60, 30, 10]  # stored as written; the metric clips
+    above = [w for w in sub.warnings if w.code == "value-above-one"]
+    # Three examples (the percentage row), then the count of all four values above 1.
+    assert [(w.line, w.column, w.found) for w in above] == [
+        (2 + 25, "normal_mild", "'60'"), (2 + 25, "moderate", "'30'"),
+        (2 + 25, "severe", "'10'"), (None, None, None),
+    ]
+    assert all("counts as 1" in w.message and "not the same prediction" in w.message
+               for w in above[:3])
+    assert "4 values in total are above 1" in above[3].message
+    assert "percentage" not in {w.code for w in sub.warnings}
+    zero = [w for w in sub.warnings if w.code == "zero-row"]
+    assert len(zero) == 1 and zero[0].line == 2 + 25 + 1 and "1/3" in zero[0].message
 
 
 def test_bom_crlf_comments_blank_lines_are_accepted(tmp_path, mrnet):
@@ -462,7 +491,7 @@ def test_value_problems_name_line_column_and_fix(tmp_path, mrnet):
     lines[3] = "1132,0.1,,0.3"
     lines[4] = "1133,0.1,high,0.3"
     lines[5] = "1134,42,0.2,0.3"
-    lines[6] = "1135,-0.5,0.2,0.3"
+    lines[6] = "1135,0.5,0.2,0.3"
     lines[7] = "1136,0.1,0.2,250"
     lines[8] = "1137,50%,0.2,0.3"
     text = "# comment line\n" + "\n".join(lines[:5]) + "\n\n" + "\n".join(lines[5:])
@@ -475,7 +504,6 @@ def test_value_problems_name_line_column_and_fix(tmp_path, mrnet):
         "empty-value": (5, "acl", "''"),
         "not-a-number": (6, "acl", "'high'"),
         "percentage": (8, "abnormal", "'42'"),
-        "negative-value": (9, "abnormal", "'-0.5'"),
         "above-one": (10, "meniscus", "'250'"),
         "percent-sign": (11, "abnormal", "'50%'"),
     }
@@ -483,10 +511,85 @@ def test_value_problems_name_line_column_and_fix(tmp_path, mrnet):
     assert all(p.expected == "a probability in [0, 1]" and p.fix for p in exc.problems)
 
 
+def test_negative_values_are_logits_and_so_are_large_values_beside_them(tmp_path, mrnet):
+    vals = mrnet_values()
+    vals["1134"] = [42.0, 0.2, 0.3]
+    vals["1135"] = [-0.5, 0.2, 0.3]
+    vals["1136"] = [0.1, 0.2, 2.5]
+    exc = invalid(mrnet, write(tmp_path, mrnet_wide(vals)), cases("mrnet", MRNET_VALID))
+    got = {(p.code, p.line, p.column, p.found) for p in exc.problems}
+    assert got == {
+        ("logit-above-one", 6, "abnormal", "'42.0'"),
+        ("logit", 7, "abnormal", "'-0.5'"),
+        ("logit-above-one", 8, "meniscus", "'2.5'"),
+    }
+    for p in exc.problems:
+        assert "logit" in p.message and "sigmoid" in p.fix and "percentage" not in p.message
+    # Without the negative value, 42 and 2.5 look like percentages.
+    vals["1135"] = [0.5, 0.2, 0.3]
+    exc = invalid(mrnet, write(tmp_path, mrnet_wide(vals)), cases("mrnet", MRNET_VALID))
+    assert codes(exc) == ["percentage", "percentage"]
+
+
+def test_values_a_few_ulps_outside_the_unit_interval_are_rounding(tmp_path, mrnet):
+    vals = mrnet_values()
+    vals["1130"] = [1.0000000001, 0.2, 0.3]
+    vals["1131"] = [0.1, -1e-17, 0.3]
+    vals["1132"] = [0.1, 0.2, 1 + 1e-6]
+    sub = read_submission(mrnet, write(tmp_path, mrnet_wide(vals)), cases("mrnet", MRNET_VALID))
+    assert sub.scores[0, 0] == 1.0 and sub.scores[1, 1] == 0.0 and sub.scores[2, 2] == 1.0
+    warned = [(w.code, w.line, w.column) for w in sub.warnings]
+    assert warned == [("rounding", 2, "abnormal"), ("rounding", 3, "acl"),
+                      ("rounding", 4, "meniscus")]
+    assert all("percentage" not in w.message for w in sub.warnings)
+    # Just beyond the tolerance a value is a percentage again.
+    vals["1132"] = [0.1, 0.2, 1 + 2e-6]
+    exc = invalid(mrnet, write(tmp_path, mrnet_wide(vals)), cases("mrnet", MRNET_VALID))
+    assert codes(exc) == ["percentage"]
+
+
+def test_hard_predictions_in_an_auc_task_warn(tmp_path, mrnet, cspine):
+    rng = np.random.default_rng(3)
+    vals = {i: [float(rng.integers(0, 2)), 0.7, float(rng.random())] for i in MRNET_VALID}
+    sub = read_submission(mrnet, write(tmp_path, mrnet_wide(vals)), cases("mrnet", MRNET_VALID))
+    hard = {w.column: w for w in sub.warnings if w.code == "hard-predictions"}
+    # acl is constant (a prevalence baseline): AUC 0.5, no warning.
+    assert set(hard) == {"abnormal"}
+    assert "0 and 1" in hard["abnormal"].message and "single operating point" in hard["abnormal"].message
+    assert hard["abnormal"].found == "2 distinct values" and hard["abnormal"].line is None
+    # The same task without its AUC metrics: no such warning.
+    ids = CSPINE_IDS
+    cspine = cspine.model_copy(update={"metrics": [m for m in cspine.metrics if m.fn != "roc_auc"]})
+    targets = list(cspine.targets)
+    values = {i: [1.0 if (k + j) % 2 else 0.0 for j in range(len(targets))]
+              for k, i in enumerate(ids)}
+    text = "row_id,fractured\n" + "\n".join(cspine_long_rows(values, targets)) + "\n"
+    sub = read_submission(cspine, write(tmp_path, text, "c.csv"), cases("rsna-cspine", ids, "test"))
+    assert "hard-predictions" not in {w.code for w in sub.warnings}
+
+
+def test_value_messages_do_not_depend_on_labels(tmp_path, mrnet):
+    # Validation sees the public ids only: two label sets with the same public ids give the
+    # same problems and warnings, byte for byte.
+    vals = mrnet_values()
+    vals["1130"] = [1.0000000001, 1.0, 0.0]
+    vals["1131"] = [0.0, 1.0, 1.0]
+    path = write(tmp_path, mrnet_wide(vals))
+    ids = np.array(MRNET_VALID, dtype=str)
+    rng = np.random.default_rng(0)
+    outs = []
+    for y in (np.zeros((len(ids), 3)), (rng.random((len(ids), 3)) < 0.5).astype(float)):
+        labels = LabelSet("mrnet", "valid", ids, y, pd.DataFrame(index=ids), "0" * 64,
+                          "labels.csv", True)
+        sub = read_submission(mrnet, path, labels.public_cases())
+        outs.append([w.format() for w in sub.warnings])
+    assert outs[0] == outs[1]
+
+
 def test_many_bad_values_are_summarised(tmp_path, mrnet):
     vals = {i: [0.1, 0.2, -1.0] for i in MRNET_VALID}
     exc = invalid(mrnet, write(tmp_path, mrnet_wide(vals)), cases("mrnet", MRNET_VALID))
-    assert codes(exc) == ["negative-value"] * 4
+    assert codes(exc) == ["logit"] * 4
     assert [p.line for p in exc.problems[:3]] == [2, 3, 4]
     assert exc.problems[3].line is None and "120 values in total" in exc.problems[3].message
 

@@ -57,6 +57,7 @@ from typing import Callable, Iterable, Optional
 import numpy as np
 
 from ..errors import UsageError
+from ..results import DEGENERATE_NOTE
 
 __all__ = [
     "NOW_ENV",
@@ -85,6 +86,7 @@ CASE_LEVEL_WHAT = {
     "roc": "ROC curve at case resolution",
     "calibration": "reliability diagram with per-bin counts",
     "reader_study": "case-level reader-study table",
+    "mrmc_binary": "model's sensitivity and specificity at a fixed threshold (MRMC with binary reads)",
 }
 
 
@@ -233,7 +235,19 @@ class Disclosure:
         comps = dict(res.comparisons or {})
         if not self.case_level and comps.get("readers"):
             comps.pop("readers")
+            comps.pop("readers_population", None)
             update["disclosure"]["withheld"]["reader_study"] = self.reason("reader_study")
+        if not self.case_level and comps.get("mrmc"):
+            # the model's calls at a fixed threshold are public: its sensitivity (specificity)
+            # counts the positives (negatives) among a known set of cases. The AUC rows carry
+            # only aggregates (the AUC is a published metric already).
+            kept = [m for m in comps["mrmc"] if m.get("model_threshold") is None]
+            if len(kept) < len(comps["mrmc"]):
+                update["disclosure"]["withheld"]["mrmc"] = self.reason("mrmc_binary")
+            if kept:
+                comps["mrmc"] = kept
+            else:
+                comps.pop("mrmc")
         update["comparisons"] = comps
         if self.ladder:
             from ..ladder import round_to_step, step_digits
@@ -248,6 +262,10 @@ class Disclosure:
                 "ci_note": "Ladder score: rounded, and moved only when a submission beats the team's best by a clear margin",
                 "undefined_replicates": None})}
             update["comparisons"] = {}
+            # A degenerate-interval warning names another metric's value (an AUC of 0 or 1).
+            flags = tuple(f"{name}: {DEGENERATE_NOTE}" for name in res.metrics)
+            update["warnings"] = [w for w in update.get("warnings", res.warnings)
+                                  if not w.startswith(flags)]
             if res.bootstrap is not None:
                 update["bootstrap"] = None
             update["disclosure"]["withheld"]["metrics"] = (

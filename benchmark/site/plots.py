@@ -303,14 +303,24 @@ def blob(data: dict):
 
 def significance(data: dict):
     """Pairwise significance map: cell (row i, column j) coloured when i is significantly better
-    (or worse) than j after Holm adjustment."""
+    (or worse) than j after Holm adjustment; hatched when the pair could not be tested.
+
+    ``data``: ``labels``, ``better`` (S x S booleans), optionally ``untested`` (S x S booleans)
+    and ``untested_label`` (legend text), ``title``.
+    """
     labels = data["labels"]
     better = data["better"]
     s = len(labels)
+    untested = data.get("untested") or [[False] * s for _ in range(s)]
     grid = [[3 if i == j else (0 if better[i][j] else (1 if better[j][i] else 2)) for j in range(s)] for i in range(s)]
     fig, ax = plt.subplots(figsize=(min(2.8 + 0.33 * s, 9.5), min(2.2 + 0.33 * s, 9.5)))
     cmap = ListedColormap([GOOD, BAD, NEUTRAL, DIAG])
     ax.pcolormesh(range(s + 1), range(s + 1), grid, cmap=cmap, vmin=-0.5, vmax=3.5, edgecolors=FG, linewidth=0.3)
+    from matplotlib.patches import Patch, Rectangle
+
+    hatched = [(i, j) for i in range(s) for j in range(s) if i != j and untested[i][j]]
+    for i, j in hatched:  # cells that could not be tested: hatched over the neutral colour
+        ax.add_patch(Rectangle((j, i), 1, 1, fill=False, hatch="///", edgecolor=FG, linewidth=0.0))
     ax.set_xticks([i + 0.5 for i in range(s)])
     ax.set_xticklabels([_wrap(x, 24) for x in labels], rotation=60, ha="right", rotation_mode="anchor")
     ax.set_yticks([i + 0.5 for i in range(s)])
@@ -320,14 +330,16 @@ def significance(data: dict):
     ax.grid(False)
     ax.set_xlabel("compared with (column)")
     ax.set_title(data["title"], loc="left", fontsize=11)
-    from matplotlib.patches import Patch
-
+    handles = [
+        Patch(facecolor=GOOD, edgecolor=FG, linewidth=0.3, label="row better"),
+        Patch(facecolor=BAD, edgecolor=FG, linewidth=0.3, label="row worse"),
+        Patch(facecolor=NEUTRAL, edgecolor=FG, linewidth=0.3, label="not significant"),
+    ]
+    if hatched:
+        label = data.get("untested_label", "not testable")
+        handles.append(Patch(facecolor=NEUTRAL, edgecolor=FG, linewidth=0.3, hatch="///", label=label))
     ax.legend(
-        handles=[
-            Patch(facecolor=GOOD, edgecolor=FG, linewidth=0.3, label="row better"),
-            Patch(facecolor=BAD, edgecolor=FG, linewidth=0.3, label="row worse"),
-            Patch(facecolor=NEUTRAL, edgecolor=FG, linewidth=0.3, label="not significant"),
-        ],
+        handles=handles,
         loc="upper left",
         bbox_to_anchor=(1.01, 1.0),
         fontsize=8,
@@ -463,12 +475,13 @@ def roc(axes, data: dict) -> None:
                 ax.plot([m["fpr"]], [m["tpr"]], marker="o", markersize=6, markerfacecolor="none", markeredgecolor=colour, linestyle="none", label="model at readers' specificity")
         if readers:
             ax.plot([], [], color=SERIES[0], linewidth=1.6, label=auc)
-            ax.legend(loc="lower right", fontsize=7)
+            ax.legend(loc="lower right", fontsize=8)
 
 
 def calibration(axes, data: dict) -> None:
     """Reliability diagrams, one panel per target: observed event rate against mean
-    predicted probability per bin (marker area = cases in the bin)."""
+    predicted probability per bin (marker area = cases in the bin). Bins marked ``sparse``
+    (too few cases to read a gap from) are drawn as hollow markers."""
     for ax, p in zip(axes, data["panels"]):
         bins = p["bins"]
         if bins:
@@ -476,7 +489,18 @@ def calibration(axes, data: dict) -> None:
             xs = [b["mean_predicted"] for b in bins]
             ys = [b["observed"] for b in bins]
             ax.plot(xs, ys, color=SERIES[0], linewidth=1.2)
-            ax.scatter(xs, ys, s=[8 + 120 * b["n"] / total for b in bins], color=SERIES[0], linewidths=0, zorder=3)
+            for sparse in (False, True):
+                sel = [b for b in bins if bool(b.get("sparse")) is sparse]
+                if not sel:
+                    continue
+                sizes = [8 + 120 * b["n"] / total for b in sel]
+                bx = [b["mean_predicted"] for b in sel]
+                by = [b["observed"] for b in sel]
+                if sparse:
+                    ax.scatter(bx, by, s=sizes, facecolors="white", edgecolors=SERIES[0],
+                               linewidths=1.0, zorder=3)
+                else:
+                    ax.scatter(bx, by, s=sizes, color=SERIES[0], linewidths=0, zorder=3)
 
 
 #: Panel-grid figures: panel size (inches), x label, y label.

@@ -3,9 +3,12 @@
 ``build_site(reg, boards, out)`` writes::
 
     out/index.html                   every task: dataset, metric, direction, leader, entries
+    out/submit.html                  "How to submit", rendered from docs/ci.md (when present)
     out/leaderboard.json             everything the pages show (one canonical JSON document)
-    out/static/site.css, sort.js     styles (light and dark) and the table sorter
-    out/<task>/index.html            the task's table, forest plot, rank blobs, significance map
+    out/static/site.css, sort.js     styles (light and dark, cards on phones), the table sorter
+    out/static/table.js              column chooser, search and filters, copy buttons
+    out/<task>/index.html            the task's table, subgroups, history, forest plot, rank
+                                     blobs, significance map, dataset BibTeX
     out/<task>/<task>.csv            the task's table as CSV
     out/<task>/<entry>.html          one page per submission
 
@@ -32,47 +35,25 @@ import math
 import os
 import re
 from pathlib import Path
+from statistics import NormalDist
 from typing import Iterable, Optional
-from urllib.parse import urlsplit
 
 import jinja2
 
 from .. import __version__
-from ..board import CALIBRATION_BINS, SIGNIFICANCE_MAX
-from ..results import DEMO_BANNER, atomic_write_text, canonical_json, format_value
-from . import plots
+from ..board import CALIBRATION_BINS, CALIBRATION_MIN_BIN_CASES, SIGNIFICANCE_MAX, score_history, subgroup_differences
+from ..results import DEGENERATE_NOTE, DEMO_BANNER, atomic_write_text, canonical_json, format_value
+from . import markup, plots, views
+from .markup import safe_url
 
 HERE = Path(__file__).resolve().parent
-STATIC_FILES = ("site.css", "sort.js")
+STATIC_FILES = ("site.css", "sort.js", "table.js")
 SITE_JSON = "leaderboard.json"
 
 __all__ = ["build_site", "site_data", "safe_url", "SITE_JSON"]
 
 
 # -- helpers ------------------------------------------------------------------------------------
-_CTRL = re.compile(r"[\x00-\x20\x7f]")
-
-
-def safe_url(url) -> Optional[str]:
-    """``url`` when it is an absolute http(s) URL without user information (``user@``),
-    spaces or control characters, else None.
-
-    >>> safe_url("https://example.org/x"), safe_url("javascript:alert(1)"), safe_url(" http://a")
-    ('https://example.org/x', None, None)
-    >>> safe_url("https://github.com@evil.example/x") is None
-    True
-    """
-    if not isinstance(url, str) or not url or _CTRL.search(url):
-        return None
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return None
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc or "@" in parts.netloc:
-        return None
-    return url
-
-
 def _attr(obj, name, default=None):
     if obj is None:
         return default
@@ -108,8 +89,9 @@ def _slug(name: str) -> str:
     return s or "entry"
 
 
-def wilson(k: int, m: int, z: float = 1.959963984540054) -> list[float]:
-    """Wilson score interval of the proportion ``k / m``."""
+def wilson(k: float, m: int, z: float = 1.959963984540054) -> list[float]:
+    """Wilson score interval of the proportion ``k / m`` (``k`` may be fractional: an average
+    number of successes per case)."""
     p = k / m
     den = 1 + z * z / m
     centre = (p + z * z / (2 * m)) / den
@@ -117,11 +99,18 @@ def wilson(k: int, m: int, z: float = 1.959963984540054) -> list[float]:
     return [max(0.0, centre - half), min(1.0, centre + half)]
 
 
-def _baseline_ci(value_ci, counts):
+def _baseline_ci(value_ci, counts, n_readers, level):
+    """A reader coordinate's interval: the published one, else the Wilson interval at ``level``
+    of the proportion ``k / m`` over its ``m / n_readers`` cases (pooled reads of several
+    readers on the same cases are not independent trials)."""
     if value_ci:
-        return [float(value_ci[0]), float(value_ci[1])], "published"
+        return [float(value_ci[0]), float(value_ci[1])], "published 95% interval"
     if counts:
-        return wilson(int(counts[0]), int(counts[1])), "Wilson interval from the counts"
+        k, m = int(counts[0]), int(counts[1])
+        cases = m // (n_readers or 1)
+        z = float(NormalDist().inv_cdf(0.5 + level / 2.0))
+        how = f"Wilson {level:.0%} interval over {cases} cases" if cases != m else f"Wilson {level:.0%} interval from the counts"
+        return wilson(k * cases / m, cases, z), how
     return None, None
 
 
@@ -184,6 +173,7 @@ def _entry_data(board, row, page: str) -> dict:
             "ci": ci,
             "ci_method": mv.ci_method,
             "ci_note": mv.ci_note,
+            "ci_degenerate": bool(mv.ci_note and mv.ci_note.startswith(DEGENERATE_NOTE)),
             "n_cases": mv.n_cases,
         }
     rs = row.rank_summary or {}
@@ -221,11 +211,13 @@ def _entry_data(board, row, page: str) -> dict:
         "significantly_better_than": list(row.better_than),
         "operating_points": row.curves.get("operating_points", []),
         "reader_study": list((res.comparisons or {}).get("readers", [])),
+        "mrmc": list((res.comparisons or {}).get("mrmc", [])),
         "roc": row.curves.get("roc", []),
         "calibration": row.curves.get("calibration", []),
         "warnings": list(res.warnings),
         "withheld": _withheld(row),
         "reproduce": _reproduce(board, res),
+        "subgroup_differences": subgroup_differences(board, row),
     }
 
 
@@ -246,8 +238,8 @@ def _task_data(board) -> dict:
     boot = scored[0].result.bootstrap if scored else None
     baselines = []
     for b in t.baselines:
-        sens_ci, sens_how = _baseline_ci(b.sensitivity_ci, b.sensitivity_counts)
-        spec_ci, spec_how = _baseline_ci(b.specificity_ci, b.specificity_counts)
+        sens_ci, sens_how = _baseline_ci(b.sensitivity_ci, b.sensitivity_counts, b.n_readers, board.settings.level)
+        spec_ci, spec_how = _baseline_ci(b.specificity_ci, b.specificity_counts, b.n_readers, board.settings.level)
         baselines.append(
             {
                 "name": b.name, "target": b.target, "readers": b.readers,
@@ -263,6 +255,21 @@ def _task_data(board) -> dict:
         for r in t.references
     ]
     leader = next((e for e in entries if e["leader"]), None)
+    steps, rank_then = score_history(
+        [{"name": e["name"], "date": e["date"], "value": e["metrics"][t.primary]["value"]} for e in entries],
+        t.higher_is_better,
+    )
+    by_name = {e["name"]: e for e in entries}
+    for e in entries:
+        e["rank_when_submitted"] = rank_then.get(e["name"])
+    history = [
+        {**s, "label": _label(by_name[s["name"]]), "page": by_name[s["name"]]["page"],
+         "ci": by_name[s["name"]]["metrics"][t.primary]["ci"]}
+        for s in steps
+    ]
+    split_decl = t.splits.get(labels.split)
+    labels_date = getattr(split_decl, "labels_date", None)
+    dates = [e["date"] for e in entries if e["date"]] + ([labels_date.isoformat()] if labels_date else [])
     return {
         "id": t.id,
         "version": t.version,
@@ -289,8 +296,10 @@ def _task_data(board) -> dict:
         "level": board.settings.level,
         "metrics": [m for m in _metric_columns(t) if m["name"] in board.metric_names],
         "calibration_bins": CALIBRATION_BINS,
+        "calibration_min_bin_cases": CALIBRATION_MIN_BIN_CASES,
         "leader": None if leader is None else {"name": leader["name"], "team": leader["team"], "model": leader["model"],
-                                               "value": leader["metrics"][t.primary]["value"], "page": leader["page"]},
+                                               "value": leader["metrics"][t.primary]["value"], "page": leader["page"],
+                                               "ci": leader["metrics"][t.primary]["ci"]},
         "n_entries": len(entries),
         "entries": entries,
         "invalid": [
@@ -300,6 +309,10 @@ def _task_data(board) -> dict:
         "references": references,
         "significance": board.disclosure.numbers(board.significance),
         "csv": f"{t.id}.csv",
+        "history": history,
+        "labels_date": labels_date.isoformat() if labels_date else None,
+        "last_updated": max(dates) if dates else None,
+        "subgroups": [{"column": g.column, "values": list(g.values), "description": g.description} for g in t.subgroups],
     }
 
 
@@ -325,10 +338,17 @@ def _disclosure_data(board) -> dict:
 def site_data(reg, boards) -> dict:
     """The document written to ``leaderboard.json``: everything the pages show."""
     tasks = [_task_data(b) for b in sorted(boards, key=lambda b: b.task.id)]
+    for t in tasks:
+        t["bibtex"] = markup.task_bibtex(t)
+        for e in t["entries"]:
+            e["bibtex"] = markup.entry_bibtex(t, e)
+    updated = [t["last_updated"] for t in tasks if t["last_updated"]]
     return {
         "schema": "benchmark-leaderboard-1",
         "harness_version": __version__,
         "banner": DEMO_BANNER if any(t["synthetic_labels"] for t in tasks) else None,
+        "last_updated": max(updated) if updated else None,
+        "repository": views.project_repository(getattr(reg, "root", None)),
         "tasks": tasks,
     }
 
@@ -382,8 +402,7 @@ def task_csv(task: dict) -> str:
 
 
 # -- figures ------------------------------------------------------------------------------------
-def _label(e: dict) -> str:
-    return f"{e['team']} / {e['model']}" if e["model"] else e["team"]
+_label = views.entry_label
 
 
 def _task_figures(task: dict, draw) -> dict:
@@ -417,7 +436,7 @@ def _task_figures(task: dict, draw) -> dict:
             "title": "Rank distribution over bootstrap replicates",
         }
         alt = (f"Blob plot: for each of {len(top)} entries, circles sized by how often it reached each rank in "
-               "the bootstrap replicates, with a cross at the median rank and a line for the 95% rank interval.")
+               f"the bootstrap replicates, with a cross at the median rank and a line for the {task['level']:.0%} rank interval.")
         figs["blob"] = {"svg": draw("blob", data, "blob", alt), "alt": alt, "shown": len(top), "total": len(ranked)}
     sig = task["significance"]
     if sig and len(sig["names"]) > 1:
@@ -425,10 +444,18 @@ def _task_figures(task: dict, draw) -> dict:
         order = sig["order"]
         labels = [_label(by_name[sig["names"][i]]) for i in order]
         better = [[sig["better"][i][j] for j in order] for i in order]
-        data = {"labels": labels, "better": better, "title": f"Pairwise paired bootstrap tests (Holm, \u03b1 = {sig['alpha']:g})"}
+        untested = [[sig["untested"][i][j] is not None for j in order] for i in order]
+        n_untested = sum(map(sum, untested)) // 2
+        data = {"labels": labels, "better": better, "untested": untested,
+                "untested_label": f"not testable at B = {sig['n_replicates']:,}",
+                "title": f"Pairwise paired tests (studentised, Holm, \u03b1 = {sig['alpha']:g})"}
         alt = (f"Significance map of {len(labels)} entries: a cell is coloured when the row entry is significantly "
-               "better or worse than the column entry after Holm adjustment.")
-        figs["significance"] = {"svg": draw("significance", data, "significance", alt), "alt": alt,
+               "better or worse than the column entry after Holm adjustment"
+               + (f"; {n_untested} pair(s) hatched could not be tested at B = {sig['n_replicates']:,} "
+                  "(zero bootstrap standard error or too many undefined replicates)." if n_untested else "."))
+        note = (f"Each pair: z = paired difference / its bootstrap standard error over {sig['n_replicates']:,} "
+                "shared resamples, two-sided normal p-value, Holm-adjusted over all pairs shown.")
+        figs["significance"] = {"svg": draw("significance", data, "significance", alt), "alt": alt, "note": note,
                                 "shown": len(labels), "total": sig["n_total"]}
     return figs
 
@@ -460,7 +487,9 @@ def _entry_figures(task: dict, e: dict, draw) -> dict:
     if e["calibration"] and all("bins" in c for c in e["calibration"]):
         data = {"panels": [{"title": c["title"], "bins": c["bins"]} for c in e["calibration"]]}
         alt = (f"Reliability diagrams of {_label(e)}: observed event rate against mean predicted probability in "
-               f"{len(e['calibration'])} panel(s); the dotted diagonal is perfect calibration.")
+               f"{len(e['calibration'])} panel(s), {task['calibration_bins']} equal-width bins closed on the right; "
+               f"the dotted diagonal is perfect calibration; hollow markers: bins with fewer than "
+               f"{task['calibration_min_bin_cases']} cases.")
         figs["calibration"] = {"svg": draw("calibration", data, "calibration", alt), "alt": alt}
     return figs
 
@@ -562,6 +591,15 @@ class _Writer:
         self.text(MANIFEST, "".join(f"{rel}\n" for rel in sorted(self.written | {MANIFEST})))
 
 
+_MAX_WIDTH = re.compile(r'style="max-width: ([0-9]+)px"')
+
+
+def _natural_width(svg: str) -> str:
+    """Expose a figure's natural width as ``--natural-w`` so narrow screens can show it at that
+    size (text stays legible) in a frame that scrolls sideways, instead of shrinking it."""
+    return _MAX_WIDTH.sub(r'style="--natural-w: \1px; max-width: \1px"', svg, count=1)
+
+
 SITE_JSON_MEMO = "site-json.memo"
 
 
@@ -635,8 +673,13 @@ def build_site(reg, boards: Iterable, out, cache_dir=None, workers: Optional[int
     def take(kind, data, uid, alt):
         (k, _d, u, a), svg = next(drawn)
         assert (k, u, a) == (kind, uid, alt), "figures requested in a different order"
-        return svg
+        return _natural_width(svg)
 
+    guide = views.submit_guide(getattr(reg, "root", None))
+    common["submit_page"] = guide is not None
+    if guide is not None:
+        w.text("submit.html", env.get_template("submit.html.j2").render(
+            root="", page_title="How to submit", guide=guide, **common))
     index = w.text("index.html", env.get_template("index.html.j2").render(root="", page_title="Leaderboards", **common))
     task_tpl = env.get_template("task.html.j2")
     entry_tpl = env.get_template("entry.html.j2")
@@ -646,7 +689,8 @@ def build_site(reg, boards: Iterable, out, cache_dir=None, workers: Optional[int
         figs = _task_figures(task, take)
         w.text(
             f"{tid}/index.html",
-            task_tpl.render(root="../", page_title=task["title"], task=task, figs=figs, **common),
+            task_tpl.render(root="../", page_title=task["title"], task=task, figs=figs,
+                            history=views.history_chart(task), subgroup_tables=views.subgroup_tables(task), **common),
         )
         for e in task["entries"]:
             w.text(

@@ -1,0 +1,1 @@
+"""Statistics of reader studies: multi-reader multi-case (MRMC) analysis."""
