@@ -10,14 +10,16 @@ TESTS  := $(VENV)/.installed-test
 
 .PHONY: demo test install clean
 
-$(BASE): pyproject.toml
+# constraints.txt pins the versions the committed leaderboard/ is built with (its bytes depend
+# on them); the test suite checks them.
+$(BASE): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[confidential]'
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[confidential]'
 	touch $(BASE)
 
 $(TESTS): $(BASE)
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[test]'
 	touch $(TESTS)
 
 install: $(BASE)

@@ -393,6 +393,8 @@ class ResamplingPlan:
         counts = counts.reshape(rows, n_units)
         if self.clusters is not None:
             counts = counts[:, self.unit_of_case]
+        if out.dtype.kind == "u" and counts.size and counts.max() > np.iinfo(out.dtype).max:
+            raise OverflowError("a multiplicity does not fit in the count dtype")
         out[...] = counts
 
     def _fill(self, start, out, cache):
@@ -414,7 +416,7 @@ class ResamplingPlan:
                 self._block(index, target)  # whole block: generate in place
             else:
                 if cache.get("index") != index:
-                    block = np.empty((rows, self.n), dtype=np.float64)
+                    block = np.empty((rows, self.n), dtype=out.dtype)
                     self._block(index, block)
                     cache["index"], cache["block"] = index, block
                 target[...] = cache["block"][pos - first : hi - first]
@@ -464,6 +466,32 @@ class ResamplingPlan:
         """
         rows = self._chunk_rows(max_rows, max_bytes)
         yield from self._iter_weights(rows, reuse=False)
+
+    def count_chunks(self, max_rows=None, max_bytes=DEFAULT_MAX_BYTES):
+        """Iterate over the multiplicities as unsigned integers, in blocks.
+
+        The same replicates as :meth:`chunks` (blocks of the same number of rows), as
+        ``uint8`` arrays, or ``uint16`` when a unit is drawn more than 255 times in a
+        replicate (possible only for strata of more than 255 units, and then very unlikely).
+        Integer kernels read them without converting floats.
+
+        Yields
+        ------
+        counts : ndarray of shape (b, n), dtype uint8 or uint16
+        """
+        rows = self._chunk_rows(max_rows, max_bytes)
+        cache = {}
+        for start in range(0, self.replicates, rows):
+            b = min(rows, self.replicates - start)
+            out = np.empty((b, self.n), dtype=np.uint8)
+            try:
+                self._fill(start, out, cache)
+            except OverflowError:
+                cache = {}
+                out = np.empty((b, self.n), dtype=np.uint16)
+                self._fill(start, out, cache)
+                cache = {}
+            yield out
 
     def weights(self):
         """All weights at once.

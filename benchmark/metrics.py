@@ -34,6 +34,8 @@ from typing import Callable
 
 import numpy as np
 
+from .kernels import AUCColumn, AUCTerms, LinearTerms, exact_sums, mean_of_ratios
+
 __all__ = [
     "CSPINE_TARGETS",
     "LOG_LOSS_EPS",
@@ -149,16 +151,6 @@ _LUMBAR_FORAMINAL = _lumbar_group_columns("foraminal")
 _LUMBAR_SUBARTICULAR = _lumbar_group_columns("subarticular")
 _SEVERE = LUMBAR_CLASSES.index("severe")
 
-# Above this many (positive, negative) pairs ``roc_auc_batch`` switches from a
-# dense pair matrix (one matrix product, fastest for test sets of a few
-# hundred cases) to a sorted cumulative-sum evaluation (linear memory).
-_AUC_DENSE_MAX_PAIRS = 32_768
-# Replicates are evaluated in blocks of rows: this bounds temporaries, keeps
-# them in cache, and keeps each matrix product small enough to run on one
-# thread (multi-threaded BLAS degrades sharply on a busy machine).
-_AUC_DENSE_BLOCK_ROWS = 256
-_AUC_SORTED_BLOCK_ELEMENTS = 1 << 20
-
 _INPUT_KINDS = ("binary", "multilabel", "multiclass")
 
 
@@ -188,6 +180,11 @@ class Metric:
         Shape convention of ``y_true`` and ``y_score``.
     lower, upper : float
         Range of values the metric can take.
+    kernel : callable, default=None
+        ``kernel(y_true, y_score) -> LinearTerms | AUCTerms`` declares the metric's per-case
+        terms (see :mod:`benchmark.kernels`), so that the engine evaluates all linear
+        metrics of a task with one product per block of replicates, AUCs in linear time, and
+        the BCa jackknife in closed form. Without it, ``batch`` is used.
 
     Examples
     --------
@@ -205,6 +202,7 @@ class Metric:
     input: str
     lower: float
     upper: float
+    kernel: Callable | None = None
 
     def __post_init__(self):
         if not isinstance(self.name, str) or not self.name:
@@ -220,6 +218,8 @@ class Metric:
             )
         if not (callable(self.fn) and callable(self.batch)):
             raise ValueError("fn and batch must be callable.")
+        if self.kernel is not None and not callable(self.kernel):
+            raise ValueError("kernel must be callable or None.")
         if not float(self.lower) < float(self.upper):
             raise ValueError(
                 f"lower must be smaller than upper. Got lower={self.lower!r} and "
@@ -468,12 +468,16 @@ def _validate_lumbar(y_true, y_score, sample_weight):
 
 
 def _ratio(weights: np.ndarray, numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
-    """``(weights @ numerator) / (weights @ denominator)``, nan where the latter is 0."""
-    num = weights @ numerator
-    den = weights @ denominator
-    out = np.full(weights.shape[0], np.nan)
-    np.divide(num, den, out=out, where=den > 0)
-    return out
+    """``(weights @ numerator) / (weights @ denominator)``, nan where the latter is 0.
+
+    The sums are exact for integer weights (:func:`benchmark.kernels.exact_sums`), so the
+    result does not depend on the BLAS library, its processor kernel or its threads.
+    """
+    return mean_of_ratios(exact_sums(weights, np.column_stack([numerator, denominator])))
+
+
+def _ratio_terms(numerator: np.ndarray, denominator: np.ndarray) -> LinearTerms:
+    return LinearTerms(np.column_stack([numerator, denominator]), mean_of_ratios)
 
 
 # ---------------------------------------------------------------------------
@@ -481,88 +485,18 @@ def _ratio(weights: np.ndarray, numerator: np.ndarray, denominator: np.ndarray) 
 # ---------------------------------------------------------------------------
 
 
-def _auc_parts_dense(pos, neg, y_score, weights):
-    # kernel[j, i] = [s_i > s_j] + 0.5 [s_i == s_j] for negative j and positive
-    # i, so the numerator of replicate b is w_neg[b] @ kernel @ w_pos[b].
-    sp = y_score[pos]
-    sn = y_score[neg]
-    kernel = (sp[None, :] > sn[:, None]).astype(np.float64)
-    kernel += 0.5 * (sp[None, :] == sn[:, None])
-    b = weights.shape[0]
-    num, total_pos, total_neg = np.empty(b), np.empty(b), np.empty(b)
-    for start in range(0, b, _AUC_DENSE_BLOCK_ROWS):
-        rows = slice(start, start + _AUC_DENSE_BLOCK_ROWS)
-        w_pos = weights[rows][:, pos]
-        w_neg = weights[rows][:, neg]
-        num[rows] = np.einsum("bi,bi->b", w_pos, w_neg @ kernel)
-        total_pos[rows] = w_pos.sum(axis=1)
-        total_neg[rows] = w_neg.sum(axis=1)
-    return num, total_pos, total_neg
-
-
 def _cumsum_rows(a: np.ndarray, out: np.ndarray) -> None:
-    """``np.cumsum(a, axis=0, out=out)``, one row at a time.
+    """``np.cumsum(a, axis=0, out=out)`` with the same bits, computed along contiguous rows.
 
-    The same sequential sums (so the same bits), but every step adds two contiguous rows,
-    several times faster than numpy's accumulation along the first axis of a wide array.
+    Accumulation is sequential in numpy whatever the axis; transposing first makes every
+    running sum read contiguous memory, which is several times faster for wide arrays.
     """
     if a.shape[0]:
-        out[0] = a[0]
-    for i in range(1, a.shape[0]):
-        np.add(out[i - 1], a[i], out=out[i])
-
-
-def _auc_parts_sorted(pos, neg, y_score, weights):
-    # Negatives sorted by score; for a positive with score s, ``lo`` negatives
-    # score strictly below s and ``hi`` at most s. With C the cumulative
-    # negative weight (C[0] = 0), the positive contributes
-    # w_i * (C[lo] + 0.5 (C[hi] - C[lo])) = w_i * (C[lo] + C[hi]) / 2.
-    # Blocks of replicates are processed case-major so that the cumulative
-    # sum runs along the contiguous axis.
-    neg = neg[np.argsort(y_score[neg], kind="stable")]
-    sn = y_score[neg]
-    sp = y_score[pos]
-    lo = np.searchsorted(sn, sp, side="left")
-    hi = np.searchsorted(sn, sp, side="right")
-    # Positives without a tied negative first: they need C[lo] only.
-    by_tie = np.argsort(lo != hi, kind="stable")
-    pos, lo, hi = pos[by_tie], lo[by_tie], hi[by_tie]
-    n_untied = int(np.count_nonzero(lo == hi))
-    lo_tied, hi_tied = lo[n_untied:], hi[n_untied:]
-    b, n = weights.shape
-    step = max(1, _AUC_SORTED_BLOCK_ELEMENTS // n)
-    num, total_pos, total_neg = np.empty(b), np.empty(b), np.empty(b)
-    for start in range(0, b, step):
-        rows = slice(start, start + step)
-        w_t = weights[rows].T  # (n, rows)
-        cum = np.empty((neg.size + 1, w_t.shape[1]))
-        cum[0] = 0.0
-        _cumsum_rows(w_t[neg], cum[1:])
-        w_pos = w_t[pos]
-        block = np.einsum("ib,ib->b", w_pos[:n_untied], cum[lo[:n_untied]])
-        if n_untied < pos.size:
-            both = cum[lo_tied] + cum[hi_tied]
-            block += 0.5 * np.einsum("ib,ib->b", w_pos[n_untied:], both)
-        num[rows] = block
-        total_pos[rows] = w_pos.sum(axis=0)
-        total_neg[rows] = cum[-1]
-    return num, total_pos, total_neg
+        out[...] = np.cumsum(np.ascontiguousarray(a.T), axis=1).T
 
 
 def _auc_batch(y_true: np.ndarray, y_score: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    is_pos = y_true == 1
-    pos = np.flatnonzero(is_pos)
-    neg = np.flatnonzero(~is_pos)
-    out = np.full(weights.shape[0], np.nan)
-    if pos.size == 0 or neg.size == 0 or weights.shape[0] == 0:
-        return out
-    if pos.size * neg.size <= _AUC_DENSE_MAX_PAIRS:
-        num, total_pos, total_neg = _auc_parts_dense(pos, neg, y_score, weights)
-    else:
-        num, total_pos, total_neg = _auc_parts_sorted(pos, neg, y_score, weights)
-    den = total_pos * total_neg
-    np.divide(num, den, out=out, where=den > 0)
-    return out
+    return AUCColumn(y_true, y_score).values(weights)
 
 
 def roc_auc_batch(y_true, y_score, weights) -> np.ndarray:
@@ -570,8 +504,10 @@ def roc_auc_batch(y_true, y_score, weights) -> np.ndarray:
 
     Same definition as :func:`roc_auc`. The cases are sorted once; the pairs
     are then counted for whole blocks of replicates at a time, with a matrix
-    product over a (negative x positive) pair kernel for small test sets or a
-    cumulative sum of the negative weights for large ones.
+    product over a (negative x positive) pair kernel for small test sets or,
+    in time linear in the number of cases, a running count of the negative
+    weight read at the rank of every positive (integer arithmetic for integer
+    weights: exact, see :mod:`benchmark.kernels`).
 
     Parameters
     ----------
@@ -725,10 +661,7 @@ def mean_roc_auc_batch(y_true, y_score, weights) -> np.ndarray:
     y_true = np.asarray(y_true, dtype=np.float64)
     y_score = np.asarray(y_score, dtype=np.float64)
     weights = _check_weights(weights, y_true.shape[0])
-    per_column = [
-        _auc_batch(y_true[:, j], y_score[:, j], weights) for j in range(y_true.shape[1])
-    ]
-    return np.mean(per_column, axis=0)
+    return AUCTerms(y_true, y_score).values(weights)
 
 
 def mean_roc_auc(y_true, y_score, sample_weight=None) -> float:
@@ -1120,14 +1053,7 @@ def rsna_lumbar_loss_batch(y_true, y_score, weights) -> np.ndarray:
     y_true = np.asarray(y_true, dtype=np.int64)
     y_score = np.asarray(y_score, dtype=np.float64)
     weights = _check_weights(weights, y_true.shape[0])
-    terms = _lumbar_terms(y_true, y_score)
-    keys = ("spinal", "foraminal", "subarticular", "any_severe_spinal")
-    # One pass over the weights for all eight numerators and denominators.
-    stacked = np.column_stack([terms[k][0] for k in keys] + [terms[k][1] for k in keys])
-    sums = weights @ stacked
-    parts = np.full((weights.shape[0], 4), np.nan)
-    np.divide(sums[:, :4], sums[:, 4:], out=parts, where=sums[:, 4:] > 0)
-    return (parts[:, 0] + parts[:, 1] + parts[:, 2] + parts[:, 3]) / 4.0
+    return _lumbar_kernel(y_true, y_score).values(weights)
 
 
 def rsna_lumbar_loss(y_true, y_score, sample_weight=None) -> float:
@@ -1291,6 +1217,46 @@ del _f, _what, _definition, _none, _comment, _value
 
 
 # ---------------------------------------------------------------------------
+# Kernels: the per-case terms each metric is made of (see benchmark.kernels)
+# ---------------------------------------------------------------------------
+
+
+def _auc_kernel(y_true, y_score) -> AUCTerms:
+    return AUCTerms(np.asarray(y_true, dtype=np.float64), np.asarray(y_score, dtype=np.float64))
+
+
+def _log_loss_kernel(y_true, y_score) -> LinearTerms:
+    y_true = np.asarray(y_true, dtype=np.float64)
+    y_score = np.asarray(y_score, dtype=np.float64)
+    return _ratio_terms(_binary_losses(y_true, y_score), np.ones(y_true.shape[0]))
+
+
+def _cspine_kernel(y_true, y_score) -> LinearTerms:
+    y_true = np.asarray(y_true, dtype=np.float64)
+    y_score = np.asarray(y_score, dtype=np.float64)
+    return _ratio_terms(_cspine_study_losses(y_true, y_score), np.ones(y_true.shape[0]))
+
+
+_LUMBAR_KEYS = ("spinal", "foraminal", "subarticular", "any_severe_spinal")
+
+
+def _lumbar_kernel(y_true, y_score, keys=_LUMBAR_KEYS) -> LinearTerms:
+    terms = _lumbar_terms(np.asarray(y_true, dtype=np.int64), np.asarray(y_score, dtype=np.float64))
+    # Numerators first, then denominators: the mean of the ratios.
+    return LinearTerms(
+        np.column_stack([terms[k][0] for k in keys] + [terms[k][1] for k in keys]), mean_of_ratios
+    )
+
+
+def _lumbar_component_kernel(key: str) -> Callable:
+    def kernel(y_true, y_score) -> LinearTerms:
+        return _lumbar_kernel(y_true, y_score, (key,))
+
+    kernel.__name__ = f"_lumbar_{key}_kernel"
+    return kernel
+
+
+# ---------------------------------------------------------------------------
 # Calibration: reliability bins and expected calibration error
 # ---------------------------------------------------------------------------
 
@@ -1381,55 +1347,57 @@ def expected_calibration_error(y_true, y_prob, n_bins: int = 10) -> float:
 # Registration
 # ---------------------------------------------------------------------------
 
-register(Metric("roc_auc", "AUC", True, roc_auc, roc_auc_batch, "binary", 0.0, 1.0))
+register(
+    Metric("roc_auc", "AUC", True, roc_auc, roc_auc_batch, "binary", 0.0, 1.0, _auc_kernel)
+)
 register(
     Metric(
         "mean_roc_auc", "Mean AUC", True, mean_roc_auc, mean_roc_auc_batch,
-        "multilabel", 0.0, 1.0,
+        "multilabel", 0.0, 1.0, _auc_kernel,
     )
 )
 register(
     Metric("log_loss", "Log loss", False, log_loss, log_loss_batch, "binary", 0.0,
-           _BINARY_LOSS_MAX)
+           _BINARY_LOSS_MAX, _log_loss_kernel)
 )
 register(
     Metric(
         "rsna_cspine_weighted_log_loss", "Weighted log loss", False,
         rsna_cspine_weighted_log_loss, rsna_cspine_weighted_log_loss_batch,
-        "multilabel", 0.0, _BINARY_LOSS_MAX,
+        "multilabel", 0.0, _BINARY_LOSS_MAX, _cspine_kernel,
     )
 )
 register(
     Metric(
         "rsna_lumbar_loss", "Competition score", False, rsna_lumbar_loss,
-        rsna_lumbar_loss_batch, "multiclass", 0.0, _LUMBAR_MULTICLASS_LOSS_MAX,
+        rsna_lumbar_loss_batch, "multiclass", 0.0, _LUMBAR_MULTICLASS_LOSS_MAX, _lumbar_kernel,
     )
 )
 register(
     Metric(
         "rsna_lumbar_spinal_loss", "Spinal canal stenosis loss", False,
         rsna_lumbar_spinal_loss, rsna_lumbar_spinal_loss_batch, "multiclass", 0.0,
-        _LUMBAR_MULTICLASS_LOSS_MAX,
+        _LUMBAR_MULTICLASS_LOSS_MAX, _lumbar_component_kernel("spinal"),
     )
 )
 register(
     Metric(
         "rsna_lumbar_foraminal_loss", "Neural foraminal narrowing loss", False,
         rsna_lumbar_foraminal_loss, rsna_lumbar_foraminal_loss_batch, "multiclass", 0.0,
-        _LUMBAR_MULTICLASS_LOSS_MAX,
+        _LUMBAR_MULTICLASS_LOSS_MAX, _lumbar_component_kernel("foraminal"),
     )
 )
 register(
     Metric(
         "rsna_lumbar_subarticular_loss", "Subarticular stenosis loss", False,
         rsna_lumbar_subarticular_loss, rsna_lumbar_subarticular_loss_batch, "multiclass",
-        0.0, _LUMBAR_MULTICLASS_LOSS_MAX,
+        0.0, _LUMBAR_MULTICLASS_LOSS_MAX, _lumbar_component_kernel("subarticular"),
     )
 )
 register(
     Metric(
         "rsna_lumbar_any_severe_spinal_loss", "Any severe spinal loss", False,
         rsna_lumbar_any_severe_spinal_loss, rsna_lumbar_any_severe_spinal_loss_batch,
-        "multiclass", 0.0, _LUMBAR_BINARY_LOSS_MAX,
+        "multiclass", 0.0, _LUMBAR_BINARY_LOSS_MAX, _lumbar_component_kernel("any_severe_spinal"),
     )
 )

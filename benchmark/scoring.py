@@ -100,6 +100,17 @@ class BoundMetric:
         cols = np.flatnonzero(mask)
         return lambda W: batch(yy, ss, W[:, cols])
 
+    def kernel(self, scores: np.ndarray, n_all: int):
+        """The metric's declared per-case terms over all ``n_all`` cases of the plan, or None
+        when the metric declares none (see :mod:`benchmark.kernels`)."""
+        make = M.get(self.spec.fn).kernel
+        if make is None:
+            return None
+        s = scores if self.mask is None else scores[self.mask]
+        yy, ss = _slice(self.spec, self.y, s)
+        k = make(yy, ss)
+        return k if self.mask is None else k.on_cases(np.flatnonzero(self.mask), n_all)
+
 
 def bind_metrics(task: Task, labels: LabelSet) -> list[BoundMetric]:
     out = []
@@ -375,10 +386,20 @@ def score_task(
         from . import bootstrap as BT
 
         plan, strat_name, clusters, key = plan_for(task, labels, settings)
-        evaluators = [bm.evaluator(sub.scores) for sub in submissions for bm in bound]
-        reps = BT.bootstrap_replicates(evaluators, plan).reshape(S, Mn, -1)
-        if settings.method == "bca":
-            jack = BT.jackknife_values(evaluators, plan).reshape(S, Mn, -1)
+        kernels = [bm.kernel(sub.scores, len(labels)) for sub in submissions for bm in bound]
+        if all(k is not None for k in kernels):
+            # Every metric declares its terms: one fused pass over the plan, closed-form
+            # jackknife.
+            from . import kernels as K
+
+            reps = K.replicates(kernels, plan).reshape(S, Mn, -1)
+            if settings.method == "bca":
+                jack = K.jackknife(kernels, plan).reshape(S, Mn, -1)
+        else:
+            evaluators = [bm.evaluator(sub.scores) for sub in submissions for bm in bound]
+            reps = BT.bootstrap_replicates(evaluators, plan).reshape(S, Mn, -1)
+            if settings.method == "bca":
+                jack = BT.jackknife_values(evaluators, plan).reshape(S, Mn, -1)
 
     results = []
     compare_inputs = None  # built on first use, shared by every submission

@@ -850,6 +850,12 @@ def _check_header(task: Task, layout: _Layout, raw_fields: list[str], rep: _Repo
 
 # --------------------------------------------------------------------------------------------
 # Stage 6: row structure and parsing
+# pandas 2's default float parser rounds about a third of 17-digit decimals one ulp off;
+# "round_trip" parses exactly (as Python's float does). pandas 3 parses exactly by default and
+# deprecates the option.
+_EXACT_FLOATS = {"float_precision": "round_trip"} if int(pd.__version__.split(".")[0]) < 3 else {}
+
+
 # --------------------------------------------------------------------------------------------
 def _parse_frame(body: bytes, ncols: int, usecols: Sequence[int], float_cols: Sequence[int],
                  n_expected: int) -> tuple[pd.DataFrame, bool]:
@@ -873,7 +879,7 @@ def _parse_frame(body: bytes, ncols: int, usecols: Sequence[int], float_cols: Se
         try:
             with _warnings.catch_warnings():
                 _warnings.simplefilter("ignore")
-                df = pd.read_csv(io.BytesIO(body), dtype=dtype, **common)
+                df = pd.read_csv(io.BytesIO(body), dtype=dtype, **common, **_EXACT_FLOATS)
             if len(df) == n_expected:
                 return df, True
         except (ValueError, TypeError, OverflowError, pd.errors.ParserError):

@@ -16,6 +16,7 @@ from sklearn.metrics import log_loss as sk_log_loss
 from sklearn.metrics import roc_auc_score, roc_curve
 
 import benchmark.metrics as metrics
+import benchmark.kernels as kernels
 from benchmark.metrics import (
     CSPINE_TARGETS,
     LUMBAR_CLASSES,
@@ -188,13 +189,15 @@ def test_roc_auc_matches_sklearn(n, decimals, weighting):
 
 @pytest.mark.parametrize("max_pairs", [0, 10**9])
 def test_roc_auc_both_algorithms_match_sklearn(monkeypatch, max_pairs):
-    # Force the sorted (max_pairs=0) or the dense pair-kernel path.
-    monkeypatch.setattr(metrics, "_AUC_DENSE_MAX_PAIRS", max_pairs)
+    # Force the sorted (max_pairs=0) or the dense pair-kernel path, each with real-valued
+    # weights (floating-point kernel) and integer weights (integer kernel).
+    monkeypatch.setattr(kernels, "_AUC_DENSE_MAX_PAIRS", max_pairs)
     rng = np.random.default_rng(11)
     for n, decimals in [(5, 1), (50, 1), (300, None), (300, 2)]:
         y, s = _binary_data(rng, n, decimals)
-        w = rng.random(n)
-        assert roc_auc(y, s, w) == pytest.approx(roc_auc_score(y, s, sample_weight=w), abs=1e-12)
+        for w in (rng.random(n), rng.integers(0, 4, n).astype(float)):
+            expected = roc_auc_score(y, s, sample_weight=w)
+            assert roc_auc(y, s, w) == pytest.approx(expected, abs=1e-12)
 
 
 @pytest.mark.parametrize("n, B", [(50, 600), (3000, 360)])
