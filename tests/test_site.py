@@ -227,6 +227,7 @@ def test_escaping_of_submission_strings(tmp_path):
     assert 'href="https://example.org/?a=1&amp;b=&#34;2"' in task_html
 
 
+@pytest.mark.pinned_versions
 def test_committed_leaderboard_is_up_to_date(tmp_path):
     """The committed leaderboard/ equals a fresh build of the committed tasks and submissions.
 
