@@ -16,12 +16,6 @@ _API = {"validate", "score", "compare"}
 def __getattr__(name):
     # The API pulls in numpy and pandas: import it on first use, so `import benchmark` (and the
     # command line's start-up) stays light.
-    if name == "compare":
-        # benchmark/compare.py (ranks, operating points) shares the name; that module is
-        # callable and calls benchmark.api.compare, so both uses of the name work.
-        import importlib
-
-        return importlib.import_module(".compare", __name__)
     if name in _API:
         from . import api
 

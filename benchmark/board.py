@@ -445,7 +445,7 @@ def submission_curves(
     ``known_ops``: reader operating-point comparisons already computed by the scorer (the
     ``baselines`` of :attr:`ScoreResult.comparisons`); computed here when absent.
     """
-    from . import compare as C
+    from . import ranking as C
 
     y = labels.y
     # Multi-class rows as the metric scores them: clipped at the float64 epsilon, then every
@@ -706,7 +706,7 @@ def _disclose(board: TaskBoard) -> None:
 
 def _rank(board: TaskBoard) -> None:
     """Order the rows, rank them and add the bootstrap comparisons."""
-    from . import compare as C
+    from . import ranking as C
 
     task = board.task
     hib = task.higher_is_better

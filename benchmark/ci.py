@@ -1078,7 +1078,7 @@ def _signed(v, digits: int = 4) -> str:
 
 
 def _score(ctx: _Context, task, labels, reports, subs, events, touched):
-    from . import compare as C
+    from . import ranking as C
     from .bootstrap import paired_difference
     from .ladder import Ladder
     from .results import SubmissionInfo

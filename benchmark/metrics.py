@@ -485,7 +485,7 @@ def _ratio_terms(numerator: np.ndarray, denominator: np.ndarray) -> LinearTerms:
 # ---------------------------------------------------------------------------
 
 
-def _cumsum_rows(a: np.ndarray, out: np.ndarray) -> None:
+def cumsum_rows(a: np.ndarray, out: np.ndarray) -> None:
     """``np.cumsum(a, axis=0, out=out)`` with the same bits, computed along contiguous rows.
 
     Accumulation is sequential in numpy whatever the axis; transposing first makes every

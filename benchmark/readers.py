@@ -2,7 +2,7 @@
 
 A reader study records, for every reader and case, the reader's binary call. With case-level
 reads a submission can be compared with a reader on the *same* cases, which is more powerful
-than a comparison with a published operating point (:func:`benchmark.compare.
+than a comparison with a published operating point (:func:`benchmark.ranking.
 compare_to_operating_point`).
 
 Reads file format
@@ -30,7 +30,7 @@ Statistics
   independent, which they are not (the same case is read by every reader); the case bootstrap
   interval resamples cases and keeps all reads of a drawn case, so it respects that clustering.
 * :func:`compare_with_readers`: the submission is thresholded at the reader's observed
-  specificity (operating-point convention of :mod:`benchmark.compare`: the ROC point with
+  specificity (operating-point convention of :mod:`benchmark.ranking`: the ROC point with
   specificity ``>=`` the reader's and maximal sensitivity) and the two sensitivities are
   compared by the paired bootstrap interval of the sensitivity difference on the task's case
   resamples. In each replicate the reader's specificity is recomputed and the threshold
@@ -60,7 +60,7 @@ import pandas as pd
 from scipy import stats
 
 from .bootstrap import DEFAULT_MAX_UNDEFINED, percentile_ci
-from .compare import (
+from .ranking import (
     SortedROC,
     _check_binary_pair,
     _check_level,
@@ -556,7 +556,7 @@ class ReaderComparison:
     difference_ci : list of float or None
         Paired case-bootstrap percentile interval.
     verdict : str
-        From ``difference_ci`` (see :func:`benchmark.compare.verdict`).
+        From ``difference_ci`` (see :func:`benchmark.ranking.verdict`).
     level : float
     n_replicates, n_undefined : int
     reason : str or None
@@ -599,7 +599,7 @@ def compare_with_readers(
     1. the reader's sensitivity and specificity are computed from its calls;
     2. the submission is thresholded at the reader's specificity (the ROC point with
        specificity ``>=`` the reader's and maximal sensitivity; module convention of
-       :mod:`benchmark.compare`);
+       :mod:`benchmark.ranking`);
     3. on every case-bootstrap weighting the reader's sensitivity and specificity are
        recomputed, the submission's sensitivity is read at that replicate's reader
        specificity, and the percentile interval of the differences gives the verdict.

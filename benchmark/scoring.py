@@ -318,7 +318,7 @@ def _comparisons(task, labels, scores, plan, settings, inputs: Optional[Comparis
     ``inputs`` (:meth:`ComparisonInputs.build`) is shared by the submissions of a task; it is
     built here when not given.
     """
-    from .compare import compare_to_operating_point
+    from .ranking import compare_to_operating_point
 
     out = {}
     if inputs is None:

@@ -106,7 +106,9 @@ ROW_SUM_TOLERANCE = 1e-5
 
 _NAN_WORDS = {"nan", "-nan", "+nan", "na", "n/a", "#n/a", "null", "none", "nil", "<na>", "nat"}
 _DECIMAL_COMMA_RE = re.compile(r"^\s*[+-]?\d*,\d+\s*$")
-_PERCENT_RE = re.compile(r"^\s*[+-]?(\d+\.?\d*|\.\d+)\s*%\s*$")
+# Unambiguous (one way to split the digits), so a hostile 10 MB cell is matched in linear time;
+# ``\d+\.?\d*`` backtracks quadratically on a long run of digits.
+_PERCENT_RE = re.compile(r"^\s*[+-]?(\d+(?:\.\d*)?|\.\d+)\s*%\s*$")
 _INT_TOKEN_RE = re.compile(r"^\s*[+-]?\d+\s*$")
 _FLOATY_ID_RE = re.compile(r"^(\d+)\.0*$")
 _FIELD_RE = re.compile(r'"([^"]*(?:""[^"]*)*)"|([^",]*)')

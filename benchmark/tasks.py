@@ -246,7 +246,7 @@ class BaselineDecl(_Frozen):
     sensitivity_counts: Optional[list[int]] = None
     specificity_counts: Optional[list[int]] = None
     #: Readers whose reads are pooled in the counts, each reading every case: the counts'
-    #: case-level sample size is ``m / n_readers`` (benchmark.compare._baseline_draws).
+    #: case-level sample size is ``m / n_readers`` (benchmark.ranking._baseline_draws).
     n_readers: Optional[int] = Field(default=None, ge=1)
     derived: str = ""
     source: str

@@ -31,8 +31,8 @@ distinguishable"):
   (reader 1, and the pooled reads of the 7 readers).
 * ``old published point``: the model's sensitivity at the pooled readers' specificity (held at
   its point estimate) minus a binomial draw over the 7 x n_pos pooled reads, as
-  benchmark.compare.compare_to_operating_point computed it before.
-* ``published point``: benchmark.compare.compare_to_operating_point now: the matched
+  benchmark.ranking.compare_to_operating_point computed it before.
+* ``published point``: benchmark.ranking.compare_to_operating_point now: the matched
   specificity drawn too, binomial draws over cases (``n_readers = 7``).
 
 Each simulated data set gets its own stratified resampling plan (benchmark.bootstrap.
@@ -54,7 +54,7 @@ import time
 import numpy as np
 from scipy import stats
 
-from benchmark import compare as C
+from benchmark import ranking as C
 from benchmark.bootstrap import ResamplingPlan
 from benchmark.readers import ReaderStudy
 

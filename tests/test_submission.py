@@ -863,3 +863,17 @@ def test_large_long_file_is_correct(tmp_path, cspine):
     sub = read_submission(cspine, write(tmp_path, text), cases("rsna-cspine", ids, "test"))
     np.testing.assert_array_equal(sub.scores, vals)
     assert sub.n_rows == 40_000
+
+
+def test_a_long_run_of_digits_is_classified_in_linear_time(tmp_path, mrnet):
+    # 200,000 digits then a letter: not a number. A pattern that can split a run of digits in
+    # many ways (``\d+\.?\d*``) needs ~10^10 steps here; an unambiguous one needs ~10^5.
+    import time
+
+    values = mrnet_values()
+    text = mrnet_wide(values).replace(f"{MRNET_VALID[0]},{values[MRNET_VALID[0]][0]},",
+                                      f"{MRNET_VALID[0]},{'1' * 200_000}x,", 1)
+    start = time.perf_counter()
+    exc = invalid(mrnet, write(tmp_path, text), cases("mrnet", MRNET_VALID))
+    assert time.perf_counter() - start < 10
+    assert first(exc, "not-a-number").column == "abnormal"

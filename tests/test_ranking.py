@@ -1,4 +1,4 @@
-"""Tests of benchmark.compare: ranks, arena rank, Holm, significance maps, operating points.
+"""Tests of benchmark.ranking: ranks, arena rank, Holm, significance maps, operating points.
 
 Golden values are computed by hand in the comments or from the definitions inside the tests
 (brute-force loops over thresholds, expanded case lists instead of weights).
@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from benchmark import compare as C
+from benchmark import ranking as C
 from benchmark.bootstrap import paired_difference
 
 

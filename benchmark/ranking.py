@@ -53,29 +53,14 @@ import numbers
 import warnings
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
-import sys
-import types
 from typing import Optional
 
 import numpy as np
 from scipy import special
 
 from .bootstrap import DEFAULT_MAX_UNDEFINED, percentile_ci
-from .metrics import _cumsum_rows  # cumulative sums row by row (same bits as np.cumsum)
+from .metrics import cumsum_rows  # cumulative sums row by row (same bits as np.cumsum)
 
-
-class _ApiModule(types.ModuleType):
-    """Importing this module binds ``benchmark.compare`` to it, hiding the API function of the
-    same name; calling the module calls :func:`benchmark.api.compare`, so
-    ``benchmark.compare(task, a, b, ...)`` works whether or not this module was imported."""
-
-    def __call__(self, *args, **kwargs):
-        from .api import compare
-
-        return compare(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _ApiModule
 
 __all__ = [
     "BETTER",
@@ -931,7 +916,7 @@ class SortedROC:
         out = np.empty((cols.size + 1, WT.shape[1]))
         out[0] = 0.0
         if cols.size:
-            _cumsum_rows(WT[cols], out[1:])
+            cumsum_rows(WT[cols], out[1:])
         return out[at]
 
     def counts(self, WT: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
