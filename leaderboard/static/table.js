@@ -151,7 +151,9 @@
     if (nomatch) {
       each(nomatch.querySelectorAll("[data-clear]"), function (b) {
         b.addEventListener("click", function () {
-          if (form) { form.reset(); }
+          // form.reset() has reset the fields when it returns: show every row at once rather
+          // than after the reset event's deferred update.
+          if (form) { form.reset(); applyFilters(); save(); }
           var q = document.getElementById("f-q");
           if (q) { q.focus(); }
         });
