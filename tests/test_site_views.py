@@ -243,5 +243,5 @@ def test_no_internal_tags_or_development_words_on_the_committed_site():
     for page in pages:
         text = htmllib.unescape(re.sub(r"<[^>]+>", " ", page.read_text()))
         assert "FACTS" not in text and "TODO" not in text and "FIXME" not in text, page
-        for word in ("coordinator", "agent", "helper", "farm-bench", "farm-studio", "issue #"):
+        for word in ("coordinator", "agent", "helper", "issue #"):
             assert word not in text.lower(), (page, word)
