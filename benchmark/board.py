@@ -44,6 +44,7 @@ from .parallel import ordered_map, worker_count
 from .results import DEMO_BANNER, ScoreResult, SubmissionInfo, atomic_write_bytes, atomic_write_text, canonical_json, format_value
 from .scoring import BootstrapSettings, plan_for, score_task
 from .tasks import Task, TaskRegistry
+from .termtable import plain_table
 
 CACHE_SCHEMA = "leaderboard-cache-1"
 SIGNIFICANCE_MAX = 30  # entries shown in the pairwise significance map (best by point rank)
@@ -135,7 +136,6 @@ class TaskBoard:
         table below, which repeats the rank and submission columns. Nothing is dropped."""
         import shutil
 
-        from .cli import _table
 
         t = self.task
         spec = t.primary_spec
@@ -186,7 +186,7 @@ class TaskBoard:
                 out.append(f"{t.id} (continued)")
             rows = [f[:n_fixed] + [cols[n][i] for n in block] for i, f in enumerate(fixed)]
             right = {0} | set(range(2, n_fixed + len(block)))  # numbers right-aligned
-            out.append(_table(fixed_h[:n_fixed] + block, rows, right - ({3} if n_fixed == 4 else set())))
+            out.append(plain_table(fixed_h[:n_fixed] + block, rows, right - ({3} if n_fixed == 4 else set())))
         for r in self.invalid:
             out.append(f"invalid: {r.entry.name}: {len(r.problems.problems)} problem(s)")
         return "\n".join(out)

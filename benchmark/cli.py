@@ -24,6 +24,7 @@ from .errors import (
     format_problems,
 )
 from .results import DEMO_BANNER, ComparisonResult, atomic_write_text, canonical_json, format_value
+from .termtable import plain_table
 
 
 def _stderr(msg: str) -> None:
@@ -71,20 +72,6 @@ def _registry(args):
     return load_registry(Path(args.root) if getattr(args, "root", None) else None)
 
 
-def _table(headers: list[str], rows: list[list[str]], align_right: Optional[set] = None) -> str:
-    align_right = align_right or set()
-    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)]
-
-    def fmt(cells):
-        return "  ".join(
-            c.rjust(w) if i in align_right else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths))
-        ).rstrip()
-
-    lines = [fmt(headers), fmt(["-" * w for w in widths])]
-    lines += [fmt(r) for r in rows]
-    return "\n".join(lines)
-
-
 def _ci_text(mv) -> str:
     from .results import DEGENERATE_NOTE
 
@@ -111,7 +98,7 @@ def cmd_tasks(args) -> int:
                 ", ".join(sorted(t.splits)),
             ]
         )
-    print(_table(["task", "title", "primary metric", "direction", "splits"], rows))
+    print(plain_table(["task", "title", "primary metric", "direction", "splits"], rows))
     return EXIT_OK
 
 
@@ -226,7 +213,7 @@ def print_result(task, res) -> None:
             ]
         )
     level = f"{res.bootstrap.level:.0%} CI ({res.bootstrap.method})" if res.bootstrap else "CI"
-    print(_table(["metric", "value", level, "better", "n"], rows, {1}))
+    print(plain_table(["metric", "value", level, "better", "n"], rows, {1}))
     if res.bootstrap:
         b = res.bootstrap
         extra = f", clustered by {b.cluster} ({b.n_clusters} clusters)" if b.cluster else ""
@@ -278,7 +265,7 @@ def _print_comparisons(res) -> None:
             ]
             for r in readers
         ]
-        print(_table(["target", "reader", "spec", "reader sens", "model sens", "difference CI", "verdict"], rows))
+        print(plain_table(["target", "reader", "spec", "reader sens", "model sens", "difference CI", "verdict"], rows))
 
 
 def _print_mrmc(res) -> None:
@@ -300,7 +287,7 @@ def _print_mrmc(res) -> None:
             "" if a["p"] is None else format_value(a["p"], 3),
             f"{format_value(f['difference'], 3)} {_fmt_ci(f['ci'])}",
         ])
-    print(_table(["target", "FOM", "model", "readers", "RRRC difference CI", "RRRC p", "RRFC difference CI"], table))
+    print(plain_table(["target", "FOM", "model", "readers", "RRRC difference CI", "RRRC p", "RRFC difference CI"], table))
     for n in sorted({m["note"] for m in rows if m.get("note")}):
         print(f"note: {n}")
 
@@ -374,7 +361,7 @@ def cmd_compare(args) -> int:
             ]
         )
     level = f"{settings.level:.0%} CI"
-    print(_table(["metric", "A", "B", "A - B", level, "p (bootstrap)", "p (DeLong)", "better"], rows, {1, 2, 3}))
+    print(plain_table(["metric", "A", "B", "A - B", level, "p (bootstrap)", "p (DeLong)", "better"], rows, {1, 2, 3}))
     for n in sorted({m.delong.note for m in res.metrics.values() if m.delong is not None and m.delong.note}):
         print(f"note: p (DeLong): {n}")
     if args.json:
