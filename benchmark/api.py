@@ -1,8 +1,8 @@
 """Python API: validate, score and compare predictions from a script or a notebook.
 
 The three functions return the same typed records the command line writes with ``--json``
-(:class:`~benchmark.results.ValidationReport`, :class:`~benchmark.results.ScoreResult`,
-:class:`~benchmark.results.ComparisonResult`), each with ``.to_json()`` (the CLI's bytes) and
+(:class:`~benchmark.scoring.results.ValidationReport`, :class:`~benchmark.scoring.results.ScoreResult`,
+:class:`~benchmark.scoring.results.ComparisonResult`), each with ``.to_json()`` (the CLI's bytes) and
 ``.to_frame()`` (a pandas DataFrame). Predictions may be
 
 * a path to a prediction file in any format the task accepts;
@@ -11,10 +11,10 @@ The three functions return the same typed records the command line writes with `
 * a numpy array of values in the task's canonical column order, with ``ids=`` giving the case
   id (or row id) of each row.
 
-An invalid submission raises :class:`~benchmark.errors.SubmissionInvalid` carrying every
+An invalid submission raises :class:`~benchmark.core.errors.SubmissionInvalid` carrying every
 problem (``exc.problems``), exactly the problems ``benchmark validate`` prints. Scoring needs
 ``labels=`` (a label file or folder), ``$BENCHMARK_LABELS_DIR`` or ``demo=True``; otherwise
-:class:`~benchmark.errors.LabelsRequired` is raised. See docs/api.md.
+:class:`~benchmark.core.errors.LabelsRequired` is raised. See docs/api.md.
 """
 
 from __future__ import annotations
@@ -28,9 +28,9 @@ from typing import Iterator, Optional, Sequence, Union
 import numpy as np
 import pandas as pd
 
-from .errors import Problem, SubmissionInvalid, UsageError
-from .results import ComparisonResult, ProblemRecord, ScoreResult, ValidationReport
-from .tasks import Task, load_registry
+from .core.errors import Problem, SubmissionInvalid, UsageError
+from .scoring.results import ComparisonResult, ProblemRecord, ScoreResult, ValidationReport
+from .data.tasks import Task, load_registry
 
 __all__ = ["validate", "score", "compare", "validation_report", "read_predictions"]
 
@@ -51,7 +51,7 @@ def _task(task: TaskLike, root: Optional[os.PathLike]) -> Task:
 
 
 def _frame_of_array(task: Task, arr: np.ndarray, ids: Optional[Sequence], name: str) -> pd.DataFrame:
-    from .submission import canonical_format, expected_header
+    from .submissions.submission import canonical_format, expected_header
 
     fmt = canonical_format(task)
     header = expected_header(task, fmt)
@@ -117,8 +117,8 @@ def _records(problems) -> list[ProblemRecord]:
 
 
 def validation_report(task: Task, split: str, file: str, outcome) -> ValidationReport:
-    """The report of a validation: ``outcome`` is a :class:`~benchmark.submission.Submission`
-    or the :class:`~benchmark.errors.SubmissionInvalid` raised for the file."""
+    """The report of a validation: ``outcome`` is a :class:`~benchmark.submissions.submission.Submission`
+    or the :class:`~benchmark.core.errors.SubmissionInvalid` raised for the file."""
     if isinstance(outcome, SubmissionInvalid):
         return ValidationReport(
             task=task.id, split=split, file=file, valid=False,
@@ -131,11 +131,11 @@ def validation_report(task: Task, split: str, file: str, outcome) -> ValidationR
 
 
 def read_predictions(task: Task, path, expected, format=None, max_mb=None, display_path=None):
-    """:func:`benchmark.submission.read_submission`, and when the file is invalid because its
+    """:func:`benchmark.submissions.submission.read_submission`, and when the file is invalid because its
     ids are another split's, a first problem saying so ("add --split valid")."""
-    from .confidential import read_prediction_file
-    from .labels import other_split_problem
-    from .submission import read_submission
+    from .submissions.confidential import read_prediction_file
+    from .data.labels import other_split_problem
+    from .submissions.submission import read_submission
 
     try:
         if display_path is None:  # a file: an encrypted one of a confidential task is opened too
@@ -167,11 +167,11 @@ def validate(
 ) -> ValidationReport:
     """Check predictions against the public id list of a split (no labels needed).
 
-    Returns a :class:`~benchmark.results.ValidationReport` with ``valid=True`` (and the
-    accepted oddities as ``warnings``); raises :class:`~benchmark.errors.SubmissionInvalid`
+    Returns a :class:`~benchmark.scoring.results.ValidationReport` with ``valid=True`` (and the
+    accepted oddities as ``warnings``); raises :class:`~benchmark.core.errors.SubmissionInvalid`
     with every problem otherwise.
     """
-    from .labels import load_public
+    from .data.labels import load_public
 
     t = _task(task, root)
     expected = load_public(t, split)
@@ -187,7 +187,7 @@ def _disclosure(t: Task, labels, now):
 
 
 def _labels(t: Task, split, labels, demo, allow_label_hash_mismatch, cases=None):
-    from .labels import load_labels, require_label_source, restrict_cases
+    from .data.labels import load_labels, require_label_source, restrict_cases
 
     path = require_label_source(labels, demo=demo)
     lab = load_labels(t, split, path, allow_hash_mismatch=allow_label_hash_mismatch, demo=demo)
@@ -217,11 +217,11 @@ def score(
     with ``demo=True``, the synthetic demo labels; ``bootstrap=0`` gives point estimates only;
     ``cases=`` (a file of case ids) scores one fold or subset.
 
-    Returns the :class:`~benchmark.results.ScoreResult` that ``benchmark score --json``
+    Returns the :class:`~benchmark.scoring.results.ScoreResult` that ``benchmark score --json``
     writes (through the same disclosure stage; ``now="YYYY-MM-DD"`` as ``--now``);
     ``result.to_json()`` is byte for byte that file.
     """
-    from .scoring import BootstrapSettings, score_task
+    from .scoring.score import BootstrapSettings, score_task
 
     t = _task(task, root)
     settings = BootstrapSettings.from_task(t, replicates=bootstrap, seed=seed, method=ci, level=level)
@@ -254,9 +254,9 @@ def compare(
 
     ``ids`` applies to both when both are numpy arrays. When ``a`` and ``b`` are both in
     memory they are named ``A`` and ``B`` in the result. Problems of both are collected
-    before failing: one :class:`~benchmark.errors.SubmissionInvalid` carries them all.
+    before failing: one :class:`~benchmark.core.errors.SubmissionInvalid` carries them all.
     """
-    from .scoring import BootstrapSettings, compare_two
+    from .scoring.score import BootstrapSettings, compare_two
 
     t = _task(task, root)
     settings = BootstrapSettings.from_task(t, replicates=bootstrap, seed=seed, method="percentile", level=level)

@@ -44,13 +44,9 @@ from pathlib import Path
 import numpy as np
 from sklearn.metrics import roc_auc_score
 
-from benchmark import kernels, metrics
-from benchmark.bootstrap import (
-    ResamplingPlan,
-    bootstrap_replicates,
-    paired_difference,
-    percentile_ci,
-)
+from benchmark.stats import kernels
+from benchmark.metrics import registry as metrics
+from benchmark.stats.bootstrap import ResamplingPlan, bootstrap_replicates, paired_difference, percentile_ci
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from previous_auc import auc_batch as previous_auc_batch  # noqa: E402
@@ -202,7 +198,7 @@ CHILD = r"""
 import resource, sys, time
 import numpy as np
 from benchmark import kernels, metrics
-from benchmark.bootstrap import ResamplingPlan, percentile_ci
+from benchmark.stats.bootstrap import ResamplingPlan, percentile_ci
 n, B = int(sys.argv[1]), int(sys.argv[2])
 rng = np.random.default_rng(4)
 y = np.zeros(n); y[: int(round(0.45 * n))] = 1.0

@@ -37,15 +37,8 @@ import time
 import numpy as np
 from scipy import special
 
-from benchmark import metrics
-from benchmark.bootstrap import (
-    ResamplingPlan,
-    bca_ci,
-    bootstrap_replicates,
-    delong_ci,
-    jackknife_values,
-    percentile_ci,
-)
+from benchmark.metrics import registry as metrics
+from benchmark.stats.bootstrap import ResamplingPlan, bca_ci, bootstrap_replicates, delong_ci, jackknife_values, percentile_ci
 
 
 def binormal_shift(auc):

@@ -26,10 +26,10 @@ import statistics
 import time
 from pathlib import Path
 
-from benchmark.errors import SubmissionInvalid
-from benchmark.labels import load_public
-from benchmark.submission import read_submission_bytes
-from benchmark.tasks import load_registry
+from benchmark.core.errors import SubmissionInvalid
+from benchmark.data.labels import load_public
+from benchmark.submissions.submission import read_submission_bytes
+from benchmark.data.tasks import load_registry
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -38,9 +38,9 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from previous_auc import auc_batch as previous_auc_batch  # noqa: E402
 
-from benchmark import kernels as K  # noqa: E402
-from benchmark import metrics as M  # noqa: E402
-from benchmark.bootstrap import ResamplingPlan, bootstrap_replicates, jackknife_values  # noqa: E402
+from benchmark.stats import kernels as K
+from benchmark.metrics import registry as M
+from benchmark.stats.bootstrap import ResamplingPlan, bootstrap_replicates, jackknife_values
 
 # RSNA 2022 train.csv: patient_overall 961 and C1..C7 146, 285, 73, 108, 162, 277, 393 of 2,019.
 PREVALENCE = np.array([961, 146, 285, 73, 108, 162, 277, 393]) / 2019

@@ -33,7 +33,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmark.stats.mrmc import fom_jackknife, model_vs_readers, or_analysis  # noqa: E402
+from benchmark.stats.mrmc import fom_jackknife, model_vs_readers, or_analysis
 
 MU = 1.5
 SD = {"R": 0.3, "TR": 0.15, "C": math.sqrt(0.3), "TC": math.sqrt(0.1), "RC": math.sqrt(0.2), "E": math.sqrt(0.4)}

@@ -15,7 +15,7 @@ general radiologists of Bien et al. 2018 (doi:10.1371/journal.pmed.1002699; sens
 ``mu_model = mu`` the model's true ROC passes through the readers' true point (the null); with
 ``mu_model > mu`` the model's sensitivity at the readers' specificity is higher (the
 alternative, ``--alt-sensitivity``). ``c = 0.36`` is the correlation of two readers through the
-case difficulty, as in the synthetic MRNet reader study (benchmark.readers.
+case difficulty, as in the synthetic MRNet reader study (benchmark.stats.reader_studies.
 generate_reader_study); the model's weight on the case difficulty is ``--model-correlation``
 (default 0.36; 0 makes the model's errors independent of the readers').
 
@@ -26,16 +26,16 @@ distinguishable"):
   McNemar's test on the positive cases (exact binomial below 25 discordant cases, else
   chi-square with continuity correction), as the reader table of the submission pages showed
   it before.
-* ``reader bootstrap``: benchmark.readers.ReaderStudy: the case-bootstrap percentile interval of
+* ``reader bootstrap``: benchmark.stats.reader_studies.ReaderStudy: the case-bootstrap percentile interval of
   the sensitivity difference at matched specificity, the threshold re-chosen in every replicate
   (reader 1, and the pooled reads of the 7 readers).
 * ``old published point``: the model's sensitivity at the pooled readers' specificity (held at
   its point estimate) minus a binomial draw over the 7 x n_pos pooled reads, as
-  benchmark.ranking.compare_to_operating_point computed it before.
-* ``published point``: benchmark.ranking.compare_to_operating_point now: the matched
+  benchmark.stats.ranking.compare_to_operating_point computed it before.
+* ``published point``: benchmark.stats.ranking.compare_to_operating_point now: the matched
   specificity drawn too, binomial draws over cases (``n_readers = 7``).
 
-Each simulated data set gets its own stratified resampling plan (benchmark.bootstrap.
+Each simulated data set gets its own stratified resampling plan (benchmark.stats.bootstrap.
 ResamplingPlan, key including the simulation index). Prints a Markdown table and the run time.
 
 Usage::
@@ -54,9 +54,9 @@ import time
 import numpy as np
 from scipy import stats
 
-from benchmark import ranking as C
-from benchmark.bootstrap import ResamplingPlan
-from benchmark.readers import ReaderStudy
+from benchmark.stats import ranking as C
+from benchmark.stats.bootstrap import ResamplingPlan
+from benchmark.stats.reader_studies import ReaderStudy
 
 #: Pooled operating point of the 7 general radiologists (Bien et al. 2018,
 #: doi:10.1371/journal.pmed.1002699; counts in tasks/mrnet/task.toml).

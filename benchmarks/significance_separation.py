@@ -7,8 +7,8 @@ apart (entries ``k`` places apart: ``k`` SE). Two maps over the same replicates,
 Holm-adjusted over the 435 pairs at alpha = 0.05:
 
 * ``old``: the Monte Carlo bootstrap p-value ``2 (1 + min(#d <= 0, #d >= 0)) / (B + 1)``
-  (benchmark.ranking.bootstrap_p_values), which cannot fall below ``2 / (B + 1)``;
-* ``new``: the studentised test ``z = d / se_boot`` (benchmark.ranking.significance_map).
+  (benchmark.stats.ranking.bootstrap_p_values), which cannot fall below ``2 / (B + 1)``;
+* ``new``: the studentised test ``z = d / se_boot`` (benchmark.stats.ranking.significance_map).
 
 A pair is "separated" when the map calls one entry significantly better than the other. The
 script prints, for B = 2,000 and 10,000 and several seeds, the separated pairs of each method,
@@ -30,9 +30,9 @@ import time
 import numpy as np
 from scipy import special
 
-from benchmark import ranking as C
-from benchmark import metrics
-from benchmark.bootstrap import ResamplingPlan
+from benchmark.stats import ranking as C
+from benchmark.metrics import registry as metrics
+from benchmark.stats.bootstrap import ResamplingPlan
 
 
 def old_map_better(reps, points, alpha=0.05):

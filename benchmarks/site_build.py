@@ -28,9 +28,9 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from benchmark.board import score_all_tasks  # noqa: E402
-from benchmark.site.render import build_site  # noqa: E402
-from benchmark.tasks import load_registry  # noqa: E402
+from benchmark.leaderboard.board import score_all_tasks
+from benchmark.leaderboard.site.render import build_site
+from benchmark.data.tasks import load_registry
 
 TASKS = {"mrnet": "mrnet", "scopemri-bankart": "scopemri", "rsna-cspine": "rsna-cspine", "rsna-lumbar": "rsna-lumbar"}
 

@@ -15,9 +15,9 @@ belongs to that validation alone (it includes the Python interpreter, numpy and 
 * ``cspine-long-1M-invalid``: the 1M-row file with 1% of the values out of range and 1% of the
   rows removed: the error path, which builds messages for a few rows per kind only.
 
-The expected :class:`~benchmark.labels.PublicCases` is built in the script; the synthetic ids
+The expected :class:`~benchmark.data.labels.PublicCases` is built in the script; the synthetic ids
 are of the same shape as RSNA's (``1.2.826.0.1.3680043.<n>`` and 7-digit study ids). The time
-reported is the wall time of :func:`benchmark.submission.read_submission` (reading, hashing,
+reported is the wall time of :func:`benchmark.submissions.submission.read_submission` (reading, hashing,
 validation and alignment); the best of ``--repeat`` runs is shown with the median.
 
 Recorded results (2 shared CPUs, Python 3.11.7, pandas 3.1, numpy 2.4; other jobs were running,
@@ -47,10 +47,10 @@ _CHILD = r"""
 import json, resource, sys, time
 import numpy as np, pandas as pd
 sys.path.insert(0, {root!r})
-from benchmark.tasks import load_registry
-from benchmark.labels import PublicCases
-from benchmark.submission import read_submission
-from benchmark.errors import SubmissionInvalid
+from benchmark.data.tasks import load_registry
+from benchmark.data.labels import PublicCases
+from benchmark.submissions.submission import read_submission
+from benchmark.core.errors import SubmissionInvalid
 task = load_registry({root!r}).get({task!r})
 ids = np.array(json.load(open({ids!r})), dtype=str)
 cases = PublicCases(task.id, "bench", ids, pd.DataFrame(index=ids), "bench")
@@ -114,7 +114,7 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
 
     sys.path.insert(0, str(ROOT))
-    from benchmark.tasks import load_registry
+    from benchmark.data.tasks import load_registry
 
     reg = load_registry(ROOT)
     cs, lu = reg.get("rsna-cspine"), reg.get("rsna-lumbar")

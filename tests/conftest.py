@@ -13,7 +13,7 @@ def root() -> Path:
 
 @pytest.fixture(scope="session")
 def registry():
-    from benchmark.tasks import load_registry
+    from benchmark.data.tasks import load_registry
 
     return load_registry(ROOT)
 

@@ -10,9 +10,10 @@ import pytest
 from sklearn.metrics import roc_auc_score
 
 import benchmark
-from benchmark.cli import main
-from benchmark.errors import LabelsRequired, SubmissionInvalid
-from benchmark.results import ComparisonResult, ScoreResult, ValidationReport, canonical_json, output_schema
+from benchmark.cli.main import main
+from benchmark.core.errors import LabelsRequired, SubmissionInvalid
+from benchmark.scoring.results import ComparisonResult, ScoreResult, ValidationReport, output_schema
+from benchmark.core.canonical import canonical_json
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA_PATH = ROOT / "docs" / "result.schema.json"
@@ -52,7 +53,7 @@ def test_committed_schema_is_generated_from_the_models():
     committed = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
     assert _normalised(committed) == _normalised(json.loads(canonical_json(output_schema()))), (
         "docs/result.schema.json is stale: regenerate it with "
-        "python -c 'from benchmark.results import output_schema, canonical_json; "
+        "python -c 'from benchmark.scoring.results import output_schema; from benchmark.core.canonical import canonical_json; "
         "print(canonical_json(output_schema()), end=\"\")' > docs/result.schema.json"
     )
 
@@ -179,7 +180,7 @@ def test_compare_is_the_api_function_in_a_fresh_interpreter():
     code = (
         "import benchmark\n"
         "f = benchmark.compare\n"  # first use, then again after the ranking module is imported
-        "import benchmark.ranking\n"
+        "import benchmark.stats.ranking\n"
         "assert f is benchmark.compare and f.__module__ == 'benchmark.api'\n"
         "r = benchmark.compare('mrnet', *(['submissions/mrnet/demo-lab-a__resnet-baseline/predictions.csv'] * 2), demo=True, bootstrap=100)\n"
         "assert type(r).__name__ == 'ComparisonResult'\n"

@@ -19,9 +19,9 @@ from pathlib import Path
 
 import pytest
 
-from benchmark.board import score_all_tasks
-from benchmark.site.render import build_site
-from benchmark.tasks import load_registry
+from benchmark.leaderboard.board import score_all_tasks
+from benchmark.leaderboard.site.render import build_site
+from benchmark.data.tasks import load_registry
 
 REPO = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"

@@ -17,10 +17,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from benchmark import ci
-from benchmark.cli import main
-from benchmark.errors import Problem
-from benchmark.ledger import Ledger
+from benchmark.grading import grade as ci
+from benchmark.cli.main import main
+from benchmark.core.errors import Problem
+from benchmark.grading.ledger import Ledger
 
 N = 40
 IDS = [f"c{i:03d}" for i in range(1, N + 1)]
@@ -448,7 +448,7 @@ def test_report_json_free_of_traceback_for_bad_now(repo, capsys):
 
 # -- the ledger ----------------------------------------------------------------------------------
 def test_ledger_appends_complete_lines_and_survives_a_crash_mid_write(tmp_path, monkeypatch):
-    import benchmark.ledger as L
+    import benchmark.grading.ledger as L
 
     led = Ledger(tmp_path / "state")
     first = led.append({"task": "toy", "team": "lab-a", "n": 1})

@@ -9,7 +9,7 @@ import sys
 import numpy as np
 from sklearn.metrics import roc_auc_score
 
-from benchmark.cli import main
+from benchmark.cli.main import main
 
 MRNET_OFFICIAL = "submissions/mrnet/demo-lab-c__densenet-official-format/predictions.csv"
 
@@ -387,7 +387,7 @@ def test_ids_of_another_split_are_named(root, tmp_path, capsys, monkeypatch):
 def test_every_command_has_examples_and_every_option_help(capsys):
     import argparse
 
-    from benchmark.cli import EXAMPLES, build_parser
+    from benchmark.cli.main import EXAMPLES, build_parser
 
     parser = build_parser(["--help"])
     subs = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
@@ -408,7 +408,7 @@ def test_every_command_has_examples_and_every_option_help(capsys):
 def test_colour_only_on_a_terminal_and_never_with_no_color(monkeypatch):
     import io
 
-    from benchmark import cli
+    from benchmark.cli import main as cli
 
     class Tty(io.StringIO):
         def isatty(self):
@@ -474,10 +474,10 @@ def test_ladder_disclosure_drops_the_degenerate_interval_warning(root):
     # On a Ladder task only the rounded primary score is published: a warning that names another
     # metric's value (AUC = 1) must not be published either.
     from benchmark.data.disclosure import Disclosure
-    from benchmark.labels import load_labels
-    from benchmark.scoring import BootstrapSettings, score_task
-    from benchmark.submission import Submission
-    from benchmark.tasks import load_registry
+    from benchmark.data.labels import load_labels
+    from benchmark.scoring.score import BootstrapSettings, score_task
+    from benchmark.submissions.submission import Submission
+    from benchmark.data.tasks import load_registry
 
     task = load_registry(root).get("mrnet")
     labels = load_labels(task, "test")

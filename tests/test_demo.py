@@ -1,4 +1,4 @@
-"""Tests of the SYNTHETIC demo data written by benchmark.demo.
+"""Tests of the SYNTHETIC demo data written by benchmark.demo.generate.
 
 Expected counts are computed here from the published figures (see FACTS: MRNet public
 validation prevalence; ScopeMRI sizes, npj AI 2025 doi:10.1038/s44387-025-00043-5, and
@@ -21,7 +21,7 @@ import pyrage
 import pytest
 from sklearn.metrics import log_loss, roc_auc_score
 
-from benchmark import demo
+from benchmark.demo import generate as demo
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO / "tasks" / "_datasets"
@@ -97,7 +97,7 @@ def test_committed_files_equal_a_fresh_regeneration(fresh):
     assert len(generated) == 4 + 4 + 2 + 2 + 2 * 5 * len(TASKS)
     for rel in generated:
         committed = REPO / rel
-        assert committed.is_file(), f"{rel} is not committed; run python -m benchmark.demo"
+        assert committed.is_file(), f"{rel} is not committed; run python -m benchmark.demo.generate"
         # encrypted files differ in every encryption (fresh random keys): compare plaintexts
         assert plain_bytes(committed) == plain_bytes(fresh / rel), f"{rel} differs"
 

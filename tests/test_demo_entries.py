@@ -1,9 +1,9 @@
 """Every committed demo submission is valid for its task and scores as intended."""
 
 
-from benchmark.entries import discover
-from benchmark.labels import load_labels
-from benchmark.submission import read_submission, read_submission_bytes
+from benchmark.submissions.folders import discover
+from benchmark.data.labels import load_labels
+from benchmark.submissions.submission import read_submission, read_submission_bytes
 
 
 def _entries(registry, root):
@@ -19,7 +19,7 @@ def test_every_demo_submission_is_valid(registry, root):
         assert e.meta.synthetic is True and e.meta.task == task.id
         labels = load_labels(task, e.meta.split)
         if e.encrypted:  # the confidential demo task: opened with its committed DEMO key
-            from benchmark.confidential import decrypt, resolve_identity
+            from benchmark.submissions.confidential import decrypt, resolve_identity
 
             plain = decrypt(e.predictions.read_bytes(), resolve_identity(task))
             sub = read_submission_bytes(task, plain, labels.public_cases(), format=e.meta.format)
@@ -33,7 +33,7 @@ def test_every_demo_submission_is_valid(registry, root):
 
 
 def test_prevalence_baseline_is_last(registry, root):
-    from benchmark.board import score_board
+    from benchmark.leaderboard.board import score_board
 
     for task in registry:
         board = score_board(task, root, replicates=0)

@@ -22,15 +22,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from benchmark.board import CALIBRATION_BINS, score_all_tasks, score_board
-from benchmark.cli import main
+from benchmark.leaderboard.board import CALIBRATION_BINS, score_all_tasks, score_board
+from benchmark.cli.main import main
 from benchmark.data.disclosure import NOW_ENV, parse_now, resolve_now
-from benchmark.errors import SubmissionInvalid, UsageError
-from benchmark.labels import load_labels, load_public
-from benchmark.metadata import read_metadata
-from benchmark.site.render import MANIFEST, build_site, csv_cell
-from benchmark.submission import read_submission
-from benchmark.tasks import load_registry
+from benchmark.core.errors import SubmissionInvalid, UsageError
+from benchmark.data.labels import load_labels, load_public
+from benchmark.submissions.metadata import read_metadata
+from benchmark.leaderboard.site.render import MANIFEST, build_site, csv_cell
+from benchmark.submissions.submission import read_submission
+from benchmark.data.tasks import load_registry
 from test_site import small_root, tree
 
 REPO = Path(__file__).resolve().parent.parent

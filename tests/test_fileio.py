@@ -5,7 +5,7 @@ import stat
 
 import pytest
 
-from benchmark.fileio import atomic_write_bytes, atomic_write_text
+from benchmark.core.fileio import atomic_write_bytes, atomic_write_text
 
 
 def _mode(p):

@@ -20,11 +20,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pyrage import x25519
 
-from benchmark import ci
-from benchmark.cli import main
-from benchmark.errors import SubmissionInvalid
-from benchmark.ledger import GitLedgerStore, Ledger
-from benchmark.metadata import check_name, parse_metadata
+from benchmark.grading import grade as ci
+from benchmark.cli.main import main
+from benchmark.core.errors import SubmissionInvalid
+from benchmark.grading.ledger import GitLedgerStore, Ledger
+from benchmark.submissions.metadata import check_name, parse_metadata
 from test_ci import IDS, TASK_TOML, Y, branch, build_repo, commit, git, make_labels, meta_toml, predictions, write_sub
 
 NOW = ["--now", "2026-03-02T12:00:00Z"]
@@ -101,7 +101,7 @@ def test_confidential_end_to_end_without_plaintext_anywhere(conf_repo, tmp_path,
     assert "lab-c__net/`: valid" in v.read_text()
     # trusted grading with the key: decrypted in memory, scored, recorded; every file the grader
     # writes goes through these two functions, so record what they are given
-    import benchmark.fileio as fileio
+    import benchmark.core.fileio as fileio
 
     given_to_disk: list[bytes] = []
     real_extract, real_atomic = ci._extract, fileio.atomic_write_bytes
@@ -137,8 +137,8 @@ def test_confidential_end_to_end_without_plaintext_anywhere(conf_repo, tmp_path,
         value = row.split(",")[1].encode()
         assert not any(value in b for b in blobs), f"plaintext value {value!r} leaked"
     # the site build decrypts the same way (leaderboard build with --identity)
-    from benchmark.board import score_board
-    from benchmark.tasks import load_registry
+    from benchmark.leaderboard.board import score_board
+    from benchmark.data.tasks import load_registry
 
     git(repo, "checkout", "-q", "conf")
     board = score_board(load_registry(repo).get("toy"), repo, labels_path=str(labels), replicates=200,
@@ -167,7 +167,7 @@ def test_confidential_attacks(conf_repo, tmp_path):
     git(repo, "checkout", "-q", "main")
     branch(repo, "wrongkey")
     folder = prepare(repo, tmp_path, "Lab C", "net", predictions(1.0, 4))
-    from benchmark.confidential import encrypt
+    from benchmark.submissions.confidential import encrypt
 
     (folder / "predictions.csv.age").write_bytes(encrypt(predictions(1.0, 4).encode(), str(other.to_public())))
     commit(repo, "wrong key")
@@ -500,7 +500,7 @@ def test_deeply_nested_toml_is_a_problem_not_a_host_error(repo, tmp_path, capsys
 
 
 def test_the_parameter_free_ladder_restores_the_accounts_best_replicates(tmp_path, monkeypatch):
-    from benchmark.ladder import Ladder
+    from benchmark.data.ladder import Ladder
 
     r = build_repo(tmp_path / "lrepo", mode="ladder")
     add_teams(r, {"lab-c": ("Lab C", ["carol"]), "lab-d": ("Lab D", ["carol"])})
@@ -603,9 +603,9 @@ def test_the_reproduce_command_of_a_confidential_demo_entry_works(root, capsys, 
 
 
 def test_a_key_that_is_not_the_tasks_is_a_clear_error(conf_repo, tmp_path, capsys, monkeypatch):
-    from benchmark.confidential import resolve_identity
-    from benchmark.errors import HostError
-    from benchmark.tasks import load_registry
+    from benchmark.submissions.confidential import resolve_identity
+    from benchmark.core.errors import HostError
+    from benchmark.data.tasks import load_registry
 
     repo, ident, key = conf_repo
     task = load_registry(repo).get("toy")
@@ -617,7 +617,7 @@ def test_a_key_that_is_not_the_tasks_is_a_clear_error(conf_repo, tmp_path, capsy
     other.write_text(other.read_text() + f"{key}\n")
     assert str(resolve_identity(task, str(other)).to_public()) == str(key.to_public())
     box = tmp_path / "p.csv.age"
-    from benchmark.confidential import encrypt
+    from benchmark.submissions.confidential import encrypt
 
     box.write_bytes(encrypt(predictions(1.0, 4).encode(), str(key.to_public())))
     monkeypatch.setenv("BENCHMARK_AGE_IDENTITY", str(tmp_path / "missing.txt"))

@@ -23,9 +23,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from benchmark import kernels as K
-from benchmark import metrics as M
-from benchmark.bootstrap import ResamplingPlan, bootstrap_replicates, jackknife_values
+from benchmark.stats import kernels as K
+from benchmark.metrics import registry as M
+from benchmark.stats.bootstrap import ResamplingPlan, bootstrap_replicates, jackknife_values
 
 from previous_auc import auc_batch as _reference_auc_batch
 

@@ -3,9 +3,9 @@ import hashlib
 import numpy as np
 import pytest
 
-from benchmark.errors import LabelError, LabelHashMismatch, UsageError
-from benchmark.labels import load_labels, load_public
-from benchmark.tasks import load_registry
+from benchmark.core.errors import LabelError, LabelHashMismatch, UsageError
+from benchmark.data.labels import load_labels, load_public
+from benchmark.data.tasks import load_registry
 
 
 def _write_mrnet_public(root, split, ids):
@@ -146,7 +146,7 @@ def test_hidden_labels_are_pinned_by_a_keyed_commitment(task_root, tmp_path):
     the keyed commitment (RFC 2104 HMAC-SHA256, key beside the labels) is checked instead."""
     import hmac
 
-    from benchmark.errors import TaskError
+    from benchmark.core.errors import TaskError
 
     _write_mrnet_public(task_root, "test", [r[0] for r in ROWS])
     toml = task_root / "tasks" / "mrnet" / "task.toml"

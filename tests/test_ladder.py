@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from benchmark import metrics as M
-from benchmark.ladder import Ladder, round_to_step, step_digits
+from benchmark.metrics import registry as M
+from benchmark.data.ladder import Ladder, round_to_step, step_digits
 
 
 def test_fixed_step_moves_only_on_a_clear_improvement():

@@ -29,9 +29,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from benchmark.labels import load_labels
-from benchmark.scoring import BootstrapSettings, score_task
-from benchmark.submission import read_submission
+from benchmark.data.labels import load_labels
+from benchmark.scoring.score import BootstrapSettings, score_task
+from benchmark.submissions.submission import read_submission
 
 ROOT = Path(__file__).resolve().parent.parent
 LABELS = ROOT / "tasks/_datasets/rsna-lumbar/demo/test_labels.csv"
@@ -234,7 +234,7 @@ from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 from hypothesis.extra.numpy import arrays  # noqa: E402
 
-from benchmark.metrics import LUMBAR_TARGETS, rsna_lumbar_loss  # noqa: E402
+from benchmark.metrics.registry import LUMBAR_TARGETS, rsna_lumbar_loss
 
 # Values the clipping treats specially, mixed with ordinary ones.
 _VALUE = st.one_of(

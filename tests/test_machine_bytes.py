@@ -112,9 +112,9 @@ def test_leaderboard_is_the_same_bytes_whatever_the_blas_kernel(tmp_path):
 def test_submitted_floats_are_parsed_exactly(tmp_path):
     # 17 significant digits: a float parser that is not correctly rounded gets some of these
     # one ulp off (pandas 2's default parser did for about a third).
-    from benchmark.labels import load_labels
-    from benchmark.submission import read_submission
-    from benchmark.tasks import load_registry
+    from benchmark.data.labels import load_labels
+    from benchmark.submissions.submission import read_submission
+    from benchmark.data.tasks import load_registry
 
     task = load_registry(REPO).get("rsna-cspine")
     cases = load_labels(task, None, None).public_cases()
@@ -134,7 +134,7 @@ def test_submitted_floats_are_parsed_exactly(tmp_path):
 
 
 def _parse_options():
-    from benchmark import submission
+    from benchmark.submissions import submission
 
     return submission._EXACT_FLOATS
 

@@ -1,20 +1,11 @@
-"""submission.toml: reading, validation problems, links, folder names (benchmark.metadata)."""
+"""submission.toml: reading, validation problems, links, folder names (benchmark.submissions.metadata)."""
 
 import datetime as dt
 
 import pytest
 
-from benchmark.errors import SubmissionInvalid, format_problems
-from benchmark.metadata import (
-    MAX_DESCRIPTION,
-    MAX_NAME,
-    Link,
-    SubmissionMeta,
-    folder_name,
-    parse_metadata,
-    read_metadata,
-    slug,
-)
+from benchmark.core.errors import SubmissionInvalid, format_problems
+from benchmark.submissions.metadata import MAX_DESCRIPTION, MAX_NAME, Link, SubmissionMeta, folder_name, parse_metadata, read_metadata, slug
 
 GOOD = """\
 # Knee Lab's entry

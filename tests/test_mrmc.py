@@ -17,14 +17,8 @@ from hypothesis import strategies as hs
 from scipy import stats
 from sklearn.metrics import roc_auc_score
 
-from benchmark.cli import main
-from benchmark.stats.mrmc import (
-    fom_jackknife,
-    jackknife_covariance,
-    model_vs_readers,
-    mrmc_analysis,
-    or_analysis,
-)
+from benchmark.cli.main import main
+from benchmark.stats.mrmc import fom_jackknife, jackknife_covariance, model_vs_readers, mrmc_analysis, or_analysis
 from benchmark.stats.mrmc_io import MRMCData, ReadsInvalid, read_mrmc_file
 
 VANDYKE = "tests/data/mrmc/vandyke1993.csv"

@@ -12,9 +12,9 @@ import pytest
 from scipy import stats
 from sklearn.metrics import roc_auc_score
 
-from benchmark.cli import main
-from benchmark.errors import LabelError
-from benchmark.readers import read_reads
+from benchmark.cli.main import main
+from benchmark.core.errors import LabelError
+from benchmark.stats.reader_studies import read_reads
 from benchmark.stats.mrmc_panel import ReaderPanel
 
 BANKART_SUB = "submissions/scopemri-bankart/demo-lab-c__densenet-3d/predictions.csv"
@@ -32,9 +32,9 @@ def _score(capsys, task, sub):
 
 def _unwithheld(registry, task_id, sub_path):
     # the library path, before the disclosure stage (a maintainer's private view)
-    from benchmark.labels import load_labels
-    from benchmark.scoring import BootstrapSettings, score_task
-    from benchmark.submission import read_submission
+    from benchmark.data.labels import load_labels
+    from benchmark.scoring.score import BootstrapSettings, score_task
+    from benchmark.submissions.submission import read_submission
 
     task = registry.get(task_id)
     labels = load_labels(task)

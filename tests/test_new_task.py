@@ -5,10 +5,10 @@ import textwrap
 
 import pytest
 
-from benchmark.board import score_all_tasks
-from benchmark.cli import main
-from benchmark.labels import load_labels, load_public
-from benchmark.tasks import load_registry
+from benchmark.leaderboard.board import score_all_tasks
+from benchmark.cli.main import main
+from benchmark.data.labels import load_labels, load_public
+from benchmark.data.tasks import load_registry
 
 import test_demo_entries
 import test_labels

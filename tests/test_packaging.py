@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import benchmark
-from benchmark import tasks as T
+from benchmark.data import tasks as T
 
 ROOT = Path(__file__).resolve().parent.parent
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
@@ -93,7 +93,7 @@ def test_root_order(tmp_path, monkeypatch):
 
 
 def test_missing_tasks_folder_names_the_fix(tmp_path):
-    from benchmark.errors import TaskError
+    from benchmark.core.errors import TaskError
 
     with pytest.raises(TaskError, match=r"--root .*BENCHMARK_ROOT"):
         T.load_registry(tmp_path)

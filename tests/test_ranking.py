@@ -1,4 +1,4 @@
-"""Tests of benchmark.ranking: ranks, arena rank, Holm, significance maps, operating points.
+"""Tests of benchmark.stats.ranking: ranks, arena rank, Holm, significance maps, operating points.
 
 Golden values are computed by hand in the comments or from the definitions inside the tests
 (brute-force loops over thresholds, expanded case lists instead of weights).
@@ -15,8 +15,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from benchmark import ranking as C
-from benchmark.bootstrap import paired_difference
+from benchmark.stats import ranking as C
+from benchmark.stats.bootstrap import paired_difference
 
 
 # ------------------------------------------------------------------------------------------
@@ -521,7 +521,7 @@ def test_baseline_counts_must_match_n_readers():
             "sensitivity_counts": [7, 10], "n_readers": 3}
     with pytest.raises(ValueError, match="multiple of 3"):
         C.compare_to_operating_point(y, s, base, np.ones((5, 20)))
-    from benchmark.tasks import BaselineDecl
+    from benchmark.data.tasks import BaselineDecl
 
     with pytest.raises(ValueError, match="multiple of n_readers"):
         BaselineDecl(name="b", target="t", sensitivity=0.7, specificity=0.8,

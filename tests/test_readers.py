@@ -1,4 +1,4 @@
-"""Tests of benchmark.readers: reads files, Wilson, reader comparisons, synthetic study.
+"""Tests of benchmark.stats.reader_studies: reads files, Wilson, reader comparisons, synthetic study.
 
 Golden values come from hand computation (comments), from the published figures of Bien et al.
 2018 (doi:10.1371/journal.pmed.1002699; Wilson intervals quoted in FACTS), from the formulas
@@ -16,8 +16,8 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from benchmark import readers as R
-from benchmark.errors import LabelError
+from benchmark.stats import reader_studies as R
+from benchmark.core.errors import LabelError
 
 Z95 = 1.959963984540054  # Phi^{-1}(0.975)
 

@@ -12,9 +12,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from benchmark.board import calibration_stats, score_all_tasks, thin_curve
-from benchmark.site.render import build_site, safe_url
-from benchmark.tasks import load_registry
+from benchmark.leaderboard.board import calibration_stats, score_all_tasks, thin_curve
+from benchmark.leaderboard.site.render import build_site, safe_url
+from benchmark.data.tasks import load_registry
 
 REPO = Path(__file__).resolve().parent.parent
 B = 200
@@ -244,8 +244,9 @@ def test_committed_leaderboard_is_up_to_date(tmp_path):
 
 def test_parallel_build_writes_the_bytes_of_a_serial_build(tmp_path, monkeypatch):
     """Scoring batches and figures drawn in worker processes give exactly the serial output."""
-    from benchmark import board, parallel
-    from benchmark.site import plots
+    from benchmark.leaderboard import board
+    from benchmark.core import parallel
+    from benchmark.leaderboard.site import plots
 
     root = small_root(tmp_path)
     serial = tmp_path / "serial"
@@ -266,8 +267,8 @@ def test_parallel_build_writes_the_bytes_of_a_serial_build(tmp_path, monkeypatch
 
 def test_reused_panel_grid_draws_the_bytes_of_a_fresh_one(mrnet_site):
     """ROC figures drawn on a reused panel grid equal the same figures drawn on a new one."""
-    from benchmark.site import plots
-    from benchmark.site.render import _entry_figures, site_data
+    from benchmark.leaderboard.site import plots
+    from benchmark.leaderboard.site.render import _entry_figures, site_data
 
     # ROC figures of a hidden split are drawn only where predictions are confidential (or in a
     # maintainer's view with nothing withheld, used here)
@@ -287,7 +288,7 @@ def test_reused_panel_grid_draws_the_bytes_of_a_fresh_one(mrnet_site):
 
 
 def test_worker_count(monkeypatch):
-    from benchmark.parallel import ENV_WORKERS, worker_count
+    from benchmark.core.parallel import ENV_WORKERS, worker_count
 
     monkeypatch.delenv(ENV_WORKERS, raising=False)
     assert 1 <= worker_count() <= 2
@@ -303,7 +304,7 @@ def test_reproduce_command_runs_and_gives_the_shown_value(mrnet_site, monkeypatc
     """The command a page shows really reproduces the entry's score (demo labels need --demo)."""
     import shlex
 
-    from benchmark.cli import main
+    from benchmark.cli.main import main
 
     data = json.loads((mrnet_site["site"] / "leaderboard.json").read_text())
     e = data["tasks"][0]["entries"][0]
@@ -330,9 +331,9 @@ def test_calibration_bins_mark_sparse_bins():
 
 
 def test_lumbar_calibration_and_roc_use_rescaled_rows(registry):
-    from benchmark.board import submission_curves
-    from benchmark.labels import load_labels
-    from benchmark.scoring import BootstrapSettings
+    from benchmark.leaderboard.board import submission_curves
+    from benchmark.data.labels import load_labels
+    from benchmark.scoring.score import BootstrapSettings
 
     task = registry.get("rsna-lumbar")
     labels = load_labels(task)
@@ -382,7 +383,7 @@ def test_perfect_auc_is_flagged_as_a_degenerate_interval(tmp_path):
 
 
 def test_figure_captions_use_the_task_level_and_describe_the_map(mrnet_site):
-    from benchmark.site.render import _task_figures
+    from benchmark.leaderboard.site.render import _task_figures
 
     task = json.loads((mrnet_site["site"] / "leaderboard.json").read_text())["tasks"][0]
     calls = []
@@ -400,7 +401,7 @@ def test_figure_captions_use_the_task_level_and_describe_the_map(mrnet_site):
     assert "1 pair(s) hatched could not be tested at B = 200" in figs2["significance"]["alt"]
     data = calls[-1][1]
     assert sum(map(sum, data["untested"])) == 2
-    from benchmark.site import plots
+    from benchmark.leaderboard.site import plots
 
     svg = plots.draw("significance", data, "sig", "alt")
     assert "not testable at B = 200" in svg

@@ -14,11 +14,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from benchmark.board import score_all_tasks, score_history, subgroup_differences
-from benchmark.site.markup import bibtex_escape, entry_bibtex, markdown_to_html
-from benchmark.site.render import build_site
-from benchmark.site.views import history_chart, nice_ticks
-from benchmark.tasks import load_registry
+from benchmark.leaderboard.board import score_all_tasks, score_history, subgroup_differences
+from benchmark.leaderboard.site.markup import bibtex_escape, entry_bibtex, markdown_to_html
+from benchmark.leaderboard.site.render import build_site
+from benchmark.leaderboard.site.views import history_chart, nice_ticks
+from benchmark.data.tasks import load_registry
 
 REPO = Path(__file__).resolve().parent.parent
 B = 200

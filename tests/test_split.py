@@ -1,4 +1,4 @@
-"""Tests of benchmark.split: patient-level, label-combination-stratified test splits."""
+"""Tests of benchmark.data.split: patient-level, label-combination-stratified test splits."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import benchmark.split as split_mod
-from benchmark.errors import UsageError
-from benchmark.split import OTHER_STRATUM, SplitInputError, make_split, write_split
+import benchmark.data.split as split_mod
+from benchmark.core.errors import UsageError
+from benchmark.data.split import OTHER_STRATUM, SplitInputError, make_split, write_split
 
 LABELS = ["a", "b", "c"]
 

@@ -1,4 +1,4 @@
-"""Reading and validating prediction files (benchmark.submission).
+"""Reading and validating prediction files (benchmark.submissions.submission).
 
 Expected arrays are built independently of the reader under test: from the values the test
 itself writes (a dict per case), from ``np.genfromtxt`` (the reader of the official MRNet
@@ -17,18 +17,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import benchmark.submission as submission_module
-from benchmark.errors import Problem, SubmissionInvalid, format_problems
-from benchmark.labels import LabelSet, PublicCases, load_public
-from benchmark.submission import (
-    Submission,
-    canonical_format,
-    describe_formats,
-    expected_header,
-    read_submission,
-    write_canonical,
-)
-from benchmark.tasks import load_registry
+import benchmark.submissions.submission as submission_module
+from benchmark.core.errors import Problem, SubmissionInvalid, format_problems
+from benchmark.data.labels import LabelSet, PublicCases, load_public
+from benchmark.submissions.submission import Submission, canonical_format, describe_formats, expected_header, read_submission, write_canonical
+from benchmark.data.tasks import load_registry
 
 ROOT = Path(__file__).resolve().parent.parent
 MRNET_VALID = [str(i) for i in range(1130, 1250)]  # public validation ids (competition page)

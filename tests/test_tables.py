@@ -2,7 +2,7 @@
 
 import pytest
 
-from benchmark.board import score_board
+from benchmark.leaderboard.board import score_board
 
 
 @pytest.fixture(scope="module")

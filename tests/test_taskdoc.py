@@ -3,15 +3,15 @@
 import tomllib
 from pathlib import Path
 
-from benchmark.taskdoc import reference_markdown
-from benchmark.tasks import Task
+from benchmark.data.taskdoc import reference_markdown
+from benchmark.data.tasks import Task
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_committed_reference_is_current():
     assert (ROOT / "docs" / "tasks.md").read_text(encoding="utf-8") == reference_markdown(), (
-        "docs/tasks.md is stale: run `python -m benchmark.taskdoc > docs/tasks.md`"
+        "docs/tasks.md is stale: run `python -m benchmark.data.taskdoc > docs/tasks.md`"
     )
 
 

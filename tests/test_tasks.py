@@ -2,8 +2,8 @@ import re
 
 import pytest
 
-from benchmark.errors import TaskError
-from benchmark.tasks import load_registry, load_task
+from benchmark.core.errors import TaskError
+from benchmark.data.tasks import load_registry, load_task
 
 
 def test_registry_has_every_task(registry, root):

@@ -30,7 +30,7 @@ every case is scored (``"all"``).
   with public labels they stay (they identify the released file). A task file pins a hidden
   label file by a keyed commitment instead (``labels_commitment``, :func:`label_commitment`).
 * A task with ``[leaderboard] mode = "ladder"`` publishes only the Ladder's rounded score
-  (:mod:`benchmark.ladder`): no other metric, no interval, no curve, no comparison.
+  (:mod:`benchmark.data.ladder`): no other metric, no interval, no curve, no comparison.
 
 **"Now"** decides the reveal. It comes from ``--now YYYY-MM-DD`` where a command offers it,
 else from ``$BENCHMARK_NOW``, else from the command's default: the current UTC date, except
@@ -56,8 +56,8 @@ from typing import Callable, Iterable, Optional
 
 import numpy as np
 
-from ..errors import UsageError
-from ..results import DEGENERATE_NOTE
+from ..core.errors import UsageError
+from ..core.formatting import DEGENERATE_NOTE
 
 __all__ = [
     "NOW_ENV",
@@ -221,7 +221,7 @@ class Disclosure:
         return out
 
     def result(self, res, ladder_value: Optional[float] = None, ladder_digits: Optional[int] = None):
-        """A :class:`~benchmark.results.ScoreResult` as it may be published.
+        """A :class:`~benchmark.scoring.results.ScoreResult` as it may be published.
 
         ``ladder_value``/``ladder_digits``: the Ladder's shown score of this submission (on a
         Ladder task); without them the first-submission Ladder value is used.
@@ -250,7 +250,7 @@ class Disclosure:
                 comps.pop("mrmc")
         update["comparisons"] = comps
         if self.ladder:
-            from ..ladder import round_to_step, step_digits
+            from .ladder import round_to_step, step_digits
 
             pm = res.metrics[res.primary]
             if ladder_value is None and pm.value is not None:
@@ -326,7 +326,7 @@ def label_commitment(path, key_path=None) -> str:
         openssl rand -hex 32 > test_labels.csv.key
         openssl dgst -sha256 -mac HMAC -macopt hexkey:$(cat test_labels.csv.key) test_labels.csv
 
-    Raises :class:`~benchmark.errors.LabelError` when the key file is missing or not hex.
+    Raises :class:`~benchmark.core.errors.LabelError` when the key file is missing or not hex.
 
     >>> import tempfile, pathlib
     >>> d = pathlib.Path(tempfile.mkdtemp())
@@ -338,7 +338,7 @@ def label_commitment(path, key_path=None) -> str:
     import hmac
     from pathlib import Path
 
-    from ..errors import LabelError
+    from ..core.errors import LabelError
 
     path = Path(path)
     key_path = Path(key_path) if key_path is not None else path.with_name(path.name + ".key")

@@ -42,7 +42,7 @@ from typing import Optional
 
 import numpy as np
 
-from ..errors import EXIT_INVALID, Problem, UsageError, format_problems
+from ..core.errors import EXIT_INVALID, Problem, UsageError, format_problems
 
 __all__ = [
     "FOMS",
