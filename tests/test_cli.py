@@ -408,7 +408,7 @@ def test_every_command_has_examples_and_every_option_help(capsys):
 def test_colour_only_on_a_terminal_and_never_with_no_color(monkeypatch):
     import io
 
-    from benchmark.cli import main as cli
+    from benchmark.cli.terminal import paint
 
     class Tty(io.StringIO):
         def isatty(self):
@@ -416,10 +416,10 @@ def test_colour_only_on_a_terminal_and_never_with_no_color(monkeypatch):
 
     monkeypatch.delenv("NO_COLOR", raising=False)
     monkeypatch.setenv("TERM", "xterm")
-    assert cli._paint("error:", "error", Tty()) == "\033[1;31merror:\033[0m"
-    assert cli._paint("error:", "error", io.StringIO()) == "error:"  # not a terminal
+    assert paint("error:", "error", Tty()) == "\033[1;31merror:\033[0m"
+    assert paint("error:", "error", io.StringIO()) == "error:"  # not a terminal
     monkeypatch.setenv("NO_COLOR", "1")
-    assert cli._paint("error:", "error", Tty()) == "error:"
+    assert paint("error:", "error", Tty()) == "error:"
 
 
 def test_quiet_and_verbose(root, tmp_path, capsys, monkeypatch):

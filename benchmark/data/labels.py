@@ -93,6 +93,9 @@ def _read_csv_str(path: Path, header="infer") -> tuple[pd.DataFrame, list[str]]:
     return df, comments
 
 
+read_csv_text = _read_csv_str  # public name: every column as text, leading '#' lines apart
+
+
 @dataclass(frozen=True)
 class PublicCases:
     """The cases of a split that a submission must cover, with their public columns."""

@@ -1,0 +1,28 @@
+"""``benchmark leaderboard build``: score every submission of every task and render the static site."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..core.errors import EXIT_OK
+from ..data.tasks import output_root
+from ..leaderboard.board import score_all_tasks
+from ..leaderboard.site.render import build_site
+from .common import registry
+from .terminal import Progress
+
+
+def site_folder(reg, out) -> Path:
+    """``--out``, else ``leaderboard/`` of the output root."""
+    return Path(out or (output_root(reg.root) / "leaderboard"))
+
+
+def run(args) -> int:
+    reg = registry(args)
+    with Progress([t.id for t in reg]) as bar:
+        boards = score_all_tasks(reg, labels=args.labels, progress=bar, cache_dir=args.cache, now=args.now,
+                                 identity=args.identity)
+    index = build_site(reg, boards, site_folder(reg, args.out))
+    print(index)
+    return EXIT_OK
+
