@@ -92,7 +92,8 @@ def test_task_check_fills_the_pin_then_passes(new_root, capsys):
     assert main(["--root", str(new_root), "task", "check", "toy-fracture"]) == 1
     out = capsys.readouterr().out
     assert "toy-fracture: problems" in out and "--write-pins" in out
-    assert main(["--root", str(new_root), "task", "check", "toy-fracture", "--write-pins"]) == 0
+    assert main(["--root", str(new_root), "task", "check", "toy-fracture", "--write-pins", "--write-readme"]) == 0
+    assert "# toy-fracture — Toy fracture detection" in (toml.parent / "README.md").read_text()
     import hashlib
 
     digest = hashlib.sha256((new_root / "tasks/toy-fracture/test_labels.csv").read_bytes()).hexdigest()

@@ -82,7 +82,12 @@ EXAMPLES = {
     ],
     "demo": ["benchmark demo", "benchmark demo --no-site --bootstrap 200"],
     "leaderboard": ["benchmark leaderboard build --labels /data/hidden/ --out site/"],
-    "task": ["benchmark task check", "benchmark task check toy-fracture --write-pins"],
+    "task": [
+        "benchmark task check",
+        "benchmark task check toy-fracture --write-pins --write-readme",
+        "benchmark task new toy-fracture --dataset toy --targets fracture --public-ids test_ids.csv "
+        "--demo-labels test_labels.csv --title 'Toy fracture detection' --description '...'",
+    ],
     "readers": ["benchmark readers mrmc reads.csv", "benchmark readers mrmc reads.csv --model cnn --json -"],
 }
 
@@ -235,7 +240,30 @@ def build_parser(argv: Optional[Sequence[str]] = None) -> argparse.ArgumentParse
     s = tks.add_parser("check", help="check task files, public id lists, demo labels and their sha256 pins", parents=[common])
     s.add_argument("ids", nargs="*", metavar="ID", help="task ids (default: every task)")
     s.add_argument("--write-pins", action="store_true", help="write missing or outdated demo_labels_sha256 pins into the task files")
+    s.add_argument("--write-readme", action="store_true", help="regenerate the generated part of each task's README.md from its task.toml")
     s.set_defaults(func=_command("task", "run_check"))
+    s = tks.add_parser(
+        "new", parents=[common],
+        help="scaffold a binary task: task.toml, README.md, the public id list (and a dataset block when needed)",
+        description="Write tasks/ID/ from flags, asking for what is missing when stdin is a terminal: a "
+        "binary task with one canonical format, one metric per target, the public id list copied beside "
+        "it, optional SYNTHETIC demo labels with their sha256 pinned, and a README generated from the "
+        "task file. A dataset without tasks/_datasets/DATASET/dataset.toml gets one from the --dataset-* flags.",
+    )
+    s.add_argument("id", metavar="ID", help="task id: lower-case letters, digits and hyphens (the folder name)")
+    s.add_argument("--title", help="one-line title")
+    s.add_argument("--description", help="what is predicted and how it is scored, with sources")
+    s.add_argument("--dataset", metavar="DATASET", help="dataset id: tasks/_datasets/DATASET/dataset.toml is included (written when new)")
+    s.add_argument("--targets", metavar="A,B", help="target names, comma-separated (one 0/1 label column each)")
+    s.add_argument("--metric", default="roc_auc", help="registered metric: a binary one is declared per target (default: roc_auc)")
+    s.add_argument("--public-ids", metavar="FILE", help="public id list (CSV with a header): copied to tasks/ID/SPLIT_ids.csv")
+    s.add_argument("--id-column", metavar="NAME", help="case id column (default: the first column of --public-ids)")
+    s.add_argument("--split", default="test", help="name of the split (default: test)")
+    s.add_argument("--demo-labels", metavar="FILE", help="SYNTHETIC demo labels ('# SYNTHETIC ...' first line): copied and their sha256 pinned")
+    for key in ("name", "description", "modality", "citation", "license"):
+        s.add_argument(f"--dataset-{key}", help=f"{key} of a new dataset block")
+    s.add_argument("--no-input", action="store_true", help="never ask: fail when a required value is missing")
+    s.set_defaults(func=_command("task", "run_new"))
 
     register_submit(sub, _Parser)
 

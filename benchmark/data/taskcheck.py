@@ -4,8 +4,9 @@ For each task: the task file (with its includes) parses; every split's public id
 (id column, public columns, no duplicate ids); the committed demo labels load, cover exactly the
 public ids and match the sha256 the task pins. ``--write-pins`` writes missing or outdated
 ``demo_labels_sha256`` pins into the file that declares the split (task.toml or the included
-dataset.toml), so nobody computes a hash by hand. Every problem of every task is reported in
-one pass; the exit code is 1 when any remains.
+dataset.toml), so nobody computes a hash by hand. The task's README.md must match what its
+task file says (:mod:`benchmark.data.taskreadme`); ``--write-readme`` regenerates its generated
+part. Every problem of every task is reported in one pass; the exit code is 1 when any remains.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from typing import Optional
 
 from ..core.errors import BenchmarkError
 from ..core.fileio import atomic_write_text
+from .labels import load_labels, load_public, sha256_file
+from .taskreadme import readme_is_current, readme_path, readme_text
 from .tasks import Task, TaskRegistry
 
 __all__ = ["TaskCheck", "check_task", "write_pin"]
@@ -28,6 +31,7 @@ class TaskCheck:
     checked: list[str]
     problems: list[str]
     pins_written: list[str]
+    readme_written: list[str]
 
 
 def _declaring_file(task: Task, split: str) -> Optional[Path]:
@@ -64,10 +68,28 @@ def write_pin(task: Task, split: str, digest: str) -> Path:
     return f
 
 
-def check_task(task: Task, write_pins: bool = False) -> TaskCheck:
-    from .labels import load_labels, load_public, sha256_file
+def check_readme(task: Task, write: bool, out: TaskCheck) -> None:
+    """README.md against its task file: regenerated with ``write``, else a problem when stale."""
+    path = readme_path(task)
+    if readme_is_current(task):
+        out.checked.append("README.md matches task.toml")
+        return
+    existing = path.read_text(encoding="utf-8") if path.is_file() else None
+    if not write:
+        state = "is missing" if existing is None else "differs from what task.toml says"
+        out.problems.append(f"README.md {state} (run with --write-readme to regenerate it)")
+        return
+    try:
+        text = readme_text(task, existing)
+    except BenchmarkError as exc:
+        out.problems.append(f"README.md: {exc}")
+        return
+    atomic_write_text(path, text)
+    out.readme_written.append("README.md regenerated from task.toml")
 
-    out = TaskCheck(task.id, [], [], [])
+
+def check_task(task: Task, write_pins: bool = False, write_readme: bool = False) -> TaskCheck:
+    out = TaskCheck(task.id, [], [], [], [])
     for name, decl in sorted(task.splits.items()):
         try:
             pub = load_public(task, name)
@@ -101,19 +123,20 @@ def check_task(task: Task, write_pins: bool = False) -> TaskCheck:
         if not labels.synthetic:
             out.problems.append(f"split {name}: demo labels {decl.demo_labels} lack a '# SYNTHETIC' first line")
         out.checked.append(f"split {name}: demo labels cover the {len(labels)} public cases, sha256 pinned")
+    check_readme(task, write_readme, out)
     return out
 
 
-def run(reg: TaskRegistry, ids: list[str], write_pins: bool, echo) -> int:
+def run(reg: TaskRegistry, ids: list[str], write_pins: bool, echo, write_readme: bool = False) -> int:
     tasks = [reg.get(i) for i in ids] if ids else list(reg)
     failed = 0
     for t in tasks:
-        res = check_task(t, write_pins)
+        res = check_task(t, write_pins, write_readme)
         status = "problems" if res.problems else "ok"
         echo(f"{t.id}: {status}")
         for line in res.checked:
             echo(f"  checked: {line}")
-        for line in res.pins_written:
+        for line in res.pins_written + res.readme_written:
             echo(f"  wrote: {line}")
         for line in res.problems:
             echo(f"  problem: {line}")
