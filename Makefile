@@ -1,5 +1,7 @@
 # Two entry points: `make demo` (install + score the demo data + build the leaderboard)
-# and `make test` (install with the test extra + the whole test suite). Both use .venv/ in the
+# and `make test` (install with the test extra + the whole test suite). `make demo-data`
+# regenerates the SYNTHETIC demo files themselves (labels, reader studies, submissions) with the
+# seeded generator `python -m benchmark.demo.generate`, which the command line never runs. Both use .venv/ in the
 # repository; `make demo` installs only what the demo needs: the harness and the age library
 # for the demo task whose predictions are encrypted (the `confidential` extra), no test tools.
 PYTHON ?= python3
@@ -8,7 +10,7 @@ PY     := $(VENV)/bin/python
 BASE   := $(VENV)/.installed
 TESTS  := $(VENV)/.installed-test
 
-.PHONY: demo test install clean
+.PHONY: demo demo-data test install clean
 
 # constraints.txt pins the versions the committed leaderboard/ is built with (its bytes depend
 # on them); the test suite checks them.
@@ -26,6 +28,9 @@ install: $(BASE)
 
 demo: $(BASE)
 	$(VENV)/bin/benchmark demo
+
+demo-data: $(BASE)
+	$(PY) -m benchmark.demo.generate
 
 test: $(TESTS)
 	bash scripts/test-deps.sh $(PY)

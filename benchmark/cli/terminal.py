@@ -67,7 +67,7 @@ def _bar(done: float, width: int) -> str:
     return "[" + "#" * filled + "." * (width - filled) + "]"
 
 
-def _fit(line: str, stream) -> str:
+def _fit(line: str) -> str:
     columns = shutil.get_terminal_size((80, 24)).columns
     return line if len(line) < columns else line[: max(columns - 2, 0)] + "…"
 
@@ -100,8 +100,8 @@ class Progress:
         step = next((i for i, s in enumerate(self.steps) if msg.startswith(f"{s}:")), None)
         count = "" if step is None else f"{step + 1}/{len(self.steps)} "
         done = 0.0 if step is None else step / max(len(self.steps), 1)
-        line = f"{_bar(done, 20)} {count}{msg} ({self.clock() - self.start:.0f} s)"
-        self.stream.write("\r\033[K" + paint(_fit(line, self.stream), "dim", self.stream))
+        line = f"{_bar(done, 20)} {count}{self.clock() - self.start:.0f} s  {msg}"
+        self.stream.write("\r\033[K" + paint(_fit(line), "dim", self.stream))
         self.stream.flush()
         self.drawn = True
 
@@ -142,8 +142,8 @@ class Spinner:
             width, pos = 20, tick % 34
             pos = pos if pos < 17 else 33 - pos  # back and forth
             bar = "[" + "." * pos + "###" + "." * (width - 3 - pos) + "]"
-            line = f"{bar} {self.label} ({time.monotonic() - start:.0f} s)"
-            self.stream.write("\r\033[K" + paint(_fit(line, self.stream), "dim", self.stream))
+            line = f"{bar} {time.monotonic() - start:.0f} s  {self.label}"
+            self.stream.write("\r\033[K" + paint(_fit(line), "dim", self.stream))
             self.stream.flush()
             self.drawn = True
             tick += 1
