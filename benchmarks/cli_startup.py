@@ -7,8 +7,8 @@ Times, each in a fresh interpreter and interleaved so load changes hit every var
   (``cli/main.py`` imports a command's module when the command runs);
 * the same three with every command module and the grading module imported first, i.e. what
   module-level imports of the commands in ``cli/main.py`` would cost;
-* ``benchmark tasks`` with only the grading module imported first: what registering
-  ``benchmark ci`` for every command (not only for ``ci`` and ``--help``) would cost.
+* ``benchmark tasks`` and ``import benchmark.cli.main`` with the grading module imported too:
+  what registering ``benchmark ci`` for every command (not only for ``ci`` and ``--help``) costs.
 
 Usage::
 
@@ -52,6 +52,9 @@ def main() -> None:
         variants[f"{name} (as shipped)"] = _argv(words)
         variants[f"{name} (every command imported)"] = _argv(words, EAGER)
     variants["benchmark tasks (grading module imported)"] = _argv(["tasks"], "import benchmark.grading.grade")
+    variants["import benchmark.cli.main"] = [sys.executable, "-c", "import benchmark.cli.main"]
+    variants["import benchmark.cli.main + grading module"] = [
+        sys.executable, "-c", "import benchmark.cli.main, benchmark.grading.grade"]
     times: dict[str, list[float]] = {k: [] for k in variants}
     for _ in range(args.repeats):
         for name, argv in variants.items():
