@@ -18,6 +18,12 @@ def test_every_committed_task_readme_matches_its_task_file(registry):
     assert not stale, f"run 'benchmark task check --write-readme': stale README of {stale}"
 
 
+def _free_id(root, stem="toy-fracture"):
+    """A task id no task of the repository uses (the committed tasks may grow)."""
+    taken = set(load_registry(root).ids())
+    return next(i for i in [stem, *(f"{stem}-{n}" for n in range(1, 100))] if i not in taken)
+
+
 def _toy_files(tmp_path, n=40):
     ids = [f"T{i:03d}" for i in range(n)]
     y = [int((i * 7) % 3 == 0) for i in range(n)]
@@ -75,16 +81,17 @@ def test_readme_names_what_the_task_file_declares(registry):
 
 def test_task_new_scaffolds_a_task_that_loads_scores_and_checks(task_root, tmp_path, capsys):
     pub, lab, ids, y = _toy_files(tmp_path)
-    args = ["--root", str(task_root), "task", "new", "toy-fracture", "--no-input", "--dataset", "toy",
+    new_id, other_id = _free_id(task_root), _free_id(task_root, "toy-other")
+    args = ["--root", str(task_root), "task", "new", new_id, "--no-input", "--dataset", "toy-synthetic",
             "--targets", "fracture", "--public-ids", str(pub), "--demo-labels", str(lab),
             "--title", "Toy fracture detection", "--description", "A SYNTHETIC binary task.",
             "--dataset-name", "Toy", "--dataset-description", "Synthetic.", "--dataset-modality", "CT",
             "--dataset-citation", "none (synthetic)", "--dataset-license", "CC0-1.0"]
     assert main(args) == 0, capsys.readouterr()
     out = capsys.readouterr().out
-    assert "wrote tasks/_datasets/toy/dataset.toml" in out and "wrote tasks/toy-fracture/task.toml" in out
+    assert "wrote tasks/_datasets/toy-synthetic/dataset.toml" in out and f"wrote tasks/{new_id}/task.toml" in out
     assert "next: " in out
-    task = load_registry(task_root).get("toy-fracture")
+    task = load_registry(task_root).get(new_id)
     assert task.primary == "auc/fracture" and task.id_column == "case" and task.dataset.name == "Toy"
     assert task.splits["test"].demo_labels_sha256 == hashlib.sha256(lab.read_bytes()).hexdigest()
     assert list(load_public(task).ids) == ids and list(load_labels(task, demo=True).y[:, 0]) == y
@@ -92,17 +99,17 @@ def test_task_new_scaffolds_a_task_that_loads_scores_and_checks(task_root, tmp_p
     assert main(["--root", str(task_root), "task", "check"]) == 0
     preds = tmp_path / "p.csv"
     preds.write_text("case,fracture\n" + "".join(f"{i},{0.2 + 0.6 * v}\n" for i, v in zip(ids, y)))
-    assert main(["--root", str(task_root), "score", "toy-fracture", str(preds), "--demo", "--bootstrap", "0"]) == 0
+    assert main(["--root", str(task_root), "score", new_id, str(preds), "--demo", "--bootstrap", "0"]) == 0
     assert "1.0000" in capsys.readouterr().out  # perfect separation: AUC 1 (definition)
     # a second task of the same dataset includes the block instead of writing one
-    assert main(["--root", str(task_root), "task", "new", "toy-other", "--no-input", "--dataset", "toy",
+    assert main(["--root", str(task_root), "task", "new", other_id, "--no-input", "--dataset", "toy-synthetic",
                  "--targets", "fracture", "--public-ids", str(pub), "--title", "Other", "--description", "d"]) == 0
     out = capsys.readouterr().out
     assert "dataset.toml" not in out.split("next:")[0] and "add SYNTHETIC demo labels" in out
 
 
 @pytest.mark.parametrize("change, message", [
-    (["--dataset", "fresh"], "--dataset-name, --dataset-description"),
+    (["--dataset", "fresh-synthetic"], "--dataset-name, --dataset-description"),
     (["--metric", "roc_acu"], "Did you mean 'roc_auc'"),
     (["--metric", "rsna_lumbar_loss"], "scores multiclass predictions"),
     (["--id-column", "nope"], "is not a column of"),
@@ -110,7 +117,7 @@ def test_task_new_scaffolds_a_task_that_loads_scores_and_checks(task_root, tmp_p
 ])
 def test_task_new_refuses_incomplete_input_and_writes_nothing(task_root, tmp_path, capsys, change, message):
     pub, lab, _, _ = _toy_files(tmp_path)
-    args = ["--root", str(task_root), "task", "new", "toy-fracture", "--no-input", "--dataset", "mrnet",
+    args = ["--root", str(task_root), "task", "new", _free_id(task_root), "--no-input", "--dataset", "mrnet",
             "--targets", "fracture", "--public-ids", str(pub), "--title", "T", "--description", "D"]
     i = args.index(change[0]) if change[0] in args else None
     if i is not None:
@@ -123,9 +130,11 @@ def test_task_new_refuses_incomplete_input_and_writes_nothing(task_root, tmp_pat
     assert sorted(p.relative_to(task_root) for p in task_root.rglob("*")) == before
 
 
-@pytest.mark.parametrize("task_id", ["../escape", "_hidden", "Upper-Case", "mrnet"])
+@pytest.mark.parametrize("task_id", ["../escape", "_hidden", "Upper-Case", "taken"])
 def test_task_new_refuses_bad_or_taken_ids(task_root, tmp_path, capsys, task_id):
     pub, _, _, _ = _toy_files(tmp_path)
+    if task_id == "taken":
+        task_id = load_registry(task_root).ids()[0]
     before = sorted(p.relative_to(task_root) for p in task_root.rglob("*"))
     code = main(["--root", str(task_root), "task", "new", task_id, "--no-input", "--dataset", "mrnet",
                  "--targets", "fracture", "--public-ids", str(pub), "--title", "T", "--description", "D"])
@@ -144,8 +153,9 @@ def test_task_new_asks_on_a_terminal(task_root, tmp_path, capsys, monkeypatch):
     answers = iter(["Asked title", "Asked description", "mrnet", "fracture", str(pub)])
     monkeypatch.setattr("sys.stdin", Tty())
     monkeypatch.setattr("builtins.input", lambda prompt: next(answers))
-    assert main(["--root", str(task_root), "task", "new", "asked"]) == 0, capsys.readouterr()
-    task = load_registry(task_root).get("asked")
+    new_id = _free_id(task_root, "asked")
+    assert main(["--root", str(task_root), "task", "new", new_id]) == 0, capsys.readouterr()
+    task = load_registry(task_root).get(new_id)
     assert task.title == "Asked title" and task.targets == ["fracture"] and task.dataset.id == "mrnet"
     assert readme_is_current(task)
-    shutil.rmtree(task_root / "tasks" / "asked")
+    shutil.rmtree(task_root / "tasks" / new_id)
