@@ -16,6 +16,7 @@ from scipy import stats
 from sklearn.metrics import roc_auc_score
 
 from benchmark.stats.bootstrap import DeLongTest, Interval, ResamplingPlan, bca_ci, bootstrap_replicates, confidence_interval, delong_auc, delong_ci, delong_paired_test, jackknife_values, paired_difference, percentile_ci
+from benchmark.metrics import registry as metrics
 
 PROC_DIR = Path(__file__).parent / "data" / "proc"
 DATASETS = ("ties30", "formula120", "nearperfect40", "rnorm200")
@@ -584,8 +585,6 @@ def test_stratified_bootstrap_ci_agrees_with_proc():
 
 
 def test_registered_roc_auc_batch_with_plan_agrees_with_proc():
-    from benchmark.metrics import registry as metrics
-
     y, a, _ = load_dataset("formula120")
     metric = metrics.get("roc_auc")
     plan = ResamplingPlan.build(120, strata=y, replicates=10000, seed=7, key="proc-metric")
