@@ -73,12 +73,14 @@ def check_task(task: "Task", path: Path) -> None:
                 f"{path}: hooks.{kind}: unknown hook kind {kind!r}. Known kinds: "
                 f"{', '.join(HOOK_KINDS)}."
             )
+    own: Optional[str] = None
     if "metrics" in task.hooks:
         decl = task.hooks["metrics"]
-        register_hook_metrics(path, declaring_file(path, ("hooks", "metrics", "file")),
-                              decl.file, decl.names)
+        declared_in = declaring_file(path, ("hooks", "metrics", "file"))
+        register_hook_metrics(path, declared_in, decl.file, decl.names)
+        own = _fingerprint(hook_path(declared_in, decl.file))
     for i, decl in enumerate(task.metrics):
-        _check_binding(task, path, i, decl)
+        _check_binding(task, path, i, decl, own)
 
 
 def declaring_file(task_file: Path, keys: Sequence[str]) -> Path:
@@ -138,7 +140,7 @@ def register_hook_metrics(task_file: Path, declared_in: Path, relative: str,
             f"{where}: {module} defines {', '.join(map(repr, unlisted))}, which "
             "hooks.metrics.names does not list; list every metric the hook provides."
         )
-    fingerprint = hashlib.sha256(module.read_bytes()).hexdigest()
+    fingerprint = _fingerprint(module)
     try:
         return tuple(
             metric_registry.register(m, source=str(module), fingerprint=fingerprint)
@@ -163,7 +165,11 @@ def load_metric_hook(dataset_file: Path) -> ModuleType:
 
 
 # -- metric bindings ----------------------------------------------------------------------------
-def _check_binding(task: "Task", path: Path, i: int, decl) -> None:
+def _fingerprint(module: Path) -> str:
+    return hashlib.sha256(Path(module).read_bytes()).hexdigest()
+
+
+def _check_binding(task: "Task", path: Path, i: int, decl, own: Optional[str]) -> None:
     key = f"metrics[{i}]"
     try:
         metric = metric_registry.get(decl.fn)
@@ -173,6 +179,14 @@ def _check_binding(task: "Task", path: Path, i: int, decl) -> None:
             f"{metric_registry.suggest(decl.fn)}"
         ) from None
     head = f"{path}: {key}.fn = {decl.fn!r} (metric {decl.name!r})"
+    source, fingerprint = metric_registry.origin(decl.fn)
+    if fingerprint is not None and fingerprint != own:
+        # Whether another dataset's hook has been loaded yet depends on the order tasks load in:
+        # a task may use the package's metrics and those of its own dataset's hook only.
+        raise TaskError(
+            f"{head}: the metric is defined by another dataset's hook ({source}), which this "
+            "task's [hooks.metrics] does not name."
+        )
     task_input = "multiclass" if task.kind == "multiclass" else "binary labels"
     if (metric.input == "multiclass") != (task.kind == "multiclass"):
         raise TaskError(

@@ -36,7 +36,7 @@ import difflib
 from dataclasses import dataclass
 from typing import Callable, Optional
 
-__all__ = ["INPUT_KINDS", "Metric", "get", "is_registered", "names", "register"]
+__all__ = ["INPUT_KINDS", "Metric", "get", "is_registered", "names", "origin", "register", "suggest"]
 
 #: The shape conventions a metric may declare (see the module docstring).
 INPUT_KINDS = ("binary", "multilabel", "multiclass")
@@ -270,6 +270,17 @@ def get(name: str) -> Metric:
 def is_registered(name: str) -> bool:
     """Whether a metric of that exact name is registered."""
     return isinstance(name, str) and name in _REGISTRY
+
+
+def origin(name: str) -> tuple[str, Optional[str]]:
+    """Where a registered metric was defined: ``(source, fingerprint)``; ``("", None)`` for the
+    package's own metrics.
+
+    >>> origin("roc_auc")
+    ('', None)
+    """
+    get(name)
+    return _ORIGINS[name]
 
 
 def names() -> list[str]:
