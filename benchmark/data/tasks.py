@@ -79,8 +79,11 @@ class HookDecl(_Frozen):
     ``file`` resolves relative to the file that declares it (see :mod:`benchmark.data.contracts`).
     """
 
-    file: str
-    names: list[str] = Field(default_factory=list)
+    file: str = Field(description="the Python module, relative to the file that declares it (e.g. metrics.py)")
+    names: list[str] = Field(
+        default_factory=list,
+        description="what the module provides; for [hooks.metrics], every metric name it registers",
+    )
 
 
 class FormatDecl(_Frozen):
