@@ -5,6 +5,7 @@ that loading fails with a TaskError naming the task file and the key, and that t
 exits 1 with that message (never "internal error").
 """
 
+import multiprocessing
 import re
 import shutil
 from pathlib import Path
@@ -261,3 +262,15 @@ def test_hooks_load_from_the_copy_bundled_with_an_installed_package(tmp_path, mo
         "spinal_canal_stenosis_l1_l2")
     assert registry.get("rsna-cspine").primary_spec.metric.column_order == tuple(
         registry.get("rsna-cspine").targets)
+
+
+def _primary_metric_name(task) -> str:
+    return task.primary_spec.metric.name
+
+
+def test_a_task_sent_to_a_spawned_worker_registers_its_hook_metrics_there():
+    # A spawned process imports the package afresh: only the package's own metrics are
+    # registered until the unpickled task registers its dataset's hook.
+    task = T.load_registry(ROOT).get("rsna-lumbar")
+    with multiprocessing.get_context("spawn").Pool(1) as pool:
+        assert pool.apply(_primary_metric_name, (task,)) == "rsna_lumbar_loss"

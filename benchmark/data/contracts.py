@@ -43,6 +43,7 @@ __all__ = [
     "declaring_file",
     "load_metric_hook",
     "register_hook_metrics",
+    "register_task_hooks",
 ]
 
 #: What a dataset hook may provide, by ``[hooks.<kind>]`` key.
@@ -73,14 +74,23 @@ def check_task(task: "Task", path: Path) -> None:
                 f"{path}: hooks.{kind}: unknown hook kind {kind!r}. Known kinds: "
                 f"{', '.join(HOOK_KINDS)}."
             )
-    own: Optional[str] = None
-    if "metrics" in task.hooks:
-        decl = task.hooks["metrics"]
-        declared_in = declaring_file(path, ("hooks", "metrics", "file"))
-        register_hook_metrics(path, declared_in, decl.file, decl.names)
-        own = _fingerprint(hook_path(declared_in, decl.file))
+    own = register_task_hooks(task, path)
     for i, decl in enumerate(task.metrics):
         _check_binding(task, path, i, decl, own)
+
+
+def register_task_hooks(task: "Task", path: Path) -> Optional[str]:
+    """Register the metrics of the task's ``[hooks.metrics]``; their fingerprint, or None.
+
+    Also called when a task is unpickled in a worker process that did not load it (``spawn``
+    start method, distributed workers), so the metrics it names are registered there too.
+    """
+    if "metrics" not in task.hooks:
+        return None
+    decl = task.hooks["metrics"]
+    declared_in = declaring_file(path, ("hooks", "metrics", "file"))
+    register_hook_metrics(path, declared_in, decl.file, decl.names)
+    return _fingerprint(hook_path(declared_in, decl.file))
 
 
 def declaring_file(task_file: Path, keys: Sequence[str]) -> Path:

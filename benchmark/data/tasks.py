@@ -26,7 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from ..core.errors import TaskError, UnknownName
 from ..metrics import registry as metric_registry
-from .contracts import check_task
+from .contracts import check_task, register_task_hooks
 
 __all__ = [
     "Task",
@@ -393,6 +393,13 @@ class Task(_Frozen):
     task_dir: Path = Field(exclude=True)
 
     model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
+
+    def __setstate__(self, state):
+        # A task unpickled in a worker process that never loaded it (spawn, distributed) brings
+        # its dataset's metrics with it: register them there as the loader did.
+        super().__setstate__(state)
+        if self.hooks:
+            register_task_hooks(self, self.task_dir / "task.toml")
 
     @model_validator(mode="after")
     def _check(self):
