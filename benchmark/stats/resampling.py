@@ -143,8 +143,8 @@ class ResamplingPlan:
     ``r`` holds the ``m`` draws of replicate ``k * R + r``, mapping to the
     stratum's units in increasing unit order. A unit's multiplicity is the
     number of times it is drawn; a case's weight is its unit's multiplicity.
-    The generation is vectorised per block (one ``integers`` call per
-    stratum and one ``bincount``), with no Python loop over replicates.
+    The generation is vectorised per block (one ``integers`` call and one
+    ``bincount`` per stratum), with no Python loop over replicates.
 
     Examples
     --------
@@ -169,7 +169,7 @@ class ResamplingPlan:
     n_strata: int = field(init=False)
     unit_of_case: np.ndarray = field(init=False, repr=False)
     unit_stratum: np.ndarray = field(init=False, repr=False)
-    _members: tuple = field(init=False, repr=False)
+    _case_position: np.ndarray | None = field(init=False, repr=False)
     _stratum_bounds: tuple = field(init=False, repr=False)
     _block_rows: int = field(init=False, repr=False)
     _entropy: tuple = field(init=False, repr=False)
@@ -223,17 +223,19 @@ class ResamplingPlan:
             unit_stratum = np.zeros(n_units, dtype=np.int64)
             if strata is not None:
                 np.maximum.at(unit_stratum, clusters, strata)
-        # Units of each stratum, in unit order: draw j of stratum s picks unit
-        # members[s][j]. ``None`` stands for "all units, in order" (no mapping).
+        # Units sorted by stratum, in unit order within a stratum: draw j of the stratum
+        # occupying positions lo..hi-1 picks the unit at position lo + j. A case reads its
+        # unit's count at its position; ``None`` when positions are the cases themselves.
         order = np.argsort(unit_stratum, kind="stable")
         sizes = np.bincount(unit_stratum)
         sizes = sizes[sizes > 0]
         starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
         bounds = tuple((int(a), int(a + m)) for a, m in zip(starts, sizes))
-        if len(bounds) == 1:
-            members = (None,)
-        else:
-            members = tuple(_readonly(order[lo:hi].copy()) for lo, hi in bounds)
+        position = np.empty(n_units, dtype=np.intp)
+        position[order] = np.arange(n_units, dtype=np.intp)
+        case_position = position[unit_of_case]
+        if np.array_equal(case_position, np.arange(n)):
+            case_position = None
         digest = hashlib.sha256(self.key.encode("utf-8")).digest()
         set_ = object.__setattr__
         set_(self, "n", n)
@@ -246,7 +248,7 @@ class ResamplingPlan:
         set_(self, "unit_of_case", _readonly(unit_of_case))
         set_(self, "unit_stratum", _readonly(unit_stratum))
         set_(self, "_stratum_bounds", bounds)
-        set_(self, "_members", members)
+        set_(self, "_case_position", None if case_position is None else _readonly(case_position))
         set_(self, "_block_rows", max(1, min(_MAX_BLOCK_ROWS, _BLOCK_DRAWS // n_units)))
         set_(self, "_entropy", (seed, int.from_bytes(digest, "big")))
 
@@ -265,27 +267,24 @@ class ResamplingPlan:
         rows = out.shape[0]
         seq = np.random.SeedSequence(entropy=self._entropy, spawn_key=(index,))
         rng = np.random.default_rng(seq)
-        n_units = self.n_units
-        row_offsets = (np.arange(rows, dtype=np.int64) * n_units)[:, None]
-        if self._members[0] is None:
-            draws = rng.integers(0, n_units, size=(rows, n_units))
-            draws += row_offsets
-        else:
-            # Only the multiset of (row, unit) pairs matters to the counts, so
-            # the draws of each stratum occupy a contiguous part of ``draws``.
-            draws = np.empty(rows * n_units, dtype=np.int64)
-            for (lo, hi), members in zip(self._stratum_bounds, self._members):
-                part = draws[rows * lo : rows * hi].reshape(rows, hi - lo)
-                picks = rng.integers(0, hi - lo, size=(rows, hi - lo))
-                np.take(members, picks, out=part, mode="clip")  # picks are in range
-                part += row_offsets
-        counts = np.bincount(draws.reshape(-1), minlength=rows * n_units)
-        counts = counts.reshape(rows, n_units)
-        if self.clusters is not None:
-            counts = counts[:, self.unit_of_case]
-        if out.dtype.kind == "u" and counts.size and counts.max() > np.iinfo(out.dtype).max:
-            raise OverflowError("a multiplicity does not fit in the count dtype")
-        out[...] = counts
+        limit = np.iinfo(out.dtype).max if out.dtype.kind == "u" else None
+        # Counts by unit position (units sorted by stratum), each stratum counted on its own
+        # positions by one bincount, then one gather to the cases: the same counts as a
+        # bincount of every draw mapped to its unit, several times faster at large n.
+        by_position = out if self._case_position is None else np.empty(
+            (rows, self.n_units), dtype=out.dtype
+        )
+        for lo, hi in self._stratum_bounds:
+            m = hi - lo
+            picks = rng.integers(0, m, size=(rows, m))
+            if rows > 1:
+                picks += (np.arange(rows, dtype=np.int64) * m)[:, None]
+            part = np.bincount(picks.reshape(-1), minlength=rows * m)
+            if limit is not None and part.size and part.max() > limit:
+                raise OverflowError("a multiplicity does not fit in the count dtype")
+            by_position[:, lo:hi] = part.reshape(rows, m)
+        if self._case_position is not None:
+            np.take(by_position, self._case_position, axis=1, out=out, mode="clip")
 
     def _fill(self, start, out, cache):
         """Write the weights of replicates ``start .. start + len(out)`` into ``out``.
