@@ -6,6 +6,9 @@ Module-level imports only (a lazy import that saves start-up time says so on its
 """
 
 import ast
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -107,3 +110,21 @@ def test_the_checks_catch_what_they_look_for(tmp_path):
         test_no_private_name_imported_from_another_module(bad)
     with pytest.raises(AssertionError):
         test_no_dataset_named_in_code(bad)
+
+
+def test_scoring_loads_scipy_only_when_a_statistic_needs_it():
+    # scipy takes about a second to import (benchmarks/README.md, score_startup.py): a score
+    # with percentile intervals and no reader study needs none of it.
+    code = (
+        "import sys, numpy as np\n"
+        "import benchmark.scoring.score\n"
+        "from benchmark.stats.intervals import percentile_ci\n"
+        "percentile_ci(np.arange(10.0))\n"
+        "print('scipy' in sys.modules)\n"
+        "from benchmark.stats.intervals import wilson_interval\n"
+        "wilson_interval(3, 5)\n"
+        "print('scipy' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=PACKAGE.parent, env={**os.environ, "PYTHONPATH": str(PACKAGE.parent)})
+    assert out.stdout.split() == ["False", "True"]
