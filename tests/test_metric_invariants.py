@@ -24,7 +24,7 @@ from sklearn.metrics import roc_auc_score
 
 from benchmark.data.tasks import load_registry
 from benchmark.metrics import registry as M
-from benchmark.stats.bootstrap import delong_auc
+from benchmark.stats.delong import delong_auc
 
 ROOT = Path(__file__).resolve().parents[1]
 load_registry(ROOT)  # registers the committed datasets' hook metrics
