@@ -189,6 +189,12 @@ def _check_binding(task: "Task", path: Path, i: int, decl, own: Optional[str]) -
             f"{metric_registry.suggest(decl.fn)}"
         ) from None
     head = f"{path}: {key}.fn = {decl.fn!r} (metric {decl.name!r})"
+    if (metric.input == "multiclass") != (task.kind == "multiclass"):
+        fits = "multiclass" if task.kind == "multiclass" else "binary or multilabel"
+        raise TaskError(
+            f"{head}: a {metric.input} metric cannot score a task of kind {task.kind!r}. "
+            f"Use a {fits} metric."
+        )
     source, fingerprint = metric_registry.origin(decl.fn)
     if fingerprint is not None and fingerprint != own:
         # Whether another dataset's hook has been loaded yet depends on the order tasks load in:
@@ -196,12 +202,6 @@ def _check_binding(task: "Task", path: Path, i: int, decl, own: Optional[str]) -
         raise TaskError(
             f"{head}: the metric is defined by another dataset's hook ({source}), which this "
             "task's [hooks.metrics] does not name."
-        )
-    task_input = "multiclass" if task.kind == "multiclass" else "binary labels"
-    if (metric.input == "multiclass") != (task.kind == "multiclass"):
-        raise TaskError(
-            f"{head}: a {metric.input} metric cannot score a task of kind {task.kind!r} "
-            f"({task_input}). Use a {'multiclass' if task.kind == 'multiclass' else 'binary or multilabel'} metric."
         )
     bound = list(decl.targets or task.targets)
     if metric.per_target and not decl.each_target and len(bound) > 1:
