@@ -20,6 +20,7 @@ from typing import Optional, Sequence
 from .. import __version__
 from ..core.errors import EXIT_HOST_ERROR, EXIT_INVALID, BenchmarkError, SubmissionInvalid, UsageError, format_problems
 from ..data.tasks import load_registry
+from ..stats.methods import CI_METHODS
 from ..submissions.confidential import register_cli as register_submit
 from .terminal import paint, say, set_verbosity, verbosity
 
@@ -166,7 +167,7 @@ def build_parser(argv: Optional[Sequence[str]] = None) -> argparse.ArgumentParse
     s.add_argument("--json", metavar="OUT", help="write the result JSON to OUT ('-' for stdout)")
     s.add_argument("--bootstrap", type=int, metavar="B", help="bootstrap replicates (0: point estimates only; default: task)")
     s.add_argument("--seed", type=int, help="resampling seed (default: task)")
-    s.add_argument("--ci", choices=["percentile", "bca", "delong"], help="interval method (default: task)")
+    s.add_argument("--ci", choices=CI_METHODS, help="interval method (default: task)")
     s.add_argument("--level", type=float, help="confidence level (default: task, 0.95)")
     s.add_argument("--allow-label-hash-mismatch", action="store_true", help="score even if the labels' sha256 differs from the task's pin")
     s.add_argument("--now", metavar="YYYY-MM-DD", help=NOW_HELP)
