@@ -8,6 +8,7 @@ from hand computations written out below with explicit numbers, or from small
 reference implementations written here directly from the metric definitions.
 """
 
+import ast
 import dataclasses
 import doctest
 import math
@@ -371,3 +372,37 @@ def test_calibration_bin_index_matches_exact_rational_bins():
             assert Fraction(idx, m) < exact <= Fraction(idx + 1, m)
 
     check()
+
+
+# ---------------------------------------------------------------------------
+# Dataset knowledge lives with the dataset
+# ---------------------------------------------------------------------------
+
+
+def _docstring_ids(tree) -> set:
+    out = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            first = node.body[0] if node.body else None
+            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
+                out.add(id(first.value))
+    return out
+
+
+def test_no_string_in_the_metrics_package_names_a_dataset():
+    # Dataset names from the dataset folders and task ids (and their parts), not from a list here.
+    root = Path(__file__).resolve().parents[1]
+    words = {p.name for p in (root / "tasks" / "_datasets").iterdir() if p.is_dir()}
+    words |= {p.parent.name for p in (root / "tasks").glob("*/task.toml")}
+    words |= {part for w in set(words) for part in w.split("-") if len(part) > 3}
+    words = {w.lower() for w in words if w not in {"_datasets"}}
+    found = []
+    for path in sorted((root / "benchmark" / "metrics").rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        docs = _docstring_ids(tree)
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docs:
+                if any(w in node.value.lower() for w in words):
+                    found.append(f"{path.name}:{node.lineno}: {node.value!r}")
+    assert "rsna-lumbar" in words and "lumbar" in words  # the scan sees the committed datasets
+    assert not found, found
