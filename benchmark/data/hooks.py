@@ -3,9 +3,12 @@
 A dataset folder may carry a small Python module beside its ``dataset.toml`` (a competition's
 own metric, a native label format no generic reader covers), as lm-evaluation-harness keeps a
 ``utils.py`` beside a task's YAML and mle-bench a ``grade.py`` in each competition folder. The
-declaring file names the module by a path relative to itself::
+declaring file names the module by a path relative to itself, e.g. a competition's metrics
+(registered and checked by :mod:`benchmark.data.contracts`)::
 
-    hooks = "hooks.py"
+    [hooks.metrics]
+    file = "metrics.py"
+    names = ["..."]
 
 The package never imports a hook by name: :func:`load_hook` loads it from its path, once per
 resolved path, under a private module name derived from the file's location, so two datasets
