@@ -65,7 +65,9 @@ def write_pin(task: Task, split: str, digest: str) -> Path:
 
 
 def check_task(task: Task, write_pins: bool = False) -> TaskCheck:
-    from .labels import load_labels, load_public, sha256_file
+    from .csvio import sha256_file
+    from .labels import load_labels
+    from .public import load_public
 
     out = TaskCheck(task.id, [], [], [])
     for name, decl in sorted(task.splits.items()):

@@ -63,7 +63,7 @@ from .bootstrap import DEFAULT_MAX_UNDEFINED, percentile_ci
 from .ranking import SortedROC, _check_binary_pair, _check_level, _check_weights, iter_weights, _read_at, _transposed, operating_threshold, verdict
 from ..core.errors import LabelError
 from ..core.fileio import atomic_write_text
-from ..data.tasks import BaselineDecl
+from ..data.declarations import BaselineDecl
 
 __all__ = [
     "READ_COLUMNS",
