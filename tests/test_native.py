@@ -238,6 +238,9 @@ def test_mrnet_train_and_valid_release_files_in_one_folder(task_root, tmp_path):
     assert train.y[:, 1].tolist() == [1, 0, 1, 0, 1]
     with pytest.raises(UsageError, match="for split\\(s\\) train, valid but none for split 'test'; pass --split train"):
         load_labels(task, "test", tmp_path)
+    # one file of a set given on its own: the whole set, of the split its name says
+    one = load_labels(task, None, tmp_path / "valid-acl.csv")
+    assert (one.split, one.sha256) == ("valid", valid.sha256)
     (tmp_path / "valid-acl.csv").write_text("1130,1\n1131,0\n")
     with pytest.raises(LabelError, match="disagree on the cases \\(see acl\\)"):
         load_labels(task, "valid", tmp_path)

@@ -30,6 +30,7 @@ from .disclosure import label_commitment
 from .native import (
     candidate_files,
     files_by_content,
+    per_target_file,
     per_target_layout,
     per_target_splits,
     read_canonical,
@@ -204,6 +205,11 @@ def load_labels(
         p = Path(labels)
         if not p.exists():
             raise LabelError(f"labels path {p} does not exist" + (f" (from ${source})" if source else "") + ".")
+        named_split = per_target_file(task, p) if p.is_file() else None
+        if named_split is not None:  # one of a set of per-target files: read the whole set
+            p = p.parent
+            if named_split and not explicit_split:
+                split, decl, explicit_split = named_split, task.splits.get(named_split), True
         sets = per_target_splits(task, p) if p.is_dir() else []
         named = p.is_dir() and any(c.is_file() for c in candidate_files(task, p, split))
         if sets and not explicit_split and len(sets) == 1 and not named:

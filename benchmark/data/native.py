@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from ..core.errors import LabelError
-from .csvio import is_synthetic, read_csv_str, read_text, sha256_file
+from .csvio import is_synthetic, read_csv_str, sha256_file
 from .declarations import NativeDecl
 from .hooks import hook_attribute, load_hook
 from .tasks import Task
@@ -40,6 +40,7 @@ __all__ = [
     "LabelTable",
     "candidate_files",
     "files_by_content",
+    "per_target_file",
     "per_target_layout",
     "per_target_splits",
     "read_canonical",
@@ -142,12 +143,16 @@ def read_canonical(task: Task, path: Path) -> LabelTable:
 
 # -- recognising a file by its content ------------------------------------------------------------
 def _header(path: Path) -> list[str]:
-    """The cells of the first line that is not a comment (empty when there is none)."""
+    """The cells of the first line that is not a comment (empty when there is none).
+
+    Only the file's first 64 KiB are read, so looking through a folder of large files is cheap.
+    """
     try:
-        text = read_text(path)
-    except LabelError:
+        with open(path, "rb") as fh:
+            head = fh.read(1 << 16).decode("utf-8-sig", errors="replace")
+    except OSError:
         return []
-    for ln in text.splitlines():
+    for ln in head.splitlines():
         if ln.strip() and not ln.startswith("#"):
             return [c.strip().strip('"') for c in ln.split(",")]
     return []
@@ -208,20 +213,33 @@ def _file_name(layout: NativeDecl, pattern: str, split: str, target: str) -> str
     return pattern.replace("{split}", split).replace("{target}", layout.target_columns.get(target, target))
 
 
+def _name_regex(layout: NativeDecl, pattern: str, target: str) -> str:
+    """A regular expression for the names of ``pattern``'s file of ``target`` (any split)."""
+    return "".join(
+        "(?P<split>.+)" if part == "{split}" else re.escape(_file_name(layout, part, "", target))
+        for part in re.split(r"(\{split\})", pattern)
+    )
+
+
 def per_target_splits(task: Task, folder: Path) -> list[str]:
     """The splits whose per-target files (of the first target) are in ``folder``, sorted."""
     found = set()
     names = [p.name for p in folder.iterdir() if p.is_file()]
     for layout, pattern in _per_target_patterns(task):
-        if "{split}" not in pattern:
-            continue
-        first = task.targets[0]
-        regex = "".join(
-            "(?P<split>.+)" if part == "{split}" else re.escape(_file_name(layout, part, "", first))
-            for part in re.split(r"(\{split\})", pattern)
-        )
-        found |= {m.group("split") for n in names if (m := re.fullmatch(regex, n))}
+        if "{split}" in pattern:
+            regex = _name_regex(layout, pattern, task.targets[0])
+            found |= {m.group("split") for n in names if (m := re.fullmatch(regex, n))}
     return sorted(found)
+
+
+def per_target_file(task: Task, path: Path) -> Optional[str]:
+    """The split a per-target file names (``""`` when its pattern names none); None if it is not one."""
+    for layout, pattern in _per_target_patterns(task):
+        for t in task.targets:
+            m = re.fullmatch(_name_regex(layout, pattern, t), path.name)
+            if m:
+                return m.groupdict().get("split") or ""
+    return None
 
 
 def per_target_layout(task: Task, folder: Path, split: str) -> Optional[tuple[NativeDecl, str]]:
