@@ -4,6 +4,7 @@ Every data set here is SYNTHETIC (written by the tests).
 """
 
 import ast
+import re
 import json
 import textwrap
 from pathlib import Path
@@ -204,10 +205,26 @@ def test_dataset_paths_resolve_relative_to_the_file_that_declares_them(tmp_path)
     assert list(load_public(task).ids) == ids
 
 
-def test_native_declarations_are_checked_at_load(tmp_path):
-    _make(tmp_path, "toyknee", "toyknee-tear", ["tear"], WIDE, ["00001"])
-    with pytest.raises(TaskError, match=r"unknown target\(s\) \['effusion'\]"):
+@pytest.mark.parametrize("native, message", [
+    (WIDE, r"unknown target\(s\) \['effusion'\]"),
+    ('[[native]]\nlayout = "wide"\nvalues = { "maybe" = -1 }\n', r"values must map to one of \[0, 1\]"),
+    ('[[native]]\nlayout = "per_target"\nfiles = ["labels.csv"]\n', r"per_target needs a files pattern holding \{target\}"),
+    ('[[native]]\nlayout = "hook"\n', r"layout hook needs hook"),
+    ('[[native]]\nlayout = "wide"\nhook = "hooks.py"\n', r"hook is only read with layout hook"),
+    ('[[native]]\nlayout = "wide"\nid_colum = "x"\n', r"native\.0\.id_colum: Extra inputs are not permitted"),
+])
+def test_native_declarations_are_checked_at_load(tmp_path, native, message):
+    _make(tmp_path, "toyknee", "toyknee-tear", ["tear"], native, ["00001"])
+    with pytest.raises(TaskError, match=r"task\.toml: invalid task file") as info:
         load_registry(tmp_path)
+    assert re.search(message, str(info.value)), str(info.value)
+
+
+def test_where_a_layout_is_declared_cannot_be_written_in_the_file(tmp_path):
+    """The loader records the declaring file itself: a key in the file cannot point a hook elsewhere."""
+    d = _make(tmp_path, "toyhook", "toyhook-knee", ["tear"], HOOK + 'declared_in = "/tmp/elsewhere/x.toml"\n', ["00001"])
+    task = load_registry(tmp_path).get("toyhook-knee")
+    assert task.native[0].declared_in == (d / "dataset.toml").resolve()
 
 
 def test_renamed_lumbar_train_csv_is_recognised_by_content(task_root, tmp_path):

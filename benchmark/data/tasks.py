@@ -267,7 +267,8 @@ class Task(BaseModel):
             ) from None
 
     def path(self, rel: str) -> Path:
-        """Resolve a path declared in the task file (relative to the task folder)."""
+        """Resolve a data path of the task: written relative to the file that declares it, held
+        relative to the task folder (:mod:`benchmark.data.includes` rebases a dataset's paths)."""
         return (self.task_dir / rel).resolve()
 
     @property
