@@ -278,11 +278,6 @@ def read_per_target(task: Task, folder: Path, split: str, layout: NativeDecl, pa
     return LabelTable(ids, y, None, None, False, h.hexdigest(), ";".join(str(p) for p in paths))
 
 
-def names_split(pattern: str) -> bool:
-    """Do the files of ``pattern`` name the split they hold?"""
-    return "{split}" in pattern
-
-
 # -- looking inside a folder ------------------------------------------------------------------
 def candidate_files(task: Task, folder: Path, split: str) -> list[Path]:
     """Files in ``folder`` that may hold the labels of ``split``: canonical names first."""
