@@ -186,10 +186,14 @@ def test_a_native_format_no_declaration_can_say_is_a_hook_in_the_dataset_folder(
     listing.write_text("exam;findings\nboom;tear\n")
     code, out, err = _score(tmp_path, "toyhook-knee", pred, listing, capsys)
     assert code == 1 and "hooks.py:read_labels failed: ValueError: unreadable line" in err and "Traceback" not in err
-    # A missing hook module: a task error naming the dataset.toml that declares it.
+    # A hook module missing when the labels are read (removed after the task loaded): a task
+    # error naming the dataset.toml that declares it; missing at load: the task does not load.
+    task = load_registry(tmp_path).get("toyhook-knee")
     (d / "hooks.py").unlink()
     with pytest.raises(TaskError, match=r"dataset\.toml: native\.hook = 'hooks\.py': no such file"):
-        load_labels(load_registry(tmp_path).get("toyhook-knee"), None, listing)
+        load_labels(task, None, listing)
+    with pytest.raises(TaskError, match=r"task\.toml: invalid task file: .*native layout 'findings list': hook 'hooks\.py' not found: no file .*toyhook/hooks\.py"):
+        load_registry(tmp_path)
 
 
 def test_dataset_paths_resolve_relative_to_the_file_that_declares_them(tmp_path):
@@ -223,6 +227,7 @@ def test_native_declarations_are_checked_at_load(tmp_path, native, message):
 def test_where_a_layout_is_declared_cannot_be_written_in_the_file(tmp_path):
     """The loader records the declaring file itself: a key in the file cannot point a hook elsewhere."""
     d = _make(tmp_path, "toyhook", "toyhook-knee", ["tear"], HOOK + 'declared_in = "/tmp/elsewhere/x.toml"\n', ["00001"])
+    (d / "hooks.py").write_text(HOOK_MODULE)
     task = load_registry(tmp_path).get("toyhook-knee")
     assert task.native[0].declared_in == (d / "dataset.toml").resolve()
 

@@ -38,6 +38,7 @@ from .declarations import (
     SplitDecl,
     SubgroupDecl,
 )
+from .hooks import hook_path
 from .includes import load_with_includes
 
 __all__ = [
@@ -193,6 +194,8 @@ class Task(BaseModel):
         unknown = sorted(set(n.target_columns) - set(self.targets))
         if unknown:
             raise ValueError(f"{what}: target_columns names unknown target(s) {unknown}.")
+        if n.hook and n.declared_in is not None and not hook_path(n.declared_in, n.hook).is_file():
+            raise ValueError(f"{what}: hook {n.hook!r} not found: no file {hook_path(n.declared_in, n.hook)}.")
         allowed = {0, 1} if self.kind == "binary" else {-1, *range(len(self.classes))}
         bad = {k: v for k, v in n.values.items() if v not in allowed}
         if bad:
