@@ -22,6 +22,7 @@ __all__ = [
     "ConfidentialDecl",
     "Dataset",
     "FormatDecl",
+    "HookDecl",
     "LeaderboardDecl",
     "LimitsDecl",
     "MetricDecl",
@@ -64,6 +65,19 @@ class MetricDecl(_Frozen):
     each_target: bool = False
     subgroups: bool = False
     description: str = ""
+
+
+class HookDecl(_Frozen):
+    """A ``[hooks.<kind>]`` table: a Python module of the dataset and the names it provides.
+
+    ``file`` resolves relative to the file that declares it (see :mod:`benchmark.data.contracts`).
+    """
+
+    file: str = Field(description="the Python module, relative to the file that declares it (e.g. metrics.py)")
+    names: list[str] = Field(
+        default_factory=list,
+        description="what the module provides; for [hooks.metrics], every metric name it registers",
+    )
 
 
 class FormatDecl(_Frozen):

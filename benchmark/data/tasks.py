@@ -24,11 +24,14 @@ from typing import Literal, Optional
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from ..core.errors import TaskError, UnknownName
+from ..metrics import registry as metric_registry
+from .contracts import check_task, register_task_hooks
 from .declarations import (
     BaselineDecl,
     ConfidentialDecl,
     Dataset,
     FormatDecl,
+    HookDecl,
     LeaderboardDecl,
     LimitsDecl,
     MetricDecl,
@@ -66,9 +69,7 @@ class MetricSpec:
 
     @property
     def metric(self):
-        from ..metrics import registry as metrics
-
-        return metrics.get(self.fn)
+        return metric_registry.get(self.fn)
 
     @property
     def higher_is_better(self) -> bool:
@@ -77,7 +78,7 @@ class MetricSpec:
     @property
     def display_name(self) -> str:
         base = self.metric.display_name
-        if len(self.targets) == 1 and not self.name.split("[")[0].endswith("_auc"):
+        if len(self.targets) == 1 and self.metric.per_target:
             base = f"{base} ({self.targets[0]})"
         if self.subgroup:
             base += f" [{self.subgroup[0]}={self.subgroup[1]}]"
@@ -137,9 +138,20 @@ class Task(BaseModel):
         "nobody but the grader can read them",
     )
     confidential: Optional[ConfidentialDecl] = Field(default=None, description="the grader's encryption recipient")
+    hooks: dict[str, HookDecl] = Field(
+        default_factory=dict,
+        description="Python modules of the dataset, by kind ([hooks.metrics]: the competition metrics it registers)",
+    )
     task_dir: Path = Field(exclude=True)
 
     model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
+
+    def __setstate__(self, state):
+        # A task unpickled in a worker process that never loaded it (spawn, distributed) brings
+        # its dataset's metrics with it: register them there as the loader did.
+        super().__setstate__(state)
+        if self.hooks:
+            register_task_hooks(self, self.task_dir / "task.toml")
 
     @model_validator(mode="after")
     def _check(self):
@@ -299,12 +311,14 @@ def load_task(path: Path) -> Task:
     data = load_with_includes(path, path.parent.resolve())
     data["task_dir"] = path.parent.resolve()
     try:
-        return Task.model_validate(data)
+        task = Task.model_validate(data)
     except ValidationError as exc:
         msgs = "; ".join(
             f"{'.'.join(str(x) for x in e['loc']) or '<root>'}: {e['msg']}" for e in exc.errors()
         )
         raise TaskError(f"{path}: invalid task file: {msgs}") from None
+    check_task(task, path)
+    return task
 
 
 #: Task definitions, public id lists, demo labels and demo submissions shipped inside the
