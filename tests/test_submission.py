@@ -19,7 +19,8 @@ import pytest
 
 import benchmark.submissions.submission as submission_module
 from benchmark.core.errors import Problem, SubmissionInvalid, format_problems
-from benchmark.data.labels import LabelSet, PublicCases, load_public
+from benchmark.data.labels import LabelSet
+from benchmark.data.public import PublicCases, load_public
 from benchmark.submissions.submission import Submission, canonical_format, describe_formats, expected_header, read_submission, write_canonical
 from benchmark.data.tasks import load_registry
 
