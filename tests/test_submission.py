@@ -331,7 +331,7 @@ def test_size_is_checked_before_reading(tmp_path, mrnet, monkeypatch):
 @pytest.mark.parametrize(
     "content, code",
     [
-        (gzip.compress(b"case,abnormal,acl,meniscus\n"), "compressed"),
+        (gzip.compress(b"case,abnormal,acl,meniscus\n", mtime=0), "compressed"),
         (b"", "empty-file"),
         ("case,abnormal,acl,meniscus\n1130,0.1,0.2,0.3\n".encode("utf-16"), "utf16"),
         ("case,abnormal,acl,meniscus\n1130,0.1,0.2,0.3\n".encode("utf-16-le"), "utf16"),
