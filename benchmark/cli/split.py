@@ -8,7 +8,7 @@ import pandas as pd
 
 from ..core.errors import EXIT_OK, UsageError
 from ..core.formatting import SYNTHETIC
-from ..data.labels import read_csv_text
+from ..data.csvio import read_csv_str
 from ..data.split import make_split, write_split
 from .common import registry
 
@@ -23,7 +23,7 @@ def run(args) -> int:
     path = Path(args.labels)
     if not path.is_file():
         raise UsageError(f"--labels {path} is not a file.")
-    df, _ = read_csv_text(path)
+    df, _ = read_csv_str(path)
     wanted = {tg for t in tasks for tg in t.targets} | set(args.extra_label or [])
     label_cols = [c for c in df.columns if c in wanted] + sorted(wanted - set(df.columns))
     public_cols = list(t0.public_columns)

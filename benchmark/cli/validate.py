@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..api import read_predictions, validation_report
 from ..core.errors import EXIT_OK, SubmissionInvalid
-from ..data.labels import load_public
+from ..data.public import load_public
 from .common import problem_report, registry, write_json
 from .terminal import paint
 

@@ -18,7 +18,9 @@ from typing import Optional
 
 from ..core.errors import BenchmarkError
 from ..core.fileio import atomic_write_text
-from .labels import load_labels, load_public, sha256_file
+from .csvio import sha256_file
+from .labels import load_labels
+from .public import load_public
 from .taskreadme import readme_is_current, readme_path, readme_text
 from .tasks import Task, TaskRegistry
 

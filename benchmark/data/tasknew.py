@@ -22,7 +22,7 @@ from typing import Optional
 from ..core.errors import UsageError
 from ..core.fileio import atomic_write_text
 from ..metrics import registry as metrics
-from .labels import read_csv_text, sha256_file
+from .csvio import read_csv_str, sha256_file
 from .taskreadme import readme_text
 from .tasks import Task, load_task
 
@@ -81,7 +81,7 @@ def _metric_block(spec: NewTask) -> tuple[str, str]:
 
 
 def _id_column(spec: NewTask) -> str:
-    df, _ = read_csv_text(spec.public_ids)
+    df, _ = read_csv_str(spec.public_ids)
     column = spec.id_column or str(df.columns[0])
     if column not in df.columns:
         raise UsageError(f"--id-column {column!r} is not a column of {spec.public_ids}; "
