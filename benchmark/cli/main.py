@@ -687,7 +687,7 @@ def build_parser(argv: Optional[Sequence[str]] = None) -> argparse.ArgumentParse
     # The CI module (git, ledger) is imported only when it is asked for, or for --help,
     # keeping the start-up of the other commands short.
     if "ci" in words or not words or wants_help:
-        from ..grading.grade import register_cli
+        from ..grading.command import register_cli
 
         register_cli(sub, _Parser)
     else:
