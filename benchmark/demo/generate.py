@@ -75,6 +75,7 @@ from scipy.stats import rankdata
 
 from ..submissions.confidential import decrypt, encrypt, load_identity
 from ..core.errors import HostError
+from ..core.naming import slug
 from ..core.fileio import atomic_write_bytes
 from ..core.formatting import SYNTHETIC
 from ..data.split import atomic_write_text, make_split, split_csv_texts
@@ -675,14 +676,7 @@ class _Entry:
 
     @property
     def folder(self) -> str:
-        return f"{_slug(self.team)}__{_slug(self.model)}"
-
-
-def _slug(text: str) -> str:
-    out = "".join(ch if ch.isalnum() else "-" for ch in text.lower())
-    while "--" in out:
-        out = out.replace("--", "-")
-    return out.strip("-")
+        return f"{slug(self.team)}__{slug(self.model)}"
 
 
 _TEAMS = {

@@ -25,7 +25,8 @@ from dataclasses import dataclass
 from typing import Optional
 
 from ..core.errors import Problem, SubmissionInvalid
-from ..submissions.metadata import MAX_NAME, check_name, slug
+from ..core.naming import slug
+from ..submissions.metadata import MAX_NAME, check_name
 
 __all__ = ["TEAMS_DIR", "MAX_MEMBERS", "Team", "parse_team", "valid_login", "team_file"]
 
