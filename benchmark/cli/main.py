@@ -20,6 +20,7 @@ from ..scoring.results import ComparisonResult
 from ..core.fileio import atomic_write_text
 from ..core.canonical import canonical_json
 from ..core.termtable import plain_table
+from .check import add_check_command
 
 
 def _stderr(msg: str) -> None:
@@ -683,6 +684,7 @@ def build_parser(argv: Optional[Sequence[str]] = None) -> argparse.ArgumentParse
     from ..submissions.confidential import register_cli as register_submit
 
     register_submit(sub, _Parser)
+    add_check_command(sub)
 
     # The CI module (git, ledger) is imported only when it is asked for, or for --help,
     # keeping the start-up of the other commands short.

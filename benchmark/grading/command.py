@@ -18,7 +18,7 @@ from typing import Optional
 
 from .grade import grade
 from .policy import parse_time
-from .report import render_markdown, workflow_commands
+from .report import render_markdown, render_text, workflow_commands
 from ..core.errors import EXIT_HOST_ERROR, EXIT_INVALID, BenchmarkError, UsageError
 from ..core.fileio import atomic_write_text
 from ..data.disclosure import NOW_ENV
@@ -86,8 +86,8 @@ def cmd_grade(args) -> int:
     if args.annotations:
         for cmd in workflow_commands(report):
             print(cmd, flush=True)
-    if not args.summary:
-        sys.stdout.write(text)
+    if not args.summary:  # Markdown is for the workflow; a person at a terminal reads plain text
+        sys.stdout.write(render_text(report) if sys.stdout.isatty() else text)
     else:
         n_bad = sum(1 for s in report.submissions if not s.valid)
         print(f"graded {len(report.submissions)} submission(s): {n_bad} invalid, "

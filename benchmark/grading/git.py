@@ -7,10 +7,12 @@ with ``git cat-file`` and ``git ls-tree``: nothing is checked out or executed.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
+import tempfile
 from pathlib import Path
-from typing import Optional, Sequence
+from typing import Iterator, Optional, Sequence
 
 from ..core.errors import HostError, Problem, UsageError
 
@@ -24,6 +26,7 @@ __all__ = [
     "git",
     "regular_blob",
     "resolve_commit",
+    "scratch_objects",
     "tree_entries",
 ]
 
@@ -34,6 +37,8 @@ SHALLOW_HINT = (
     "or run 'git fetch --no-tags origin <base>' (add '--deepen=<n>' or '--unshallow' in a "
     "shallow clone)"
 )
+# Environment added to every git command while :func:`scratch_objects` is active.
+_OVERLAY: dict = {}
 _KIND_WORDS = {"120000": "a symbolic link", "160000": "a submodule (gitlink) entry", "040000": "a folder"}
 
 
@@ -53,7 +58,7 @@ def git(repo: Path, *args: str, binary: bool = False, ok_codes: Sequence[int] = 
         When git is missing or exits with a code not in ``ok_codes``.
     """
     cmd = ["git", "-C", str(repo), "-c", "core.quotepath=off", *args]
-    full_env = dict(os.environ, GIT_TERMINAL_PROMPT="0", LC_ALL="C", **(env or {}))
+    full_env = dict(os.environ, GIT_TERMINAL_PROMPT="0", LC_ALL="C", **_OVERLAY, **(env or {}))
     try:
         proc = subprocess.run(cmd, capture_output=True, env=full_env, check=False, input=input)
     except FileNotFoundError:
@@ -62,6 +67,28 @@ def git(repo: Path, *args: str, binary: bool = False, ok_codes: Sequence[int] = 
         err = proc.stderr.decode("utf-8", "replace").strip()[:2000]
         raise GitError(f"'git {' '.join(args)[:300]}' failed (exit {proc.returncode}): {err}")
     return proc if binary else proc.stdout.decode("utf-8", "replace")
+
+
+@contextlib.contextmanager
+def scratch_objects(repo: Path) -> Iterator[Path]:
+    """Inside the block, git objects are written to a temporary folder, never to ``repo``.
+
+    Every git command run by :func:`git` in the block still reads the repository's own objects
+    (as alternates) and also the new ones, so a commit made in the block (say, a snapshot of the
+    working tree) can be read like any other; the folder is deleted when the block ends.
+    """
+    common = git(repo, "rev-parse", "--path-format=absolute", "--git-common-dir").strip()
+    with tempfile.TemporaryDirectory(prefix="benchmark-objects-") as tmp:
+        objects = Path(tmp) / "objects"
+        objects.mkdir()
+        saved = dict(_OVERLAY)
+        _OVERLAY.update(GIT_OBJECT_DIRECTORY=str(objects),
+                        GIT_ALTERNATE_OBJECT_DIRECTORIES=str(Path(common) / "objects"))
+        try:
+            yield Path(tmp)
+        finally:
+            _OVERLAY.clear()
+            _OVERLAY.update(saved)
 
 
 def resolve_commit(repo: Path, ref: str, what: str) -> str:

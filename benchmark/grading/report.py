@@ -17,7 +17,7 @@ import unicodedata
 from pathlib import Path
 from typing import Optional, Sequence
 
-from .models import GradeReport, ShownScore
+from .models import GradeReport, ShownScore, SubmissionReport
 from ..core.errors import EXIT_OK, MAX_PROBLEMS_SHOWN, Problem
 from ..core.formatting import DEMO_BANNER
 from ..core.termtable import plain_table
@@ -31,9 +31,11 @@ __all__ = [
     "clip_report",
     "escape_data",
     "escape_property",
+    "markdown_body",
     "md_escape",
     "render_markdown",
     "render_text",
+    "text_body",
     "terminal_safe",
     "workflow_commands",
 ]
@@ -71,11 +73,15 @@ def render_markdown(report: GradeReport) -> str:
     out = ["## Submission check", ""]
     if any(s.score is not None and s.score.synthetic for s in report.submissions):
         out += [f"> **{DEMO_BANNER}** — scores are illustrative, not real results.", ""]
-    n_ok = sum(1 for s in report.submissions if s.valid)
-    verdict = "**All submissions are valid.**" if report.exit_code == EXIT_OK else "**Changes needed.**"
     out.append(f"Base {_code(report.base[:12])}, head {_code(report.head[:12])}: "
-               f"{len(report.submissions)} submission folder(s), {n_ok} valid. {verdict}")
+               + summary(report, lambda verdict: f"**{verdict}**"))
     out.append("")
+    return clip_report("\n".join(out + markdown_body(report)).rstrip() + "\n")
+
+
+def markdown_body(report: GradeReport) -> list[str]:
+    """The lines of the Markdown report after its heading and verdict: notes, problems, scores."""
+    out = []
     for note in report.notes:
         out += [f"> {md_escape(note)}", ""]
     if not report.submissions and not report.change_problems:
@@ -89,18 +95,9 @@ def render_markdown(report: GradeReport) -> str:
         out += [f"### {_code(s.path + '/')}: {status}", ""]
         who = f"team {_code(s.team)}" + (f", model {md_escape(s.model)}" if s.model else "")
         out.append(f"- {who}, task {_code(s.task_id)}")
-        if s.remaining is not None:
-            rem = s.remaining
-            parts = []
-            if rem.per_day is not None:
-                parts.append(f"{rem.per_day_left} of {rem.per_day} in the last 24 hours")
-            if rem.total is not None:
-                parts.append(f"{rem.total_left} of {rem.total} in total")
-            if parts:
-                whose = f"team {_code(rem.team)}" + (f" and account {_code(rem.account)}" if rem.account else "")
-                out.append(f"- submissions left for {whose} on {_code(s.task_id)}"
-                           f" after this one: {', '.join(parts)}"
-                           + ("" if s.valid else " (a refused submission does not count unless the task counts every attempt)"))
+        left = _remaining(s, _code)
+        if left:
+            out.append(f"- {left}")
         out.append("")
         if s.problems:
             out += [f"**{len(s.problems)} problem(s):**", ""]
@@ -115,7 +112,7 @@ def render_markdown(report: GradeReport) -> str:
     if not report.scored and any(s.valid for s in report.submissions):
         out += ["Validated against the public case ids only; scores are computed by the "
                 "maintainers' scoring job.", ""]
-    return clip_report("\n".join(out).rstrip() + "\n")
+    return out
 
 
 def clip(text: str, limit: int = MAX_MESSAGE) -> str:
@@ -148,18 +145,46 @@ def _problem_lines(problems: Sequence[Problem]) -> list[str]:
     return lines
 
 
-def _score_lines(sc: ShownScore) -> list[str]:
-    part = {
+def summary(report: GradeReport, emphasis=str) -> str:
+    """``"<n> submission folder(s), <k> valid. <verdict>"``, the verdict passed through ``emphasis``."""
+    n_ok = sum(1 for s in report.submissions if s.valid)
+    verdict = "All submissions are valid." if report.exit_code == EXIT_OK else "Changes needed."
+    return f"{len(report.submissions)} submission folder(s), {n_ok} valid. {emphasis(verdict)}"
+
+
+def _remaining(s: SubmissionReport, code) -> str:
+    """The submissions a team has left on the task ("" when the task has no limits)."""
+    rem = s.remaining
+    if rem is None:
+        return ""
+    parts = []
+    if rem.per_day is not None:
+        parts.append(f"{rem.per_day_left} of {rem.per_day} in the last 24 hours")
+    if rem.total is not None:
+        parts.append(f"{rem.total_left} of {rem.total} in total")
+    if not parts:
+        return ""
+    whose = f"team {code(rem.team)}" + (f" and account {code(rem.account)}" if rem.account else "")
+    return (f"submissions left for {whose} on {code(s.task_id)} after this one: {', '.join(parts)}"
+            + ("" if s.valid else " (a refused submission does not count unless the task counts every attempt)"))
+
+
+def _part(sc: ShownScore) -> str:
+    return {
         "all": f"all {sc.n_cases} cases",
         "public": f"the public part ({sc.n_cases} cases); the final ranking uses the private part after the reveal date",
         "private": f"the private part ({sc.n_cases} cases)",
     }[sc.part]
-    out = [f"**Score** on split {_code(sc.split)}, {part}:", ""]
+
+
+_LADDER_NOTE = ("this task uses the Ladder: the shown score moves only when a submission beats the team's "
+                "best by a clear margin, and it is rounded.")
+
+
+def _score_lines(sc: ShownScore) -> list[str]:
+    out = [f"**Score** on split {_code(sc.split)}, {_part(sc)}:", ""]
     if sc.mode == "ladder":
-        out += [f"- leaderboard score (Ladder): {sc.ladder}",
-                "- this task uses the Ladder: the shown score moves only when a submission beats "
-                "the team's best by a clear margin, and it is rounded.", ""]
-        return out
+        return out + [f"- leaderboard score (Ladder): {sc.ladder}", f"- {_LADDER_NOTE}", ""]
     out += [f"| metric | value | {sc.level:.0%} CI |", "|---|---:|---|"]
     for name, value, ci in sc.rows:
         out.append(f"| {md_escape(name)} | {value} | {ci} |")
@@ -205,37 +230,32 @@ def render_text(report: GradeReport) -> str:
     Nothing is escaped for Markdown; every participant-provided text goes through
     :func:`terminal_safe`.
     """
-    t = terminal_safe
     out = ["Submission check", "================", ""]
     if any(s.score is not None and s.score.synthetic for s in report.submissions):
         out += [f"{DEMO_BANNER}: scores are illustrative, not real results.", ""]
-    n_ok = sum(1 for s in report.submissions if s.valid)
-    verdict = "All submissions are valid." if report.exit_code == EXIT_OK else "Changes needed."
-    out.append(f"Base {report.base[:12]}, head {report.head[:12]}: "
-               f"{len(report.submissions)} submission folder(s), {n_ok} valid. {verdict}")
+    out.append(f"Base {report.base[:12]}, head {report.head[:12]}: {summary(report)}")
     out.append("")
+    return "\n".join(out + text_body(report)).rstrip() + "\n"
+
+
+def text_body(report: GradeReport) -> list[str]:
+    """The lines of the plain-text report after its heading and verdict."""
+    t = terminal_safe
+    out = []
     for note in report.notes:
         out += [f"Note: {t(note)}", ""]
     if not report.submissions and not report.change_problems:
         out += ["No submission folder was added or changed.", ""]
     if report.change_problems:
-        out += ["The change itself:", ""]
+        out += ["The change itself:"]
         out += _text_problem_lines(report.change_problems)
         out.append("")
     for s in report.submissions:
         out += [f"{t(s.path + '/')}: {'valid' if s.valid else 'INVALID'}"]
         out.append(f"  team {t(s.team)}" + (f", model {t(s.model)}" if s.model else "") + f", task {t(s.task_id)}")
-        if s.remaining is not None:
-            rem = s.remaining
-            parts = []
-            if rem.per_day is not None:
-                parts.append(f"{rem.per_day_left} of {rem.per_day} in the last 24 hours")
-            if rem.total is not None:
-                parts.append(f"{rem.total_left} of {rem.total} in total")
-            if parts:
-                whose = f"team {t(rem.team)}" + (f" and account {t(rem.account)}" if rem.account else "")
-                out.append(f"  submissions left for {whose} on {t(s.task_id)} after this one: {', '.join(parts)}"
-                           + ("" if s.valid else " (a refused submission does not count unless the task counts every attempt)"))
+        left = _remaining(s, t)
+        if left:
+            out.append(f"  {left}")
         out.append("")
         if s.problems:
             out += [f"  {len(s.problems)} problem(s):"]
@@ -250,7 +270,7 @@ def render_text(report: GradeReport) -> str:
     if not report.scored and any(s.valid for s in report.submissions):
         out += ["Validated against the public case ids only; scores are computed by the "
                 "maintainers' scoring job.", ""]
-    return "\n".join(out).rstrip() + "\n"
+    return out
 
 
 def _text_problem_lines(problems: Sequence[Problem]) -> list[str]:
@@ -261,16 +281,9 @@ def _text_problem_lines(problems: Sequence[Problem]) -> list[str]:
 
 
 def _text_score_lines(sc: ShownScore) -> list[str]:
-    part = {
-        "all": f"all {sc.n_cases} cases",
-        "public": f"the public part ({sc.n_cases} cases); the final ranking uses the private part after the reveal date",
-        "private": f"the private part ({sc.n_cases} cases)",
-    }[sc.part]
-    out = [f"  Score on split {terminal_safe(sc.split)}, {part}:"]
+    out = [f"  Score on split {terminal_safe(sc.split)}, {_part(sc)}:"]
     if sc.mode == "ladder":
-        return out + [f"  - leaderboard score (Ladder): {terminal_safe(sc.ladder)}",
-                      "  - this task uses the Ladder: the shown score moves only when a submission beats "
-                      "the team's best by a clear margin, and it is rounded.", ""]
+        return out + [f"  - leaderboard score (Ladder): {terminal_safe(sc.ladder)}", f"  - {_LADDER_NOTE}", ""]
     rows = [[terminal_safe(name), value, ci] for name, value, ci in sc.rows]
     out += ["    " + line for line in plain_table(["metric", "value", f"{sc.level:.0%} CI"], rows, {1}).split("\n")]
     for label, value in (("intervals", sc.bootstrap), ("rank", sc.rank), ("compared with the", sc.leader)):
