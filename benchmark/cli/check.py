@@ -9,7 +9,7 @@ __all__ = ["add_check_command"]
 
 def _run_check(args) -> int:
     # Lazy: importing the grader (scoring, statistics) costs seconds that other commands skip
-    # (benchmarks/startup.py: `import benchmark.cli.main` 1.2 s vs 5.8 s with it, min of 5).
+    # (benchmarks/startup.py: median 1.2 s for `import benchmark.cli.main`, 5.2 s with the grader).
     from ..grading.preflight import cmd_check
 
     return cmd_check(args)
