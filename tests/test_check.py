@@ -71,6 +71,8 @@ def test_uncommitted_files_are_warned_and_listed_and_nothing_is_changed(repo, ca
     # request sees, and it is valid
     assert "readme.md" in out.split("Found in one pass", 1)[1]
     assert final_verdict(out) == "1 submission folder(s), 1 valid. All submissions are valid."
+    ci_code, md = ci_grade(repo, capsys)
+    assert ci_code == 0 and ci_verdict(md) == final_verdict(out)
 
 
 def test_a_clean_valid_branch_is_ready_and_agrees_with_ci_grade(repo, capsys):

@@ -33,6 +33,7 @@ touches), :mod:`~benchmark.grading.reading` (a folder read from a commit),
 :mod:`~benchmark.grading.policy` (teams and limits), :mod:`~benchmark.grading.scores` (scores and
 the Ladder), :mod:`~benchmark.grading.report` (Markdown, plain text, workflow commands) and
 :mod:`~benchmark.grading.command` (``benchmark ci grade``); this module runs them in order.
+:mod:`~benchmark.grading.preflight` (``benchmark check``) runs it on a participant's branch.
 
 Exit codes: 0 every submission valid, 2 a submission (or the change) is invalid, 1 a host
 error; a host error's details go to standard error only, never into the report.

@@ -228,6 +228,7 @@ def apply_limits(ctx: GradingContext, task, sr: SubmissionReport, team: str, rel
 
 
 def metadata_problems(meta, task, folder: str, rel: str) -> list[Problem]:
+    """``submission.toml`` must name the folder's team (by its slug) and the folder's task."""
     problems = []
     m = FOLDER_RE.match(folder)
     team = getattr(meta, "team", None)

@@ -30,7 +30,7 @@ import os
 import sys
 import tempfile
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Optional
 
@@ -222,15 +222,14 @@ def preflight(root: Path, base: Optional[str] = None, repo: Optional[Path] = Non
     head_sha = resolve_commit(repo, "HEAD", "head")
     report = PreflightReport(root, base_ref, base_sha, head_sha, pending=pending_files(repo))
     states = {p.path: p.state for p in report.pending if p.state != "ignored"}
+    report.final = grade(root, base_sha, head_sha, now=now, repo=repo)
     with scratch_objects(repo):
         snap = snapshot_working_tree(repo, head_sha) if states else head_sha
         changes = changed_files(repo, base_sha, snap)[0]
         report.checked = _checked_files(repo, snap, changes, states)
-        one = grade(root, base_sha, snap, now=now, repo=repo)
-        one.submissions += _unread_folders(root, repo, one.base, snap, one, changes, now)
-        one.submissions.sort(key=lambda s: s.path)
-        report.one_pass = one
-    report.final = grade(root, base_sha, head_sha, now=now, repo=repo)
+        one = report.final if snap == head_sha else grade(root, base_sha, snap, now=now, repo=repo)
+        extra = _unread_folders(root, repo, one.base, snap, one, changes, now)
+        report.one_pass = replace(one, submissions=sorted(one.submissions + extra, key=lambda s: s.path))
     return report
 
 
