@@ -21,6 +21,7 @@ from ..core.fileio import atomic_write_text
 from ..core.canonical import canonical_json
 from ..core.termtable import plain_table
 from .check import add_check_command
+from .ci import add_ci_command
 
 
 def _stderr(msg: str) -> None:
@@ -686,14 +687,7 @@ def build_parser(argv: Optional[Sequence[str]] = None) -> argparse.ArgumentParse
     register_submit(sub, _Parser)
     add_check_command(sub)
 
-    # The CI module (git, ledger) is imported only when it is asked for, or for --help,
-    # keeping the start-up of the other commands short.
-    if "ci" in words or not words or wants_help:
-        from ..grading.command import register_cli
-
-        register_cli(sub, _Parser)
-    else:
-        sub.add_parser("ci", help="grade pull-request submissions (benchmark ci grade --help)")
+    add_ci_command(sub, _Parser)
     return p
 
 

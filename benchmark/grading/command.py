@@ -1,4 +1,5 @@
-"""``benchmark ci grade``: grade the submissions of a change from the command line.
+"""``benchmark ci grade``: grade the submissions of a change from the command line (its options
+are declared in :mod:`benchmark.cli.ci`).
 
 A Markdown report goes to ``--summary`` (and is appended to ``$GITHUB_STEP_SUMMARY``);
 ``--annotations`` prints GitHub workflow commands pointing at the offending lines; ``--ledger``
@@ -19,15 +20,14 @@ from typing import Optional
 from .grade import grade
 from .policy import parse_time
 from .report import render_markdown, render_text, workflow_commands
-from ..core.errors import EXIT_HOST_ERROR, EXIT_INVALID, BenchmarkError, UsageError
+from .teams import AUTHOR_ENV
+from ..core.errors import EXIT_HOST_ERROR, BenchmarkError, UsageError
 from ..core.fileio import atomic_write_text
 from ..data.disclosure import NOW_ENV
 from ..data.tasks import find_root
 
-__all__ = ["AUTHOR_ENV", "INTERNAL_MESSAGE", "cmd_grade", "parse_now", "register_cli", "write_outputs"]
+__all__ = ["INTERNAL_MESSAGE", "cmd_grade", "parse_now", "write_outputs"]
 
-#: Environment variable with the pull request author's login (set by the trusted workflow).
-AUTHOR_ENV = "BENCHMARK_PR_AUTHOR"
 INTERNAL_MESSAGE = (
     "The grader failed on the host's side, so nothing was graded. This is not a problem with "
     "the submission; the maintainers see the details in the job log."
@@ -93,44 +93,3 @@ def cmd_grade(args) -> int:
         print(f"graded {len(report.submissions)} submission(s): {n_bad} invalid, "
               f"{len(report.change_problems)} problem(s) with the change; report in {args.summary}")
     return report.exit_code
-
-
-def register_cli(subparsers, parser_class) -> None:
-    """Add ``benchmark ci grade`` to the command-line parser."""
-    ci = subparsers.add_parser("ci", help="continuous-integration commands (grading pull requests)")
-    cis = ci.add_subparsers(dest="ci_command", metavar="SUBCOMMAND", parser_class=parser_class)
-    s = cis.add_parser(
-        "grade",
-        help="validate (and with --labels score) the submissions a change adds or modifies",
-        description="Validate, and with --labels score, the submission folders that the change "
-        "base...head adds or modifies. Exit 0: all valid; 2: a submission or the change is "
-        "invalid; 1: host error.",
-    )
-    s.add_argument("--base", required=True, help="base revision (the target branch, e.g. origin/main)")
-    s.add_argument("--head", default="HEAD", help="head revision of the change (default: HEAD)")
-    s.add_argument("--labels", help="hidden labels folder; when given, valid submissions are scored")
-    s.add_argument("--summary", metavar="FILE", help="write the Markdown report here (also appended to $GITHUB_STEP_SUMMARY)")
-    s.add_argument("--annotations", action="store_true", help="print GitHub workflow commands (::error file=...,line=...)")
-    s.add_argument("--ledger", metavar="PATH", help="append-only ledger file or folder (ledger.jsonl): read for limits, appended")
-    s.add_argument("--bootstrap", type=int, metavar="B", help="bootstrap replicates (default: the task's)")
-    s.add_argument("--now", metavar="TIME", help="grading time, ISO 8601 or YYYY-MM-DD (default: $BENCHMARK_NOW, "
-                   "else now); decides the limits' day and the reveal; for reproducing a past grading")
-    s.add_argument("--actor", help="who triggered the grading (recorded in the ledger)")
-    s.add_argument("--author", metavar="LOGIN", help="GitHub login of the pull request's author, from the "
-                   f"event (default: ${AUTHOR_ENV}); the team must list it in teams/<slug>.toml, and "
-                   "limits count per account")
-    s.add_argument("--identity", metavar="FILE", help="age identity (secret key) file opening confidential "
-                   "predictions (default: $BENCHMARK_AGE_IDENTITY)")
-    s.add_argument("--ledger-ref", metavar="REF", help="keep the ledger at this git ref (e.g. refs/heads/ledger), "
-                   "appended by compare-and-swap")
-    s.add_argument("--repo", help="git work tree (default: the benchmark root)")
-    s.add_argument("--allow-label-hash-mismatch", action="store_true", help="score even if the labels' sha256 differs from the task's pin")
-    s.set_defaults(func=cmd_grade)
-
-    def _no_sub(args):
-        ci.print_help(sys.stderr)
-        return EXIT_INVALID
-
-    ci.set_defaults(func=_no_sub)
-
-

@@ -25,6 +25,7 @@ __all__ = ["align_long", "align_wide", "ascending", "digit_width", "FLOATY_ID_RE
 MAX_LISTED_IDS = 20
 #: Distinct unknown target suffixes of a long file that get a "did you mean" suggestion.
 _MAX_SUFFIXES = 50
+#: An id written as a number with a decimal point, such as ``1130.0`` (a spreadsheet's doing).
 FLOATY_ID_RE = re.compile(r"^(\d+)\.0*$")
 
 

@@ -25,6 +25,7 @@ def show(value: object, limit: int = 60) -> str:
 
 
 def count_of(n: int, word: str, plural: Optional[str] = None) -> str:
+    """``n`` with its noun: ``count_of(1, "row")`` is ``'1 row'``, ``count_of(1200, "row")`` ``'1,200 rows'``."""
     return f"{n:,} {word if n == 1 else (plural or word + 's')}"
 
 
