@@ -181,3 +181,12 @@ def test_plain_text_report_with_a_score_is_safe():
     assert "\x1b" not in text and "\u202e" not in text
     assert "submissions/toy/lab\\x1b[31m__m/: valid" in text and "model M\\u202e1" in text
     assert "AUC (primary)  0.8000  [0.7000, 0.9000]" in text and "- rank: 1 of 3" in text
+
+
+def test_help_has_examples_and_every_option_a_help_text(capsys):
+    assert main(["check", "--help"]) == 0
+    out = capsys.readouterr().out
+    assert "examples:\n  benchmark check\n" in out
+    for option in ("--base REF", "--repo DIR", "--markdown"):
+        line = next(ln for ln in out.splitlines() if ln.strip().startswith(option))
+        assert len(line.strip()) > len(option) + 5, option  # followed by its help text

@@ -27,7 +27,7 @@ def add_check_command(sub) -> None:
         "about files under submissions/ that are not committed, lists every folder and file it "
         "checked, and ends with the verdict the pull request's check computes on the committed "
         "tree. Nothing in the repository is changed. Exit 0: ready; 2: something to fix; 1: host error.",
-        epilog="Examples:\n  benchmark check\n  benchmark check --base upstream/main\n"
+        epilog="examples:\n  benchmark check\n  benchmark check --base upstream/main\n"
         "  benchmark check --markdown >> \"$GITHUB_STEP_SUMMARY\"",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
