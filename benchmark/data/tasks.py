@@ -25,6 +25,7 @@ from typing import Literal, Optional
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from ..core.errors import TaskError, UnknownName
+from ..stats.methods import CI_METHODS
 
 __all__ = [
     "Task",
@@ -162,7 +163,7 @@ class ResamplingDecl(_Frozen):
     stratify: str = "primary_target"
     replicates: int = 2000
     seed: int = 20240601
-    ci: Literal["percentile", "bca", "delong"] = "percentile"
+    ci: Literal[CI_METHODS] = "percentile"
     level: float = 0.95
     undefined: Literal["drop", "error"] = "drop"
     max_undefined_fraction: float = 0.1
@@ -246,7 +247,7 @@ class BaselineDecl(_Frozen):
     sensitivity_counts: Optional[list[int]] = None
     specificity_counts: Optional[list[int]] = None
     #: Readers whose reads are pooled in the counts, each reading every case: the counts'
-    #: case-level sample size is ``m / n_readers`` (benchmark.stats.ranking._baseline_draws).
+    #: case-level sample size is ``m / n_readers`` (benchmark.stats.baselines._baseline_draws).
     n_readers: Optional[int] = Field(default=None, ge=1)
     derived: str = ""
     source: str

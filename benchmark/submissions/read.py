@@ -19,7 +19,7 @@ import pandas as pd
 
 from .collect import ProblemReport
 
-__all__ = ["DECIMAL_COMMA_RE", "DEFAULT_MAX_MB", "detect_delimiter", "ids_of_lines", "Lines", "MB", "parse_frame", "read_bytes", "sniff"]
+__all__ = ["DECIMAL_COMMA_RE", "DEFAULT_MAX_MB", "detect_delimiter", "EXACT_FLOATS", "ids_of_lines", "Lines", "MB", "parse_frame", "read_bytes", "sniff"]
 
 #: One megabyte, as used by ``limits.max_file_mb`` and ``max_mb``.
 MB = 1_000_000
@@ -291,7 +291,7 @@ def detect_delimiter(text: str) -> Optional[tuple[str, Optional[str]]]:
 # pandas 2's default float parser rounds about a third of 17-digit decimals one ulp off;
 # "round_trip" parses exactly (as Python's float does). pandas 3 parses exactly by default and
 # deprecates the option.
-_EXACT_FLOATS = {"float_precision": "round_trip"} if int(pd.__version__.split(".")[0]) < 3 else {}
+EXACT_FLOATS = {"float_precision": "round_trip"} if int(pd.__version__.split(".")[0]) < 3 else {}
 
 
 def parse_frame(body: bytes, ncols: int, usecols: Sequence[int], float_cols: Sequence[int],
@@ -316,7 +316,7 @@ def parse_frame(body: bytes, ncols: int, usecols: Sequence[int], float_cols: Seq
         try:
             with _warnings.catch_warnings():
                 _warnings.simplefilter("ignore")
-                df = pd.read_csv(io.BytesIO(body), dtype=dtype, **common, **_EXACT_FLOATS)
+                df = pd.read_csv(io.BytesIO(body), dtype=dtype, **common, **EXACT_FLOATS)
             if len(df) == n_expected:
                 return df, True
         except (ValueError, TypeError, OverflowError, pd.errors.ParserError):
