@@ -40,8 +40,13 @@ from previous_auc import auc_batch as previous_auc_batch  # noqa: E402
 
 from benchmark.stats import engine
 from benchmark.stats import kernels as K
+from benchmark.data.contracts import load_metric_hook
 from benchmark.metrics import registry as M
+from benchmark.metrics.log_loss import binary_losses
 from benchmark.stats.resampling import ResamplingPlan, bootstrap_replicates, jackknife_values
+
+# The competition metric lives in its dataset folder; loading the hook registers it.
+CSPINE = load_metric_hook(ROOT / "tasks" / "_datasets" / "rsna-cspine" / "dataset.toml")
 
 # RSNA 2022 train.csv: patient_overall 961 and C1..C7 146, 285, 73, 108, 162, 277, 393 of 2,019.
 PREVALENCE = np.array([961, 146, 285, 73, 108, 162, 277, 393]) / 2019
@@ -94,8 +99,8 @@ def row_b(repeat):
     n, B = 125_000, 2000
     y, p = data(n, 2)
     plan = ResamplingPlan.build(n, strata=y[:, 0], replicates=B, seed=2022, key="speed|b")
-    cspine = M._cspine_study_losses(y, p)
-    losses = [M._binary_losses(y[:, j], p[:, j]) for j in range(8)]
+    cspine = CSPINE.study_losses(y, p)
+    losses = [binary_losses(y[:, j], p[:, j]) for j in range(8)]
     old_evals = [lambda w: previous_ratio(w, cspine)]
     old_evals += [lambda w, t=t: previous_ratio(w, t) for t in losses]
     kernels = [M.get("rsna_cspine_weighted_log_loss").kernel(y, p)]
@@ -131,10 +136,10 @@ def row_c(repeat):
     n = 12_500
     y, p = data(n, 3)
     plan = ResamplingPlan.build(n, strata=y[:, 0], replicates=200, seed=2022, key="speed|c")
-    old_evals = [lambda w: M.rsna_cspine_weighted_log_loss_batch(y, p, w)]
+    old_evals = [lambda w: CSPINE.rsna_cspine_weighted_log_loss_batch(y, p, w)]
     old_evals += [lambda w, j=j: previous_auc_batch(y[:, j], p[:, j], w) for j in range(8)]
     old_evals += [
-        lambda w, j=j: previous_ratio(w, M._binary_losses(y[:, j], p[:, j])) for j in range(8)
+        lambda w, j=j: previous_ratio(w, binary_losses(y[:, j], p[:, j])) for j in range(8)
     ]
     kernels = [M.get("rsna_cspine_weighted_log_loss").kernel(y, p)]
     kernels += [K.AUCTerms(y[:, j], p[:, j]) for j in range(8)]

@@ -31,7 +31,7 @@ import numpy as np
 from scipy import special
 
 from benchmark.stats import significance as SG
-from benchmark.metrics import registry as metrics
+from benchmark.metrics import auc as metrics
 from benchmark.stats.resampling import ResamplingPlan
 
 

@@ -18,6 +18,7 @@ from sklearn.metrics import roc_auc_score
 from benchmark.stats.delong import DeLongTest, delong_auc, delong_ci, delong_paired_test
 from benchmark.stats.intervals import Interval, bca_ci, confidence_interval, paired_difference, percentile_ci
 from benchmark.stats.resampling import ResamplingPlan, bootstrap_replicates, jackknife_values
+from benchmark.metrics import registry as metrics
 
 PROC_DIR = Path(__file__).parent / "data" / "proc"
 DATASETS = ("ties30", "formula120", "nearperfect40", "rnorm200")
@@ -611,8 +612,6 @@ def test_stratified_bootstrap_ci_agrees_with_proc():
 
 
 def test_registered_roc_auc_batch_with_plan_agrees_with_proc():
-    from benchmark.metrics import registry as metrics
-
     y, a, _ = load_dataset("formula120")
     metric = metrics.get("roc_auc")
     plan = ResamplingPlan.build(120, strata=y, replicates=10000, seed=7, key="proc-metric")

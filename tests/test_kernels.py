@@ -25,12 +25,18 @@ from hypothesis import strategies as st
 
 from benchmark.stats import engine
 from benchmark.stats import kernels as K
+from benchmark.data.contracts import load_metric_hook
 from benchmark.metrics import registry as M
+from benchmark.metrics.auc import roc_auc_batch
+from benchmark.metrics.log_loss import binary_losses, log_loss_batch
 from benchmark.stats.resampling import ResamplingPlan, bootstrap_replicates, jackknife_values
 
 from previous_auc import auc_batch as _reference_auc_batch
 
 ROOT = Path(__file__).resolve().parents[1]
+# The competition metrics live in their dataset folders; loading the hooks registers them.
+CSPINE = load_metric_hook(ROOT / "tasks" / "_datasets" / "rsna-cspine" / "dataset.toml")
+load_metric_hook(ROOT / "tasks" / "_datasets" / "rsna-lumbar" / "dataset.toml")
 
 
 def _data(rng, n, prevalence=0.3, decimals=None):
@@ -64,7 +70,7 @@ def test_auc_replicates_bit_identical_to_previous_kernel(n, decimals, scheme):
     )
     w = plan.weights()
     expected = _reference_auc_batch(y, s, w)
-    assert np.array_equal(M.roc_auc_batch(y, s, w), expected, equal_nan=True)
+    assert np.array_equal(roc_auc_batch(y, s, w), expected, equal_nan=True)
     fused = engine.replicates([K.AUCTerms(y, s)], plan)[0]
     assert np.array_equal(fused, expected, equal_nan=True)
 
@@ -159,11 +165,11 @@ def test_fused_linear_metrics_equal_each_metric_batch():
     kernels += [M.get("log_loss").kernel(y[:, j], p[:, j]) for j in range(8)]
     fused = engine.replicates(kernels, plan)
     w = plan.weights()
-    separate = [M.rsna_cspine_weighted_log_loss_batch(y, p, w)]
-    separate += [M.log_loss_batch(y[:, j], p[:, j], w) for j in range(8)]
+    separate = [CSPINE.rsna_cspine_weighted_log_loss_batch(y, p, w)]
+    separate += [log_loss_batch(y[:, j], p[:, j], w) for j in range(8)]
     assert np.array_equal(fused, np.array(separate))
     # ... and agree with a plain product to rounding.
-    plain = (w @ M._binary_losses(y[:, 3], p[:, 3])) / w.sum(axis=1)
+    plain = (w @ binary_losses(y[:, 3], p[:, 3])) / w.sum(axis=1)
     np.testing.assert_allclose(fused[4], plain, rtol=1e-14)
 
 
@@ -213,8 +219,8 @@ def test_closed_form_jackknife_of_a_subgroup():
     ll = M.get("log_loss").kernel(y[mask], p).on_cases(cols, n)
     got = engine.jackknife([auc, ll], plan)
     expected = jackknife_values(
-        [lambda W: M.roc_auc_batch(y[mask], s[mask], W[:, cols]),
-         lambda W: M.log_loss_batch(y[mask], p, W[:, cols])],
+        [lambda W: roc_auc_batch(y[mask], s[mask], W[:, cols]),
+         lambda W: log_loss_batch(y[mask], p, W[:, cols])],
         plan,
     )
     np.testing.assert_allclose(got, expected, rtol=0, atol=1e-12)

@@ -36,7 +36,8 @@ from typing import Callable, Optional
 import numpy as np
 
 from .. import __version__
-from ..metrics import registry as M
+from ..metrics.auc import roc_auc, roc_curve_points
+from ..metrics.calibration import calibration_bin_index, expected_calibration_error
 from ..submissions.folders import Entry, discover
 from ..core.errors import Problem, SubmissionInvalid
 from ..data.labels import LabelSet, load_labels, sha256_file
@@ -395,7 +396,7 @@ def calibration_stats(y, p, bins: int = CALIBRATION_BINS) -> dict:
         if np.ptp(logit) > 1e-12:
             ab = _logistic_fit(y, logit, np.zeros_like(y))
             slope = None if ab is None else float(ab[1])
-    which = M.calibration_bin_index(p, bins)
+    which = calibration_bin_index(p, bins)
     table = []
     for b in range(bins):
         m = which == b
@@ -414,7 +415,7 @@ def calibration_stats(y, p, bins: int = CALIBRATION_BINS) -> dict:
         "calibration_in_the_large": _r(citl),
         "calibration_slope": _r(slope),
         "brier": _r(np.mean((p - y) ** 2)) if n else None,
-        "ece": _r(M.expected_calibration_error(y, p, bins)) if n else None,
+        "ece": _r(expected_calibration_error(y, p, bins)) if n else None,
         "n_bins": bins,
         "min_bin_cases": CALIBRATION_MIN_BIN_CASES,
         "bins": table,
@@ -422,8 +423,8 @@ def calibration_stats(y, p, bins: int = CALIBRATION_BINS) -> dict:
 
 
 def has_calibration(task: Task) -> bool:
-    """Whether the task scores probabilities by a log loss (then calibration is shown)."""
-    return any("log_loss" in s.fn or s.fn.endswith("_loss") or s.fn == "rsna_lumbar_score" for s in task.metric_specs())
+    """Whether a metric of the task scores probabilities (then calibration is shown)."""
+    return any(s.metric.calibration for s in task.metric_specs())
 
 
 def calibration_groups(task: Task) -> list[dict]:
@@ -444,17 +445,18 @@ def submission_curves(
     from ..stats.operating_points import sensitivity_at_specificity, specificity_at_sensitivity
 
     y = labels.y
-    # Multi-class rows as the metric scores them: clipped at the float64 epsilon, then every
-    # row rescaled to sum to 1 (RSNA 2024 rule), for the ROC and calibration panels alike.
-    probs = M.rsna_lumbar_probabilities(scores) if task.kind == "multiclass" else scores
+    # The values as the task's metrics read them (e.g. clipped, then every row rescaled to sum
+    # to 1), for the ROC and calibration panels alike.
+    read = next((s.metric.probabilities for s in task.metric_specs() if s.metric.probabilities), None)
+    probs = read(scores) if read is not None else scores
     out: dict = {"roc": [], "calibration": [], "operating_points": []}
     for g in roc_groups(task):
         yy, ss = _group_arrays(task, y, probs, g)
         item = {"key": g["key"], "title": g["title"], "n": int(yy.size), "positives": int(yy.sum())}
         if 0 < yy.sum() < yy.size:
-            fpr, tpr, _ = M.roc_curve_points(yy, ss)
+            fpr, tpr, _ = roc_curve_points(yy, ss)
             fx, fy = thin_curve(fpr, tpr)
-            item.update(auc=_r(M.roc_auc(yy, ss)), fpr=[_r(v, 5) for v in fx], tpr=[_r(v, 5) for v in fy])
+            item.update(auc=_r(roc_auc(yy, ss)), fpr=[_r(v, 5) for v in fx], tpr=[_r(v, 5) for v in fy])
         else:
             item.update(auc=None, fpr=[], tpr=[])
         out["roc"].append(item)

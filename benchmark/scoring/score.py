@@ -192,7 +192,7 @@ def _interval(method, point, reps, jack, level, spec, y_sub, s_sub, policy, max_
     n_undef = int(np.count_nonzero(~np.isfinite(reps)))
     note = None
     if method == "delong":
-        if spec.fn == "roc_auc":
+        if spec.metric.supports_delong:
             iv = delong_ci(y_sub, s_sub, level=level)
             ci = [iv.low, iv.high] if iv.available else None
             note = iv.reason
@@ -226,7 +226,7 @@ def degenerate_auc_note(fn: str, value: Optional[float]) -> Optional[str]:
     >>> degenerate_auc_note("roc_auc", 1.0)[:46]
     'degenerate interval: AUC = 1, every positive c'
     """
-    if value is None or not (fn.endswith("_auc") or fn == "roc_auc") or value not in (0.0, 1.0):
+    if value is None or not (M.is_registered(fn) and M.get(fn).rank_based) or value not in (0.0, 1.0):
         return None
     side = "above" if value == 1.0 else "below"
     v = int(value)
@@ -428,7 +428,7 @@ def compare_two(
             "better": better,
             "undefined_replicates": pdiff.n_undefined,
         }
-        if spec.fn == "roc_auc":
+        if spec.metric.supports_delong:
             sa = a.scores if bm.mask is None else a.scores[bm.mask]
             sb = b.scores if bm.mask is None else b.scores[bm.mask]
             y, xa = _slice(spec, bm.y, sa)
