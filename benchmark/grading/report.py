@@ -110,8 +110,7 @@ def markdown_body(report: GradeReport) -> list[str]:
         if s.score is not None:
             out += _score_lines(s.score)
     if not report.scored and any(s.valid for s in report.submissions):
-        out += ["Validated against the public case ids only; scores are computed by the "
-                "maintainers' scoring job.", ""]
+        out += [_PUBLIC_ONLY, ""]
     return out
 
 
@@ -177,6 +176,7 @@ def _part(sc: ShownScore) -> str:
     }[sc.part]
 
 
+_PUBLIC_ONLY = "Validated against the public case ids only; scores are computed by the maintainers' scoring job."
 _LADDER_NOTE = ("this task uses the Ladder: the shown score moves only when a submission beats the team's "
                 "best by a clear margin, and it is rounded.")
 
@@ -268,8 +268,7 @@ def text_body(report: GradeReport) -> list[str]:
         if s.score is not None:
             out += _text_score_lines(s.score)
     if not report.scored and any(s.valid for s in report.submissions):
-        out += ["Validated against the public case ids only; scores are computed by the "
-                "maintainers' scoring job.", ""]
+        out += [_PUBLIC_ONLY, ""]
     return out
 
 
