@@ -57,7 +57,8 @@ from .scores import score_submissions
 from .teams import valid_login
 from ..core.errors import HostError, UsageError
 from ..core.naming import FOLDER_RE
-from ..data.labels import load_labels, load_public
+from ..data.labels import load_labels
+from ..data.public import load_public
 from ..data.tasks import load_registry
 
 __all__ = ["LEDGER_ATTEMPTS", "grade", "ledger_record", "scored_split"]

@@ -44,7 +44,7 @@ from .report import markdown_body, md_escape, summary, terminal_safe, text_body
 from .teams import TEAMS_DIR
 from ..core.errors import EXIT_INVALID, EXIT_OK, Problem, UsageError
 from ..core.naming import FOLDER_RE, SEPARATOR, slug
-from ..data.labels import load_public
+from ..data.public import load_public
 from ..data.tasks import find_root, load_registry
 from ..submissions.folders import METADATA, PREDICTIONS
 from ..submissions.metadata import MAX_FILE_BYTES

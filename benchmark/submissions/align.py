@@ -16,7 +16,7 @@ import pandas as pd
 
 from .collect import count_of, MAX_EXAMPLES, ProblemReport, show
 from .read import ids_of_lines, Lines
-from ..data.labels import PublicCases
+from ..data.public import PublicCases
 from ..data.tasks import Task
 
 __all__ = ["align_long", "align_wide", "ascending", "digit_width", "FLOATY_ID_RE", "IdCheck", "MAX_LISTED_IDS"]

@@ -18,7 +18,8 @@ import pandas as pd
 from .collect import count_of, MAX_EXAMPLES, ProblemReport, show
 from .formats import Layout
 from .read import DECIMAL_COMMA_RE, detect_delimiter, Lines
-from ..data.tasks import FormatDecl, Task
+from ..data.declarations import FormatDecl
+from ..data.tasks import Task
 
 __all__ = ["check_class_rows", "check_hard_predictions", "check_values", "report_field_counts", "ROUNDING_TOLERANCE", "ROW_SUM_TOLERANCE"]
 

@@ -36,7 +36,7 @@ from .metadata import parse_metadata
 from .submission import read_submission, read_submission_bytes
 from ..core.errors import EXIT_OK, HostError, Problem, UsageError
 from ..core.fileio import atomic_write_bytes, atomic_write_text
-from ..data.labels import load_public
+from ..data.public import load_public
 from ..data.tasks import find_root, load_registry
 
 __all__ = [

@@ -17,7 +17,8 @@ from typing import Optional
 from .align import FLOATY_ID_RE
 from .collect import count_of, MAX_EXAMPLES, ProblemReport, show
 from .read import DECIMAL_COMMA_RE, detect_delimiter, Lines
-from ..data.tasks import FormatDecl, Task
+from ..data.declarations import FormatDecl
+from ..data.tasks import Task
 
 __all__ = ["canonical_format", "check_header", "describe_formats", "expected_header", "format_names", "header_fits", "Layout", "MAX_COLUMN_NAME", "MAX_HEADER_CHARS", "resolve_layout", "value_slots"]
 

@@ -81,7 +81,7 @@ from .collect import count_of, MAX_EXAMPLES, ProblemReport, show
 from .formats import canonical_format, check_header, describe_formats, expected_header, format_names, header_fits, resolve_layout, value_slots
 from .read import DEFAULT_MAX_MB, Lines, MB, parse_frame, read_bytes, sniff
 from ..core.fileio import atomic_write_text
-from ..data.labels import PublicCases
+from ..data.public import PublicCases
 from ..data.tasks import Task
 
 __all__ = ["Submission", "read_submission", "read_submission_bytes", "write_canonical"]
@@ -142,7 +142,7 @@ def read_submission(
     path : str or path-like
         The prediction file (CSV).
     expected : PublicCases
-        The cases the submission must cover (:func:`benchmark.data.labels.load_public`); messages are
+        The cases the submission must cover (:func:`benchmark.data.public.load_public`); messages are
         built from the file and these public ids only.
     format : str, optional
         Name of one of ``task.formats``; detected from the first line when omitted.
