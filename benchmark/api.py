@@ -51,7 +51,7 @@ def _task(task: TaskLike, root: Optional[os.PathLike]) -> Task:
 
 
 def _frame_of_array(task: Task, arr: np.ndarray, ids: Optional[Sequence], name: str) -> pd.DataFrame:
-    from .submissions.submission import canonical_format, expected_header
+    from .submissions.formats import canonical_format, expected_header
 
     fmt = canonical_format(task)
     header = expected_header(task, fmt)

@@ -8,7 +8,7 @@ Times, each in a fresh interpreter and interleaved so load changes hit every var
 * the same three with every command module and the grading module imported first, i.e. what
   module-level imports of the commands in ``cli/main.py`` would cost;
 * ``benchmark tasks`` and ``import benchmark.cli.main`` with the grading module imported too:
-  what registering ``benchmark ci`` for every command (not only for ``ci`` and ``--help``) costs.
+  what importing the grader for every command (not only when ``ci grade`` runs) would cost.
 
 Usage::
 
@@ -27,7 +27,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 COMMAND_MODULES = ["tasks", "validate", "score", "compare", "readers", "split", "demo", "leaderboard", "task"]
-EAGER = "; ".join(f"import benchmark.cli.{m}" for m in COMMAND_MODULES) + "; import benchmark.grading.grade"
+EAGER = "; ".join(f"import benchmark.cli.{m}" for m in COMMAND_MODULES) + "; import benchmark.grading.command"
 
 
 def _argv(words: list[str], first: str = "") -> list[str]:
@@ -51,10 +51,10 @@ def main() -> None:
         name = "benchmark " + " ".join(words)
         variants[f"{name} (as shipped)"] = _argv(words)
         variants[f"{name} (every command imported)"] = _argv(words, EAGER)
-    variants["benchmark tasks (grading module imported)"] = _argv(["tasks"], "import benchmark.grading.grade")
+    variants["benchmark tasks (grading module imported)"] = _argv(["tasks"], "import benchmark.grading.command")
     variants["import benchmark.cli.main"] = [sys.executable, "-c", "import benchmark.cli.main"]
     variants["import benchmark.cli.main + grading module"] = [
-        sys.executable, "-c", "import benchmark.cli.main, benchmark.grading.grade"]
+        sys.executable, "-c", "import benchmark.cli.main, benchmark.grading.command"]
     times: dict[str, list[float]] = {k: [] for k in variants}
     for _ in range(args.repeats):
         for name, argv in variants.items():

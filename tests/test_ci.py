@@ -17,7 +17,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from benchmark.grading import grade as ci
+from benchmark.grading.models import GradeReport, SubmissionReport
+from benchmark.grading.report import escape_data, escape_property, md_escape, render_markdown, workflow_commands
 from benchmark.cli.main import main
 from benchmark.core.errors import Problem
 from benchmark.grading.ledger import Ledger
@@ -231,13 +232,13 @@ def test_problem_list_is_cut_to_20(repo, tmp_path):
     commit(repo, "many problems")
     assert run(repo, "--head", "many", "--summary", str(tmp_path / "r.md"), *NOW) == 2
     # rendering cuts any list to 20 with a count of the rest, in the report and the annotations
-    sub = ci.SubmissionReport("toy", "lab-c__many", "submissions/toy/lab-c__many", "lab-c")
+    sub = SubmissionReport("toy", "lab-c__many", "submissions/toy/lab-c__many", "lab-c")
     sub.problems = [Problem("bad-value", f"bad value {k}", file="submissions/toy/lab-c__many/predictions.csv",
                             line=k + 2, column="a") for k in range(27)]
-    rep = ci.GradeReport(base="0" * 40, head="1" * 40, submissions=[sub])
-    text = ci.render_markdown(rep)
+    rep = GradeReport(base="0" * 40, head="1" * 40, submissions=[sub])
+    text = render_markdown(rep)
     assert text.count("bad value") == 20 and "and 7 more problem(s) not shown" in text
-    cmds = ci.workflow_commands(rep)
+    cmds = workflow_commands(rep)
     assert len(cmds) == 21 and "7 more problem(s)" in cmds[-1]
 
 
@@ -427,17 +428,17 @@ def test_subprocess_entry_point(repo, tmp_path):
 
 
 def test_workflow_command_escaping():
-    assert ci.escape_data("a%b\r\nc") == "a%25b%0D%0Ac"
-    assert ci.escape_property("x,y:z%\n") == "x%2Cy%3Az%25%0A"
-    rep = ci.GradeReport(base="0" * 40, head="1" * 40)
+    assert escape_data("a%b\r\nc") == "a%25b%0D%0Ac"
+    assert escape_property("x,y:z%\n") == "x%2Cy%3Az%25%0A"
+    rep = GradeReport(base="0" * 40, head="1" * 40)
     rep.change_problems.append(Problem("outside-submissions", "bad, very: bad\nreally", file="a,b:c.txt", line=3))
-    (cmd,) = ci.workflow_commands(rep)
+    (cmd,) = workflow_commands(rep)
     assert cmd.startswith("::error file=a%2Cb%3Ac.txt,line=3,title=")
     assert cmd.split("::", 2)[2].count("\n") == 0 and "%0A" in cmd
 
 
 def test_markdown_escapes_participant_text():
-    s = ci.md_escape("<script>x</script> [click](http://x) @admin | col")
+    s = md_escape("<script>x</script> [click](http://x) @admin | col")
     assert "<" not in s and "\\[click\\]" in s and "@admin" not in s and "\\|" in s
 
 

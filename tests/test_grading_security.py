@@ -20,9 +20,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pyrage import x25519
 
-from benchmark.grading import grade as ci
+from benchmark.core.naming import slug
+from benchmark.grading.command import parse_now
+from benchmark.grading.grade import grade
+from benchmark.grading.models import GradeReport, SubmissionReport
+from benchmark.grading.report import MAX_MESSAGE, MAX_REPORT, char_columns, render_markdown, workflow_commands
+from benchmark.grading import grade as grade_module
+from benchmark.grading import git as git_module, reading as reading_module, scores as scores_module
 from benchmark.cli.main import main
-from benchmark.core.errors import SubmissionInvalid
+from benchmark.core.errors import Problem, SubmissionInvalid
 from benchmark.grading.ledger import GitLedgerStore, Ledger
 from benchmark.submissions.metadata import check_name, parse_metadata
 from test_ci import IDS, TASK_TOML, Y, branch, build_repo, commit, git, make_labels, meta_toml, predictions, write_sub
@@ -36,9 +42,9 @@ def run(repo: Path, *args: str) -> int:
 
 def add_teams(repo: Path, teams: dict) -> None:
     (repo / "teams").mkdir(exist_ok=True)
-    for slug, (name, members) in teams.items():
+    for team_slug, (name, members) in teams.items():
         body = f'name = "{name}"\nmembers = [{", ".join(repr(m).replace(chr(39), chr(34)) for m in members)}]\n'
-        (repo / "teams" / f"{slug}.toml").write_text(body)
+        (repo / "teams" / f"{team_slug}.toml").write_text(body)
 
 
 @pytest.fixture()
@@ -72,7 +78,7 @@ def conf_repo(tmp_path: Path):
 def prepare(repo: Path, tmp: Path, team: str, model: str, text: str) -> Path:
     plain = tmp / f"plain-{team}-{model}.csv".replace(" ", "_")
     plain.write_text(text)
-    folder = repo / "submissions" / "toy" / f"{ci.team_slug(team)}__{model}"
+    folder = repo / "submissions" / "toy" / f"{slug(team)}__{model}"
     code = main(["--root", str(repo), "submit", "prepare", "toy", str(plain), "--team", team, "--model", model,
                  "--author", "A. Example", "--description", "Synthetic test entry.", "--synthetic",
                  "--out", str(folder)])
@@ -104,7 +110,7 @@ def test_confidential_end_to_end_without_plaintext_anywhere(conf_repo, tmp_path,
     import benchmark.core.fileio as fileio
 
     given_to_disk: list[bytes] = []
-    real_extract, real_atomic = ci._extract, fileio.atomic_write_bytes
+    real_extract, real_atomic = git_module.extract_blob, fileio.atomic_write_bytes
 
     def spy_extract(repo_, blob, dest, max_bytes=None):
         size = real_extract(repo_, blob, dest, max_bytes)
@@ -116,7 +122,8 @@ def test_confidential_end_to_end_without_plaintext_anywhere(conf_repo, tmp_path,
         given_to_disk.append(bytes(data))
         return real_atomic(path, data, fsync)
 
-    monkeypatch.setattr(ci, "_extract", spy_extract)
+    for module in (reading_module, scores_module):  # every grading module that writes a blob to disk
+        monkeypatch.setattr(module, "extract_blob", spy_extract)
     monkeypatch.setattr(fileio, "atomic_write_bytes", spy_atomic)
     labels = make_labels(tmp_path / "labels", Y)
     s = tmp_path / "out" / "score.md"
@@ -347,7 +354,7 @@ def _race_repo(repo: Path, n: int) -> list[str]:
 
 def test_racing_processes_cannot_exceed_a_limit(repo, tmp_path):
     names = _race_repo(repo, 5)
-    env = dict(os.environ, PYTHONPATH=str(Path(ci.__file__).resolve().parent.parent))
+    env = dict(os.environ, PYTHONPATH=str(Path(grade_module.__file__).resolve().parent.parent))
     procs = [subprocess.Popen(
         [sys.executable, "-m", "benchmark", "--root", str(repo), "ci", "grade", "--base", "main", "--head", n,
          "--author", "carol", "--ledger-ref", "refs/heads/ledger", "--summary", str(tmp_path / f"{n}.md"), *NOW],
@@ -387,11 +394,11 @@ def test_compare_and_swap_alone_stops_a_race(repo, tmp_path, monkeypatch):
     monkeypatch.setattr(GitLedgerStore, "transaction", racing)
     reports = {}
 
-    def grade(name):
-        reports[name] = ci.grade(repo, "main", name, author="carol", ledger_ref="refs/heads/ledger",
-                                 ledger_lock=False, now=ci._parse_now(NOW[1]))
+    def grade_branch(name):
+        reports[name] = grade(repo, "main", name, author="carol", ledger_ref="refs/heads/ledger",
+                                 ledger_lock=False, now=parse_now(NOW[1]))
 
-    threads = [threading.Thread(target=grade, args=(n,)) for n in names]
+    threads = [threading.Thread(target=grade_branch, args=(n,)) for n in names]
     for t in threads:
         t.start()
     for t in threads:
@@ -466,21 +473,21 @@ def test_hostile_csv_is_refused_quickly_and_the_report_fits(repo, tmp_path, caps
 
 
 def test_every_message_and_the_report_are_cut_to_fit():
-    sub = ci.SubmissionReport("toy", "lab-c__m", "submissions/toy/lab-c__m", "lab-c")
-    sub.problems = [ci.Problem("bad", "x" * 1_000_000, file="submissions/toy/lab-c__m/predictions.csv", line=1)]
-    rep = ci.GradeReport(base="0" * 40, head="1" * 40, submissions=[sub] * 400)
-    text = ci.render_markdown(rep)
-    assert len(text) <= ci.MAX_REPORT and "the report was cut here" in text
-    (cmd,) = ci.workflow_commands(ci.GradeReport("0" * 40, "1" * 40, submissions=[sub]))
-    assert len(cmd) < 2 * ci.MAX_MESSAGE and "more characters]" in cmd
+    sub = SubmissionReport("toy", "lab-c__m", "submissions/toy/lab-c__m", "lab-c")
+    sub.problems = [Problem("bad", "x" * 1_000_000, file="submissions/toy/lab-c__m/predictions.csv", line=1)]
+    rep = GradeReport(base="0" * 40, head="1" * 40, submissions=[sub] * 400)
+    text = render_markdown(rep)
+    assert len(text) <= MAX_REPORT and "the report was cut here" in text
+    (cmd,) = workflow_commands(GradeReport("0" * 40, "1" * 40, submissions=[sub]))
+    assert len(cmd) < 2 * MAX_MESSAGE and "more characters]" in cmd
 
 
 def test_all_digit_column_names_never_crash_the_annotations(tmp_path):
     csv_file = tmp_path / "p.csv"
     csv_file.write_text("case,a,2024,²\nc001,0.5,x,y\n")
-    probs = [ci.Problem("p", "m", file="x/predictions.csv", line=2, column=c)
+    probs = [Problem("p", "m", file="x/predictions.csv", line=2, column=c)
              for c in ("2024", "9" * 5000, "²", "0", "3")]
-    cols = ci._char_columns(csv_file, probs)
+    cols = char_columns(csv_file, probs)
     assert cols[(2, "2024")] == 10  # the header's column named "2024", not position 2024
     assert cols[(2, "3")] == 10     # position 3
     assert (2, "9" * 5000) not in cols and (2, "0") not in cols

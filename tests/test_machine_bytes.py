@@ -134,9 +134,9 @@ def test_submitted_floats_are_parsed_exactly(tmp_path):
 
 
 def _parse_options():
-    from benchmark.submissions import submission
+    from benchmark.submissions import read
 
-    return submission._EXACT_FLOATS
+    return read.EXACT_FLOATS
 
 
 @pytest.mark.pinned_versions

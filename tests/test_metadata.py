@@ -5,7 +5,8 @@ import datetime as dt
 import pytest
 
 from benchmark.core.errors import SubmissionInvalid, format_problems
-from benchmark.submissions.metadata import MAX_DESCRIPTION, MAX_NAME, Link, SubmissionMeta, folder_name, parse_metadata, read_metadata, slug
+from benchmark.submissions.metadata import MAX_DESCRIPTION, MAX_NAME, Link, SubmissionMeta, folder_name, parse_metadata, read_metadata
+from benchmark.core.naming import slug
 
 GOOD = """\
 # Knee Lab's entry

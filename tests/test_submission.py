@@ -1,4 +1,4 @@
-"""Reading and validating prediction files (benchmark.submissions.submission).
+"""Reading and validating prediction files (benchmark.submissions: read, formats, checks, align, submission).
 
 Expected arrays are built independently of the reader under test: from the values the test
 itself writes (a dict per case), from ``np.genfromtxt`` (the reader of the official MRNet
@@ -17,11 +17,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import benchmark.submissions.submission as submission_module
+import benchmark.submissions.read as read_module
 from benchmark.core.errors import Problem, SubmissionInvalid, format_problems
 from benchmark.data.labels import LabelSet
 from benchmark.data.public import PublicCases, load_public
-from benchmark.submissions.submission import Submission, canonical_format, describe_formats, expected_header, read_submission, write_canonical
+from benchmark.submissions.formats import canonical_format, describe_formats, expected_header
+from benchmark.submissions.submission import Submission, read_submission, write_canonical
 from benchmark.data.tasks import load_registry
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -318,7 +319,7 @@ def test_size_is_checked_before_reading(tmp_path, mrnet, monkeypatch):
     def no_open(*a, **k):
         raise AssertionError("the file was opened although it is too large")
 
-    monkeypatch.setattr(submission_module, "open", no_open, raising=False)
+    monkeypatch.setattr(read_module, "open", no_open, raising=False)
     exc = invalid(mrnet, p, cases("mrnet", MRNET_VALID))
     prob = first(exc, "file-too-large")
     assert prob.expected == "at most 200 MB" and prob.found == "250.0 MB"

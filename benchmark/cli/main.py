@@ -22,6 +22,8 @@ from ..core.errors import EXIT_HOST_ERROR, EXIT_INVALID, BenchmarkError, Submiss
 from ..data.tasks import load_registry
 from ..stats.methods import CI_METHODS
 from ..submissions.confidential import register_cli as register_submit
+from .check import add_check_command
+from .ci import add_ci_command
 from .terminal import paint, say, set_verbosity, verbosity
 
 
@@ -288,12 +290,8 @@ def build_parser(argv: Optional[Sequence[str]] = None) -> argparse.ArgumentParse
 
     register_submit(sub, _Parser)
 
-    if "ci" in words or not words or wants_help:
-        # A lazy import that buys start-up time: the grading module (git, ledger) is about half of
-        # this module's import time (benchmarks/cli_startup.py); only `ci` and --help need it.
-        importlib.import_module("benchmark.grading.grade").register_cli(sub, _Parser)
-    else:
-        sub.add_parser("ci", help="grade pull-request submissions (benchmark ci grade --help)")
+    add_check_command(sub)
+    add_ci_command(sub, _Parser)
     return p
 
 

@@ -13,6 +13,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Iterable
 
+from ..core.naming import slug
+
 __all__ = [
     "Entry",
     "entry",
@@ -45,14 +47,7 @@ class Entry:
 
     @property
     def folder(self) -> str:
-        return f"{_slug(self.team)}__{_slug(self.model)}"
-
-
-def _slug(text: str) -> str:
-    out = "".join(ch if ch.isalnum() else "-" for ch in text.lower())
-    while "--" in out:
-        out = out.replace("--", "-")
-    return out.strip("-")
+        return f"{slug(self.team)}__{slug(self.model)}"
 
 
 _TEAMS = {

@@ -36,6 +36,7 @@ try:  # POSIX advisory locks; absent on Windows, where appends are still single 
 except ImportError:  # pragma: no cover - exercised on non-POSIX systems only
     fcntl = None
 
+from .git import git
 from ..core.errors import HostError
 
 __all__ = [
@@ -331,8 +332,6 @@ class GitLedgerStore:
               "GIT_COMMITTER_NAME": "benchmark grader", "GIT_COMMITTER_EMAIL": "grader@localhost"}
 
     def __init__(self, repo, ref: str = "refs/heads/ledger", lock: bool = True):
-        from .git import git
-
         if not ref.startswith("refs/") or any(c in ref for c in " ~^:?*[\\") or ".." in ref:
             raise HostError(f"the ledger ref must be a full ref name such as refs/heads/ledger. Got {ref!r} instead.")
         self.repo = Path(repo)

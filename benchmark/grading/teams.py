@@ -25,11 +25,14 @@ from dataclasses import dataclass
 from typing import Optional
 
 from ..core.errors import Problem, SubmissionInvalid
-from ..submissions.metadata import MAX_NAME, check_name, slug
+from ..core.naming import slug
+from ..submissions.metadata import MAX_NAME, check_name
 
-__all__ = ["TEAMS_DIR", "MAX_MEMBERS", "Team", "parse_team", "valid_login", "team_file"]
+__all__ = ["AUTHOR_ENV", "TEAMS_DIR", "MAX_MEMBERS", "Team", "parse_team", "valid_login", "team_file"]
 
 TEAMS_DIR = "teams"
+#: Environment variable with the pull request author's login (set by the trusted workflow).
+AUTHOR_ENV = "BENCHMARK_PR_AUTHOR"
 MAX_MEMBERS = 50
 #: Largest team file read.
 MAX_TEAM_FILE = 64 * 1024

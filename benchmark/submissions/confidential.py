@@ -23,13 +23,21 @@ checks after decrypting, so a participant can prove later which file was graded.
 
 from __future__ import annotations
 
+import datetime as _dt
 import hashlib
+import json
 import os
 import re
+import tomllib
 from pathlib import Path
 from typing import Optional
 
-from ..core.errors import HostError, Problem, UsageError
+from .metadata import parse_metadata
+from .submission import read_submission, read_submission_bytes
+from ..core.errors import EXIT_OK, HostError, Problem, UsageError
+from ..core.fileio import atomic_write_bytes, atomic_write_text
+from ..data.public import load_public
+from ..data.tasks import find_root, load_registry
 
 __all__ = [
     "AGE_HEADER",
@@ -56,7 +64,7 @@ _STANZA_RE = re.compile(rb"^-> X25519 [A-Za-z0-9+/]{43}$")
 
 
 def _pyrage():
-    try:
+    try:  # an optional extra: imported where it is needed, so everything else works without it
         import pyrage
     except ImportError:
         raise UsageError(
@@ -187,8 +195,6 @@ def read_prediction_file(task, path, expected, format: Optional[str] = None, max
     UsageError
         For an encrypted file when no key that opens it is available.
     """
-    from .submission import read_submission, read_submission_bytes
-
     p = Path(path)
     try:
         with open(p, "rb") as fh:
@@ -263,8 +269,6 @@ def sha256_hex(data: bytes) -> str:
 
 # -- preparing a submission ----------------------------------------------------------------------
 def _toml_value(v) -> str:
-    import json
-
     if isinstance(v, bool):
         return "true" if v else "false"
     if isinstance(v, list):
@@ -307,11 +311,6 @@ def prepare(task, csv_path, out: Optional[os.PathLike] = None, *, metadata: Opti
     SubmissionInvalid
         When the predictions or the metadata are invalid (nothing is written).
     """
-    from ..core.fileio import atomic_write_bytes, atomic_write_text
-    from ..data.public import load_public
-    from .metadata import parse_metadata
-    from .submission import read_submission
-
     if not task.confidential_predictions or task.confidential is None:
         raise UsageError(
             f"task {task.id!r} takes plain predictions: put predictions.csv in the submission "
@@ -337,12 +336,6 @@ def prepare(task, csv_path, out: Optional[os.PathLike] = None, *, metadata: Opti
 
 def cmd_prepare(args) -> int:
     """``benchmark submit prepare``: validate, encrypt and write a confidential submission."""
-    import datetime as _dt
-    import tomllib
-
-    from ..core.errors import EXIT_OK
-    from ..data.tasks import find_root, load_registry
-
     root = Path(args.root).resolve() if getattr(args, "root", None) else find_root()
     task = load_registry(root).get(args.task)
     meta: dict = {}

@@ -42,13 +42,13 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from ..core.errors import Problem, SubmissionInvalid
+from ..core.naming import slug
 
 __all__ = [
     "Link",
     "SubmissionMeta",
     "read_metadata",
     "parse_metadata",
-    "slug",
     "check_name",
     "folder_name",
     "MAX_NAME",
@@ -70,30 +70,6 @@ MAX_FILE_BYTES = 1 << 20
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 # Unicode bidi embeddings, overrides and isolates: they reorder how text is displayed.
 _BIDI = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))}
-
-
-def slug(text: str) -> str:
-    """The folder slug of a team or model name: ``[a-z0-9-]``.
-
-    Lower case; every run of characters other than ASCII letters and digits becomes one
-    ``-``; leading and trailing ``-`` are dropped.
-
-    Parameters
-    ----------
-    text : str
-
-    Returns
-    -------
-    str
-        Possibly empty (a name without any ASCII letter or digit).
-
-    Examples
-    --------
-    >>> slug("  ACME  AI!"), slug("Équipe 3")
-    ('acme-ai', 'quipe-3')
-    """
-    out = "".join(ch if ch.isascii() and ch.isalnum() else "-" for ch in str(text).lower())
-    return re.sub(r"-+", "-", out).strip("-")
 
 
 # Scripts that may share one name (UTS #39, "highly restrictive" level): one script, or Latin

@@ -18,6 +18,8 @@ import re
 from typing import Optional
 from urllib.parse import urlsplit
 
+from ...core.naming import slug
+
 __all__ = ["safe_url", "markdown_to_html", "bibtex_escape", "bibtex_key", "task_bibtex", "entry_bibtex"]
 
 
@@ -60,10 +62,6 @@ def _safe_href(url: str) -> Optional[str]:
     if urlsplit(url).scheme:
         return safe_url(url)
     return url if not url.startswith("//") and ":" not in url.split("/")[0] else None
-
-
-def _slugify(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "section"
 
 
 def _inline(text: str) -> str:
@@ -178,7 +176,7 @@ def _blocks(lines: list[str]) -> str:
             flush()
             level = len(head.group(1))
             text = head.group(2)
-            out.append(f'<h{level} id="{_slugify(text)}">{_inline(text)}</h{level}>')
+            out.append(f'<h{level} id="{slug(text) or "section"}">{_inline(text)}</h{level}>')
             i += 1
             continue
         if line.lstrip().startswith("|") and i + 1 < n and re.match(r"^\s*\|?[\s:|-]+\|?\s*$", lines[i + 1]) and "-" in lines[i + 1]:
@@ -275,7 +273,7 @@ def bibtex_key(*parts) -> str:
     """
     out = []
     for p in parts:
-        s = re.sub(r"[^a-z0-9]+", "-", str(p).lower()).strip("-")
+        s = slug(p)
         if s:
             out.append(s)
     return ":".join(out) or "entry"

@@ -44,6 +44,7 @@ from ..board import CALIBRATION_BINS, CALIBRATION_MIN_BIN_CASES, SIGNIFICANCE_MA
 from ...core.formatting import DEGENERATE_NOTE, DEMO_BANNER, format_value
 from ...core.fileio import atomic_write_text
 from ...core.canonical import canonical_json
+from ...core.naming import entry_slug
 from ...stats.intervals import wilson_interval
 from . import markup, plots, views
 from .markup import safe_url
@@ -86,9 +87,6 @@ def _fmt(v, digits: int = 4) -> str:
     return "" if v is None else format_value(v, digits)
 
 
-def _slug(name: str) -> str:
-    s = re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-.")
-    return s or "entry"
 
 
 def _baseline_ci(value_ci, counts, n_readers, level):
@@ -218,7 +216,7 @@ def _task_data(board) -> dict:
     pages = {}
     used = set()
     for r in scored:
-        slug = _slug(r.entry.name)
+        slug = entry_slug(r.entry.name)
         while slug in used or slug == "index":
             slug += "-"
         used.add(slug)
