@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Optional, Sequence
 
 from .. import __version__
-from ..core.errors import EXIT_HOST_ERROR, EXIT_INVALID, BenchmarkError, SubmissionInvalid, UsageError, format_problems
+from ..core.errors import EXIT_HOST_ERROR, EXIT_INVALID, EXIT_OK, BenchmarkError, SubmissionInvalid, UsageError, format_problems
 from ..data.tasks import load_registry
 from ..stats.methods import CI_METHODS
 from ..submissions.confidential import register_cli as register_submit
