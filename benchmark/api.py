@@ -29,8 +29,15 @@ import numpy as np
 import pandas as pd
 
 from .core.errors import Problem, SubmissionInvalid, UsageError
-from .scoring.results import ComparisonResult, ProblemRecord, ScoreResult, ValidationReport
+from .data.disclosure import decide, resolve_now
+from .data.labels import load_labels, require_label_source, restrict_cases
+from .data.public import load_public, other_split_problem
 from .data.tasks import Task, load_registry
+from .scoring.results import ComparisonResult, ProblemRecord, ScoreResult, ValidationReport
+from .scoring.score import BootstrapSettings, compare_two, score_task
+from .submissions.confidential import read_prediction_file
+from .submissions.formats import canonical_format, expected_header
+from .submissions.submission import read_submission
 
 __all__ = ["validate", "score", "compare", "validation_report", "read_predictions"]
 
@@ -51,7 +58,6 @@ def _task(task: TaskLike, root: Optional[os.PathLike]) -> Task:
 
 
 def _frame_of_array(task: Task, arr: np.ndarray, ids: Optional[Sequence], name: str) -> pd.DataFrame:
-    from .submissions.formats import canonical_format, expected_header
 
     fmt = canonical_format(task)
     header = expected_header(task, fmt)
@@ -133,9 +139,6 @@ def validation_report(task: Task, split: str, file: str, outcome) -> ValidationR
 def read_predictions(task: Task, path, expected, format=None, max_mb=None, display_path=None):
     """:func:`benchmark.submissions.submission.read_submission`, and when the file is invalid because its
     ids are another split's, a first problem saying so ("add --split valid")."""
-    from .submissions.confidential import read_prediction_file
-    from .data.public import other_split_problem
-    from .submissions.submission import read_submission
 
     try:
         if display_path is None:  # a file: an encrypted one of a confidential task is opened too
@@ -171,7 +174,6 @@ def validate(
     accepted oddities as ``warnings``); raises :class:`~benchmark.core.errors.SubmissionInvalid`
     with every problem otherwise.
     """
-    from .data.public import load_public
 
     t = _task(task, root)
     expected = load_public(t, split)
@@ -181,13 +183,11 @@ def validate(
 
 def _disclosure(t: Task, labels, now):
     """The one disclosure stage every output goes through (as on the command line)."""
-    from .data.disclosure import decide, resolve_now
 
     return decide(t, labels, resolve_now(now))
 
 
 def _labels(t: Task, split, labels, demo, allow_label_hash_mismatch, cases=None):
-    from .data.labels import load_labels, require_label_source, restrict_cases
 
     path = require_label_source(labels, demo=demo)
     lab = load_labels(t, split, path, allow_hash_mismatch=allow_label_hash_mismatch, demo=demo)
@@ -221,7 +221,6 @@ def score(
     writes (through the same disclosure stage; ``now="YYYY-MM-DD"`` as ``--now``);
     ``result.to_json()`` is byte for byte that file.
     """
-    from .scoring.score import BootstrapSettings, score_task
 
     t = _task(task, root)
     settings = BootstrapSettings.from_task(t, replicates=bootstrap, seed=seed, method=ci, level=level)
@@ -256,7 +255,6 @@ def compare(
     memory they are named ``A`` and ``B`` in the result. Problems of both are collected
     before failing: one :class:`~benchmark.core.errors.SubmissionInvalid` carries them all.
     """
-    from .scoring.score import BootstrapSettings, compare_two
 
     t = _task(task, root)
     settings = BootstrapSettings.from_task(t, replicates=bootstrap, seed=seed, method="percentile", level=level)

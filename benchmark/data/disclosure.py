@@ -50,14 +50,18 @@ from __future__ import annotations
 
 import datetime as _dt
 import hashlib
+import hmac
 import os
+import re
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Callable, Iterable, Optional
 
 import numpy as np
 
-from ..core.errors import UsageError
+from ..core.errors import LabelError, UsageError
 from ..core.formatting import DEGENERATE_NOTE
+from .ladder import round_to_step, step_digits
 
 __all__ = [
     "NOW_ENV",
@@ -250,7 +254,6 @@ class Disclosure:
                 comps.pop("mrmc")
         update["comparisons"] = comps
         if self.ladder:
-            from .ladder import round_to_step, step_digits
 
             pm = res.metrics[res.primary]
             if ladder_value is None and pm.value is not None:
@@ -335,10 +338,7 @@ def label_commitment(path, key_path=None) -> str:
     >>> label_commitment(d / "l.csv")
     'hmac-sha256:5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843'
     """
-    import hmac
-    from pathlib import Path
 
-    from ..core.errors import LabelError
 
     path = Path(path)
     key_path = Path(key_path) if key_path is not None else path.with_name(path.name + ".key")
@@ -372,7 +372,6 @@ def scrub(text: str) -> str:
     >>> scrub("label sha256 " + "ab" * 32 + " differs")
     'label sha256 <withheld> differs'
     """
-    import re
 
     return re.sub(r"\b[0-9a-fA-F]{64}\b", "<withheld>", str(text))
 
