@@ -1,6 +1,7 @@
-"""Layout rules of the statistics and scoring stages, checked on their source.
+"""Layout rules of the package, checked on its source (docs/architecture.md).
 
-Module-level imports only (a lazy import that saves start-up time says so on its line with a
+Stages import only stages below them, and no two modules import each other even through a
+chain; the demo generators are imported by nothing; module-level imports only (a lazy import that saves start-up time says so on its line with a
 ``# lazy:`` comment), no private name imported from another module, no dataset named in code
 (docstrings may cite one), and modules small enough to read.
 """
@@ -16,7 +17,11 @@ import pytest
 import benchmark
 
 PACKAGE = Path(benchmark.__file__).resolve().parent
-MODULES = sorted((PACKAGE / "stats").glob("*.py")) + sorted((PACKAGE / "scoring").glob("*.py"))
+MODULES = sorted(p for p in PACKAGE.rglob("*.py") if "demo" not in p.relative_to(PACKAGE).parts)
+#: The stages, top first: a module may import its own stage and the stages after it.
+ORDER = ("cli", "api", "leaderboard", "grading", "scoring", "submissions", "data", "metrics", "stats", "core")
+#: Stages a stage may import although they stand beside or above it, and why (see docs/architecture.md).
+ALLOWED_UP = {("grading", "leaderboard")}  # a grade reports the rank on the board the leaderboard code builds
 DATASET_NAMES = ("mrnet", "scopemri", "rsna", "lumbar", "cspine")
 MAX_LINES = 600
 
@@ -40,9 +45,92 @@ def _docstrings(tree):
     return out
 
 
+def _stage(module: str) -> str:
+    """``benchmark.data.labels`` -> ``data``; the package's own ``__init__``/``__main__`` -> ``cli``."""
+    parts = module.split(".")
+    if len(parts) == 1 or parts[1] in ("__init__", "__main__"):
+        return "cli"
+    return parts[1]
+
+
+def _module_name(path: Path) -> str:
+    rel = path.relative_to(PACKAGE.parent).with_suffix("")
+    parts = list(rel.parts)
+    if parts[-1] == "__init__":
+        parts = parts[:-1]
+    return ".".join(parts)
+
+
+def _imports(path: Path):
+    """(line, imported module, at module level?) for every import of a ``benchmark`` module."""
+    me = _module_name(path)
+    package = me if path.name == "__init__.py" else me.rsplit(".", 1)[0]
+    tree = _tree(path)
+    top = {id(n) for n in tree.body}
+    out = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")
+                base = base[: len(base) - (node.level - 1)]
+                target = ".".join(base + ([node.module] if node.module else []))
+            else:
+                target = node.module or ""
+            if target.split(".")[0] != "benchmark":
+                continue
+            for alias in node.names:  # `from . import x` imports the module x when it is one
+                sub = f"{target}.{alias.name}"
+                is_module = (PACKAGE.parent / sub.replace(".", "/")).with_suffix(".py").is_file() or (
+                    PACKAGE.parent / sub.replace(".", "/")).is_dir()
+                out.append((node.lineno, sub if is_module else target, id(node) in top))
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name.split(".")[0] == "benchmark":
+                    out.append((node.lineno, alias.name, id(node) in top))
+    return out
+
+
 def test_the_rules_see_every_module():
     names = set(_ids(MODULES))
-    assert {"stats/resampling.py", "stats/intervals.py", "stats/delong.py", "scoring/score.py"} <= names
+    assert {"stats/resampling.py", "data/tasks.py", "cli/main.py", "leaderboard/board.py"} <= names
+    assert {_stage(_module_name(p)) for p in MODULES} <= set(ORDER)
+
+
+@pytest.mark.parametrize("path", MODULES, ids=_ids(MODULES))
+def test_imports_point_down_the_stages(path):
+    me = _stage(_module_name(path))
+    up = [
+        f"line {line}: {target}"
+        for line, target, _ in _imports(path)
+        if target != "benchmark" and (other := _stage(target)) != me
+        and ORDER.index(other) < ORDER.index(me) and (me, other) not in ALLOWED_UP
+    ]
+    assert not up, f"{me} imports a stage above it: {up}"
+
+
+def test_no_import_cycle():
+    graph = {_module_name(p): set() for p in MODULES}
+    for p in MODULES:
+        for _, target, _ in _imports(p):
+            if target in graph and target != _module_name(p):
+                graph[_module_name(p)].add(target)
+    done, active, cycles = set(), [], []
+
+    def visit(m):
+        if m in active:
+            cycles.append(active[active.index(m):] + [m])
+            return
+        if m in done:
+            return
+        active.append(m)
+        for n in sorted(graph[m]):
+            visit(n)
+        active.pop()
+        done.add(m)
+
+    for m in sorted(graph):
+        visit(m)
+    assert not cycles, cycles
 
 
 @pytest.mark.parametrize("path", MODULES, ids=_ids(MODULES))
@@ -92,6 +180,12 @@ def test_no_dataset_named_in_code(path):
 def test_module_is_small_enough_to_read(path):
     n = len(path.read_text(encoding="utf-8").splitlines())
     assert n <= MAX_LINES, f"{n} lines"
+
+
+def test_nothing_imports_the_demo_generators():
+    found = [f"{_module_name(p)} line {line}" for p in MODULES for line, target, _ in _imports(p)
+             if target == "benchmark.demo" or target.startswith("benchmark.demo.")]
+    assert not found, found
 
 
 def test_the_checks_catch_what_they_look_for(tmp_path):
