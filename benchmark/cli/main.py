@@ -160,6 +160,7 @@ def _demo_tag(synthetic: bool) -> str:
 
 def _score_one(args):
     from ..api import read_predictions
+    from ..core.executor import open_executor  # process-pool modules: loaded by the commands that run jobs
     from ..scoring.score import BootstrapSettings, score_task
 
     task = _registry(args).get(args.task)
@@ -173,7 +174,9 @@ def _score_one(args):
         _problem_report(task, labels.split, str(args.file), exc, args.json)
         raise
     disc = _disclosure(task, labels, args)
-    scores = score_task(task, disc.restrict(labels), [disc.submission(sub, labels)], [str(args.file)], settings)
+    with open_executor(getattr(args, "scheduler", None)) as executor:  # a cluster splits the replicates of the file
+        scores = score_task(task, disc.restrict(labels), [disc.submission(sub, labels)], [str(args.file)], settings,
+                            executor=executor if executor.remote else None)
     return task, disc.result(scores.results[0])
 
 
@@ -475,13 +478,15 @@ def cmd_task_check(args) -> int:
 
 
 def cmd_leaderboard(args) -> int:
+    from ..core.executor import open_executor
     from ..leaderboard.board import score_all_tasks
     from ..leaderboard.site.render import build_site
     from ..data.tasks import output_root
 
     reg = _registry(args)
-    boards = score_all_tasks(reg, labels=args.labels, progress=_progress, cache_dir=args.cache, now=args.now,
-                             identity=args.identity)
+    with open_executor(getattr(args, "scheduler", None)) as executor:
+        boards = score_all_tasks(reg, labels=args.labels, progress=_progress, cache_dir=args.cache, now=args.now,
+                                 identity=args.identity, executor=executor)
     out = Path(args.out or (output_root(reg.root) / "leaderboard"))
     index = build_site(reg, boards, out)
     print(index)
@@ -489,6 +494,11 @@ def cmd_leaderboard(args) -> int:
 
 
 # -- parser ----------------------------------------------------------------------------------------
+SCHEDULER_HELP = (
+    "run the scoring jobs on a Dask cluster: a scheduler ADDRESS (e.g. tcp://10.0.0.5:8786) or "
+    "local:N for N worker processes on this machine (needs the dask extra: "
+    "pip install 'imaging-benchmark-harness[dask]'; see docs/scaling.md)"
+)
 NOW_HELP = ("the date deciding a task's reveal (public or private part of the labels); "
             "default: $BENCHMARK_NOW, else today (UTC)")
 
@@ -610,6 +620,7 @@ def build_parser(argv: Optional[Sequence[str]] = None) -> argparse.ArgumentParse
     s.add_argument("--level", type=float, help="confidence level (default: task, 0.95)")
     s.add_argument("--allow-label-hash-mismatch", action="store_true", help="score even if the labels' sha256 differs from the task's pin")
     s.add_argument("--now", metavar="YYYY-MM-DD", help=NOW_HELP)
+    s.add_argument("--scheduler", metavar="ADDRESS", help=SCHEDULER_HELP)
     s.set_defaults(func=cmd_score)
 
     s = cmd(sub, "compare", "paired comparison of two submissions on the same cases", formats)
@@ -671,6 +682,7 @@ def build_parser(argv: Optional[Sequence[str]] = None) -> argparse.ArgumentParse
                    "the newest submission date of each task")
     s.add_argument("--identity", metavar="FILE", help="age identity (secret key) opening confidential "
                    "predictions (default: $BENCHMARK_AGE_IDENTITY, else a task's committed DEMO key)")
+    s.add_argument("--scheduler", metavar="ADDRESS", help=SCHEDULER_HELP)
     s.set_defaults(func=cmd_leaderboard)
 
     tk = cmd(sub, "task", "maintainer commands for task files")

@@ -9,7 +9,7 @@ changes another's interval.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, Optional, Sequence
+from typing import TYPE_CHECKING, Callable, Optional, Sequence
 
 import numpy as np
 
@@ -20,6 +20,10 @@ from ..core.formatting import DEGENERATE_NOTE, DEMO_BANNER, format_value
 from .results import BootstrapInfo, MetricValue, ScoreResult, SubmissionInfo
 from ..submissions.submission import Submission
 from ..data.tasks import MetricSpec, Task
+from ..stats.replicate_ranges import split_replicates
+
+if TYPE_CHECKING:  # the executors' module (and its process pool) is only needed to run jobs
+    from ..core.executor import Executor
 
 CI_METHODS = ("percentile", "bca", "delong")
 
@@ -361,8 +365,13 @@ def score_task(
     settings: BootstrapSettings,
     infos: Optional[Sequence[SubmissionInfo]] = None,
     with_comparisons: bool = True,
+    executor: Optional[Executor] = None,
 ) -> TaskScores:
-    """Score every submission on the same replicates and build one result per submission."""
+    """Score every submission on the same replicates and build one result per submission.
+
+    ``executor``: the replicate ranges are evaluated as its jobs (e.g. on a Dask cluster, see
+    :mod:`benchmark.stats.replicate_ranges`); the result is the same bit for bit.
+    """
     bound = bind_metrics(task, labels)
     S, Mn = len(submissions), len(bound)
     points = np.full((S, Mn), np.nan)
@@ -385,7 +394,8 @@ def score_task(
             # jackknife.
             from ..stats import kernels as K
 
-            reps = K.replicates(kernels, plan).reshape(S, Mn, -1)
+            reps = (K.replicates(kernels, plan) if executor is None
+                    else split_replicates(kernels, plan, executor)).reshape(S, Mn, -1)
             if settings.method == "bca":
                 jack = K.jackknife(kernels, plan).reshape(S, Mn, -1)
         else:
