@@ -32,6 +32,7 @@ import pandas as pd
 
 from ..core.errors import LabelError, LabelHashMismatch, LabelsRequired, UnknownName, UsageError
 from .tasks import Task, did_you_mean
+from .parquet_labels import is_parquet_file, read_parquet_strings
 
 SYNTHETIC_MARK = "SYNTHETIC"
 LABELS_ENV = "BENCHMARK_LABELS_DIR"
@@ -69,6 +70,8 @@ def _read_text(path: Path) -> str:
 
 def _read_csv_str(path: Path, header="infer") -> tuple[pd.DataFrame, list[str]]:
     """Read a CSV as strings, returning the frame and its leading ``#`` comment lines."""
+    if is_parquet_file(path):  # the same frame from the Parquet file of the same table
+        return read_parquet_strings(path, header)
     text = _read_text(path)
     lines = text.splitlines()
     comments = []
@@ -290,6 +293,7 @@ def _candidate_files(task: Task, folder: Path, split: str) -> list[Path]:
         names.append("train.csv")
     if kind == "scopemri":
         names.append("scopeMRI_shoulder_labrum_annotations_v1.csv")
+    names += [n[: -len(".csv")] + ".parquet" for n in names if n.endswith(".csv")]  # CSV first
     seen, out = set(), []
     for n in names:
         p = folder / n
@@ -313,7 +317,7 @@ def _is_canonical_name(task: Task, path: Path, split: str) -> bool:
     names = {f"{split}_labels.csv"}
     if decl is not None and decl.labels_file:
         names.add(Path(decl.labels_file).name)
-    return path.name in names
+    return path.name in names or (path.suffix == ".parquet" and path.with_suffix(".csv").name in names)
 
 
 def _unknown_split(task: Task, split: str) -> UsageError:

@@ -78,6 +78,7 @@ from ..core.errors import Problem, SubmissionInvalid
 from ..core.fileio import atomic_write_text
 from ..data.labels import PublicCases
 from ..data.tasks import FormatDecl, Task
+from .parquet import is_parquet, parquet_as_csv
 
 __all__ = [
     "Submission",
@@ -1392,6 +1393,8 @@ def read_submission(
     if raw is None:
         rep.fail()
     sha = hashlib.sha256(raw).hexdigest()
+    if is_parquet(raw):  # validated as the CSV of the same table
+        raw = parquet_as_csv(raw, limit * MB, shown)
     data = _sniff(raw, rep)
     if data is None:
         rep.fail()
@@ -1430,6 +1433,8 @@ def read_submission_bytes(
                 fix="write each probability with at most 6 decimals and leave out extra columns")
         rep.fail()
     sha = hashlib.sha256(raw).hexdigest()
+    if is_parquet(raw):  # validated as the CSV of the same table
+        raw = parquet_as_csv(raw, limit_mb * MB, str(display_path))
     data = _sniff(raw, rep)
     if data is None:
         rep.fail()
