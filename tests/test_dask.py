@@ -151,6 +151,9 @@ def test_workers_running_other_code_are_refused(cluster, monkeypatch):
     monkeypatch.setattr(dask_backend, "source_fingerprint", lambda: "0" * 64)
     with pytest.raises(HostError, match="other harness code"):
         cluster.check_workers()
+    # a worker that joined later is refused by the job itself
+    with pytest.raises(HostError, match="other harness code"):
+        cluster.map(abs, [-1, 2])
 
 
 def test_an_unreachable_scheduler_is_a_host_error(monkeypatch):

@@ -3,8 +3,8 @@
 Imported only when a command is given ``--scheduler``. Jobs are plain module-level functions of
 the harness, so every worker must run the same harness code as the calling process: that is
 checked when the executor starts (:func:`benchmark.core.fingerprint.source_fingerprint` of
-every worker against this process's), because a worker running other code would store results
-under this code's cache key.
+every worker against this process's) and again by every job (workers may join later), because
+a worker running other code would store results under this code's cache key.
 
 A worker that dies mid-job (killed, out of memory, its node lost) is replaced by its nanny or
 the scheduler reassigns its jobs to the other workers (up to
@@ -35,6 +35,27 @@ def _worker_fingerprint(dask_worker=None) -> str:
     return source_fingerprint()
 
 
+def _other_code(where: str) -> HostError:
+    return HostError(
+        f"Dask worker {where} runs other harness code than this process: install the same "
+        "version of the harness on every worker"
+    )
+
+
+class _SameCode:
+    """``fn(*args)`` on a worker whose harness code is the caller's (workers may join a cluster
+    after the executor started)."""
+
+    def __init__(self, fn, fingerprint: str):
+        self.fn = fn
+        self.fingerprint = fingerprint
+
+    def __call__(self, *args):
+        if source_fingerprint() != self.fingerprint:
+            raise _other_code("running this job")
+        return self.fn(*args)
+
+
 class DaskExecutor:
     """Jobs on a Dask cluster; see :class:`benchmark.core.executor.Executor`.
 
@@ -50,7 +71,11 @@ class DaskExecutor:
     def __init__(self, client: Client, cluster: Optional[LocalCluster] = None):
         self.client = client
         self.cluster = cluster
-        self.workers = max(1, sum(client.nthreads().values()))
+
+    @property
+    def workers(self) -> int:
+        """Worker threads of the cluster now (at least 1)."""
+        return max(1, sum(self.client.nthreads().values()))
 
     @classmethod
     def start(cls, kind: str, where: Any) -> "DaskExecutor":
@@ -84,10 +109,7 @@ class DaskExecutor:
         theirs = self.client.run(_worker_fingerprint)
         other = sorted(addr for addr, fp in theirs.items() if fp != mine)
         if other:
-            raise HostError(
-                f"{len(other)} Dask worker(s) run other harness code than this process (e.g. "
-                f"{other[0]}): install the same version of the harness on every worker"
-            )
+            raise _other_code(other[0])
 
     def scatter(self, value: Any) -> Any:
         """A future of ``value``, replicated on every worker (sent once per worker)."""
@@ -95,7 +117,8 @@ class DaskExecutor:
 
     def map(self, fn, items, *shared, min_items: int = 2, on_result=None) -> list:
         """Every item is a job on the cluster (``min_items`` is for local executors)."""
-        futures = [self.client.submit(fn, x, *shared, pure=False, retries=RETRIES) for x in items]
+        job = _SameCode(fn, source_fingerprint())
+        futures = [self.client.submit(job, x, *shared, pure=False, retries=RETRIES) for x in items]
         out = []
         try:
             for i, f in enumerate(futures):
