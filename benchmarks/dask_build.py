@@ -83,13 +83,14 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--huge", type=int, default=0, help="cases of the one-submission split (0: skip)")
     args = ap.parse_args()
-    print(f"load average at the start: {load()} ({os.cpu_count()} CPUs)")
+    print(f"load average at the start: {load()} ({os.cpu_count()} CPUs)", flush=True)
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / "root"
         make_root(root, args.per_task)
+        print(f"{sum(1 for _ in root.glob('submissions/*/*'))} submissions generated", flush=True)
         t = time.perf_counter()
         cluster = DaskExecutor.start("local", 2)
-        print(f"LocalCluster of 2 workers started in {time.perf_counter() - t:.2f} s")
+        print(f"LocalCluster of 2 workers started in {time.perf_counter() - t:.2f} s", flush=True)
         try:
             times: dict[str, list[float]] = {"serial": [], "local pool (2 processes)": [], "Dask LocalCluster (2 workers)": []}
             reference = None
@@ -99,6 +100,7 @@ def main() -> None:
                     t = time.perf_counter()
                     boards = score_all_tasks(load_registry(root), cache_dir=False, **kw)
                     times[name].append(time.perf_counter() - t)
+                    print(f"  {name}: {times[name][-1]:.2f} s (load {load()})", flush=True)
                     fp = fingerprint(boards)
                     reference = reference or fp
                     assert fp == reference, f"{name}: results differ from the serial build"
