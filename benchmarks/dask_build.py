@@ -37,8 +37,9 @@ from benchmark.core.dask_backend import DaskExecutor  # noqa: E402
 from benchmark.core.executor import LocalExecutor  # noqa: E402
 from benchmark.data.tasks import load_registry  # noqa: E402
 from benchmark.leaderboard.board import score_all_tasks  # noqa: E402
+from benchmark.stats import engine  # noqa: E402
 from benchmark.stats import kernels as K  # noqa: E402
-from benchmark.stats.bootstrap import ResamplingPlan  # noqa: E402
+from benchmark.stats.resampling import ResamplingPlan  # noqa: E402
 from benchmark.stats.replicate_ranges import split_replicates  # noqa: E402
 from site_build import make_root  # noqa: E402
 
@@ -66,7 +67,7 @@ def huge(n: int, cluster: DaskExecutor, repeats: int) -> None:
     times = {"serial": [], "split": []}
     for _ in range(repeats):
         t = time.perf_counter()
-        a = K.replicates(kernels, plan)
+        a = engine.replicates(kernels, plan)
         times["serial"].append(time.perf_counter() - t)
         t = time.perf_counter()
         b = split_replicates(kernels, plan, cluster)

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from benchmark.stats import kernels as K
-from benchmark.stats.bootstrap import ResamplingPlan
+from benchmark.stats.resampling import ResamplingPlan
 
 REPO = Path(__file__).resolve().parent.parent
 

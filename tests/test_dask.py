@@ -21,7 +21,7 @@ from benchmark.core.errors import HostError  # noqa: E402
 from benchmark.core.executor import open_executor  # noqa: E402
 from benchmark.data.tasks import load_registry  # noqa: E402
 from benchmark.leaderboard.board import score_all_tasks  # noqa: E402
-from benchmark.stats import kernels as K  # noqa: E402
+from benchmark.stats import engine  # noqa: E402
 from benchmark.stats.replicate_ranges import split_replicates  # noqa: E402
 from scaling_helpers import huge_problem, many_entries_root, tree  # noqa: E402
 
@@ -139,7 +139,7 @@ def test_a_resumed_build_rescores_only_what_the_cache_misses(cluster, root, seri
 def test_one_huge_submission_split_across_two_workers_equals_the_serial_replicates(cluster, clustered):
     kernels, plan = huge_problem(n=40_000, replicates=400, clustered=clustered)
     small = 8 * plan.n * 48  # blocks of 48 replicates
-    serial_reps = K.replicates(kernels, plan, max_bytes=small)
+    serial_reps = engine.replicates(kernels, plan, max_bytes=small)
     split = split_replicates(kernels, plan, cluster, max_bytes=small)
     assert split.dtype == np.float64 and split.shape == (2, 400)
     assert split.tobytes() == serial_reps.tobytes()

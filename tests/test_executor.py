@@ -10,8 +10,8 @@ import pytest
 from benchmark.cli.main import main
 from benchmark.core.errors import UsageError
 from benchmark.core.executor import LocalExecutor, open_executor, parse_scheduler
-from benchmark.stats import kernels as K
-from benchmark.stats.bootstrap import ResamplingPlan
+from benchmark.stats import engine
+from benchmark.stats.resampling import ResamplingPlan
 from benchmark.stats.replicate_ranges import replicate_ranges, split_replicates
 from scaling_helpers import REPO, huge_problem
 
@@ -67,10 +67,10 @@ def test_replicate_ranges_cover_every_replicate_once_on_block_boundaries(replica
 def test_replicate_ranges_on_local_workers_equal_the_serial_replicates_bit_for_bit(clustered):
     kernels, plan = huge_problem(n=20_000, replicates=300, clustered=clustered)
     small = 8 * plan.n * 64  # blocks of 64 replicates: five ranges' worth of blocks
-    serial = K.replicates(kernels, plan, max_bytes=small)
+    serial = engine.replicates(kernels, plan, max_bytes=small)
     split = split_replicates(kernels, plan, LocalExecutor(workers=2), max_bytes=small)
     assert split.shape == serial.shape == (2, 300)
     assert split.tobytes() == serial.tobytes()
     # and a range evaluated alone is the same columns of the whole run
-    part = K.replicates(kernels, plan, max_bytes=small, start=128, stop=256)
+    part = engine.replicates(kernels, plan, max_bytes=small, start=128, stop=256)
     assert part.tobytes() == np.ascontiguousarray(serial[:, 128:256]).tobytes()

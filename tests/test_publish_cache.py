@@ -12,36 +12,36 @@ from pathlib import Path
 
 import pytest
 
-from test_workflows import all_steps, load
+from test_workflows import get, load, mapping, steps as workflow_steps
 
 MAIN = "github.ref == 'refs/heads/main'"
 
 
 @pytest.fixture(scope="module")
 def steps():
-    _, doc = load("publish.yml")
-    return {s.get("name"): s for s in all_steps(doc)}
+    return {get(s, "name"): s for s in workflow_steps(load("publish.yml"))}
 
 
 def test_the_cache_is_keyed_by_code_tasks_and_constraints(steps):
     key = steps["Key of the result cache"]
-    assert "source_fingerprint()" in key["run"]
-    assert key["env"]["TASKS_HASH"] == "${{ hashFiles('tasks/**', 'constraints.txt') }}"
+    assert "source_fingerprint()" in get(key, "run")
+    assert mapping(key, "env")["TASKS_HASH"] == "${{ hashFiles('tasks/**', 'constraints.txt') }}"
     restore, save = steps["Restore the result cache"], steps["Save the result cache"]
-    assert restore["uses"].startswith("actions/cache/restore@")
-    assert save["uses"].startswith("actions/cache/save@")
-    assert restore["with"]["key"] == save["with"]["key"] == "${{ steps.cachekey.outputs.key }}-${{ github.run_id }}"
-    assert restore["with"]["restore-keys"] == "${{ steps.cachekey.outputs.key }}-"
-    assert restore["with"]["path"] == save["with"]["path"]
-    assert '--cache "$results"' in steps["Build the leaderboard"]["run"]
+    assert get(restore, "uses").startswith("actions/cache/restore@")
+    assert get(save, "uses").startswith("actions/cache/save@")
+    r, s = mapping(restore, "with"), mapping(save, "with")
+    assert r["key"] == s["key"] == "${{ steps.cachekey.outputs.key }}-${{ github.run_id }}"
+    assert r["restore-keys"] == "${{ steps.cachekey.outputs.key }}-"
+    assert r["path"] == s["path"]
+    assert '--cache "$results"' in get(steps["Build the leaderboard"], "run")
 
 
 def test_the_cache_is_written_on_the_default_branch_only(steps):
     for name, step in steps.items():
-        uses = step.get("uses", "")
+        uses = get(step, "uses")
         if "actions/cache" in uses and not uses.startswith("actions/cache/restore@"):
-            assert step.get("if") == MAIN, name  # no combined restore-and-save action either
-    assert steps["Pack the result cache"]["if"] == MAIN
+            assert get(step, "if") == MAIN, name  # no combined restore-and-save action either
+    assert get(steps["Pack the result cache"], "if") == MAIN
 
 
 needs_tools = pytest.mark.skipif(not (shutil.which("gpg") and shutil.which("tar") and shutil.which("bash")),
@@ -80,7 +80,7 @@ def test_results_of_a_secret_build_are_kept_encrypted_or_not_at_all(steps, tmp_p
     env = {"PATH": f"{bin_}:{os.environ['PATH']}", "RUNNER_TEMP": str(temp), "HOME": str(tmp_path),
            "GNUPGHOME": str(tmp_path / "gnupg"), "LABELS_OPT": "", **secrets}
     (tmp_path / "gnupg").mkdir(mode=0o700)
-    build, pack = steps["Build the leaderboard"]["run"], steps["Pack the result cache"]["run"]
+    build, pack = get(steps["Build the leaderboard"], "run"), get(steps["Pack the result cache"], "run")
 
     for run in range(2):  # the second run restores what the first kept
         _run(build, env, work)

@@ -5,8 +5,12 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import pickle
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -235,7 +239,7 @@ def test_committed_leaderboard_is_up_to_date(tmp_path):
     ``benchmark leaderboard build``.
     """
     reg = load_registry(REPO)
-    boards = score_all_tasks(reg)  # default cache: .cache/results (same bytes with or without)
+    boards = score_all_tasks(reg, cache_dir=tmp_path / "cache")  # a fresh cache: no stale result
     build_site(reg, boards, tmp_path / "site")
     fresh, committed = tree(tmp_path / "site"), tree(REPO / "leaderboard")
     stale = sorted(k for k in set(fresh) | set(committed) if fresh.get(k) != committed.get(k))
@@ -265,26 +269,34 @@ def test_parallel_build_writes_the_bytes_of_a_serial_build(tmp_path, monkeypatch
     assert tree(pooled) == tree(serial)
 
 
-def test_reused_panel_grid_draws_the_bytes_of_a_fresh_one(mrnet_site):
-    """ROC figures drawn on a reused panel grid equal the same figures drawn on a new one."""
+def test_a_figure_is_the_same_bytes_whatever_was_drawn_before_it(mrnet_site, monkeypatch, tmp_path):
+    """``plots.draw`` is a pure function of its arguments: the site's figures drawn one after
+    another in this process equal the same figures drawn in the reverse order by a fresh
+    interpreter (whose first figure is drawn on nothing drawn before)."""
     from benchmark.leaderboard.site import plots
-    from benchmark.leaderboard.site.render import _entry_figures, site_data
 
-    # ROC figures of a hidden split are drawn only where predictions are confidential (or in a
-    # maintainer's view with nothing withheld, used here)
+    # every figure the site asks for; ROC figures of a hidden split are drawn only where
+    # predictions are confidential (or in a maintainer's view with nothing withheld, used here)
     reg = load_registry(mrnet_site["root"])
     boards = score_all_tasks(reg, replicates=B, cache_dir=mrnet_site["tmp"] / "cache", withhold=False)
-    task = site_data(reg, boards)["tasks"][0]
-    requests = []
-    for e in task["entries"]:
-        _entry_figures(task, e, lambda *r: requests.append(r) or "")
-    assert len(requests) >= 3
-    plots._FRAMES.clear()
-    in_sequence = [plots.draw(*r) for r in requests]  # one grid, reused
-    assert len(set(in_sequence)) == len(in_sequence)
-    for r, svg in zip(requests, in_sequence):
-        plots._FRAMES.clear()
-        assert plots.draw(*r) == svg
+    requests: list = []
+    real = plots.render_many
+    monkeypatch.setattr(plots, "render_many", lambda reqs, *a, **k: requests.extend(reqs) or real(reqs, *a, **k))
+    build_site(reg, boards, tmp_path / "site", cache_dir=False, workers=1)
+    kinds = [r[0] for r in requests]
+    assert kinds.count("roc") >= 3 and len(set(kinds)) >= 3, kinds
+    forward = [plots.draw(*r) for r in requests]
+    assert len(set(forward)) == len(forward)
+    (tmp_path / "requests.pkl").write_bytes(pickle.dumps(requests[::-1]))
+    script = (
+        "import pickle, sys\n"
+        "from benchmark.leaderboard.site import plots\n"
+        "reqs = pickle.loads(open(sys.argv[1], 'rb').read())\n"
+        "sys.stdout.buffer.write(pickle.dumps([plots.draw(*r) for r in reqs]))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script, str(tmp_path / "requests.pkl")], check=True,
+                         capture_output=True, env=dict(os.environ, PYTHONPATH=str(REPO)), cwd=tmp_path)
+    assert pickle.loads(out.stdout)[::-1] == forward
 
 
 def test_worker_count(monkeypatch):

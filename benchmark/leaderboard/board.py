@@ -12,7 +12,7 @@ submission's result is stored under ``<cache>/<task>/<plan>/<entry>.{json,npy}``
 
 * ``<plan>`` hashes the cache schema, the harness version, the task id, version and full
   declaration, the split, the sha256 of the labels, and the bootstrap seed, replicates, method
-  and level — everything that defines the shared :class:`~benchmark.stats.bootstrap.ResamplingPlan`;
+  and level — everything that defines the shared :class:`~benchmark.stats.resampling.ResamplingPlan`;
 * ``<entry>`` adds the sha256 of the prediction file and its declared format.
 
 The ``.npy`` file holds the submission's replicate matrix ``(M, B)`` (one row per metric
@@ -36,7 +36,8 @@ from typing import Callable, Optional
 import numpy as np
 
 from .. import __version__
-from ..metrics import registry as M
+from ..metrics.auc import roc_auc, roc_curve_points
+from ..metrics.calibration import calibration_bin_index, expected_calibration_error
 from ..submissions.folders import Entry, discover
 from ..core.errors import Problem, SubmissionInvalid
 from ..data.labels import LabelSet, load_labels, sha256_file
@@ -66,7 +67,6 @@ __all__ = [
     "TaskBoard",
     "score_board",
     "score_all_tasks",
-    "competition_ranks",
     "calibration_stats",
     "thin_curve",
     "subgroup_differences",
@@ -161,7 +161,7 @@ class TaskBoard:
             res = r.result
             pm = res.metrics[t.primary]
             ci = "" if not pm.ci or pm.ci[0] is None else f"[{format_value(pm.ci[0])}, {format_value(pm.ci[1])}]"
-            fixed.append([str(r.rank), r.entry.label, pm.display_value, ci])
+            fixed.append(["–" if r.rank is None else str(r.rank), r.entry.label, pm.display_value, ci])
             for n in shown:
                 cols[n].append(res.metrics[n].display_value)
 
@@ -195,13 +195,6 @@ class TaskBoard:
         for r in self.invalid:
             out.append(f"invalid: {r.entry.name}: {len(r.problems.problems)} problem(s)")
         return "\n".join(out)
-
-
-def competition_ranks(values: np.ndarray, higher_is_better: bool) -> np.ndarray:
-    """1 + number of entries strictly better (ties share the best rank; undefined last)."""
-    v = np.asarray(values, dtype=float)
-    key = np.where(np.isfinite(v), -v if higher_is_better else v, np.inf)
-    return np.array([1 + int(np.sum(key < k)) for k in key], dtype=int)
 
 
 # -- hashing and the cache ----------------------------------------------------------------------
@@ -395,7 +388,7 @@ def calibration_stats(y, p, bins: int = CALIBRATION_BINS) -> dict:
         if np.ptp(logit) > 1e-12:
             ab = _logistic_fit(y, logit, np.zeros_like(y))
             slope = None if ab is None else float(ab[1])
-    which = M.calibration_bin_index(p, bins)
+    which = calibration_bin_index(p, bins)
     table = []
     for b in range(bins):
         m = which == b
@@ -414,7 +407,7 @@ def calibration_stats(y, p, bins: int = CALIBRATION_BINS) -> dict:
         "calibration_in_the_large": _r(citl),
         "calibration_slope": _r(slope),
         "brier": _r(np.mean((p - y) ** 2)) if n else None,
-        "ece": _r(M.expected_calibration_error(y, p, bins)) if n else None,
+        "ece": _r(expected_calibration_error(y, p, bins)) if n else None,
         "n_bins": bins,
         "min_bin_cases": CALIBRATION_MIN_BIN_CASES,
         "bins": table,
@@ -422,8 +415,8 @@ def calibration_stats(y, p, bins: int = CALIBRATION_BINS) -> dict:
 
 
 def has_calibration(task: Task) -> bool:
-    """Whether the task scores probabilities by a log loss (then calibration is shown)."""
-    return any("log_loss" in s.fn or s.fn.endswith("_loss") or s.fn == "rsna_lumbar_score" for s in task.metric_specs())
+    """Whether a metric of the task scores probabilities (then calibration is shown)."""
+    return any(s.metric.calibration for s in task.metric_specs())
 
 
 def calibration_groups(task: Task) -> list[dict]:
@@ -440,20 +433,22 @@ def submission_curves(
     ``known_ops``: reader operating-point comparisons already computed by the scorer (the
     ``baselines`` of :attr:`ScoreResult.comparisons`); computed here when absent.
     """
-    from ..stats import ranking as C
+    from ..stats.baselines import compare_to_operating_point
+    from ..stats.operating_points import sensitivity_at_specificity, specificity_at_sensitivity
 
     y = labels.y
-    # Multi-class rows as the metric scores them: clipped at the float64 epsilon, then every
-    # row rescaled to sum to 1 (RSNA 2024 rule), for the ROC and calibration panels alike.
-    probs = M.rsna_lumbar_probabilities(scores) if task.kind == "multiclass" else scores
+    # The values as the task's metrics read them (e.g. clipped, then every row rescaled to sum
+    # to 1), for the ROC and calibration panels alike.
+    read = next((s.metric.probabilities for s in task.metric_specs() if s.metric.probabilities), None)
+    probs = read(scores) if read is not None else scores
     out: dict = {"roc": [], "calibration": [], "operating_points": []}
     for g in roc_groups(task):
         yy, ss = _group_arrays(task, y, probs, g)
         item = {"key": g["key"], "title": g["title"], "n": int(yy.size), "positives": int(yy.sum())}
         if 0 < yy.sum() < yy.size:
-            fpr, tpr, _ = M.roc_curve_points(yy, ss)
+            fpr, tpr, _ = roc_curve_points(yy, ss)
             fx, fy = thin_curve(fpr, tpr)
-            item.update(auc=_r(M.roc_auc(yy, ss)), fpr=[_r(v, 5) for v in fx], tpr=[_r(v, 5) for v in fy])
+            item.update(auc=_r(roc_auc(yy, ss)), fpr=[_r(v, 5) for v in fx], tpr=[_r(v, 5) for v in fy])
         else:
             item.update(auc=None, fpr=[], tpr=[])
         out["roc"].append(item)
@@ -472,7 +467,7 @@ def submission_curves(
             j = task.targets.index(b.target)
             yy, ss = y[:, j], scores[:, j]
             if plan is not None:
-                comp = C.compare_to_operating_point(
+                comp = compare_to_operating_point(
                     yy, ss, b, plan, level=settings.level, seed=task.resampling.seed
                 ).to_dict()
             else:
@@ -481,8 +476,8 @@ def submission_curves(
                     "target": b.target,
                     "source": b.source,
                     "level": settings.level,
-                    "sensitivity": {"quantity": "sensitivity", "matched_on": "specificity", "submission": _r(C.sensitivity_at_specificity(yy, ss, b.specificity)), "baseline": b.sensitivity, "matched_value": b.specificity, "submission_ci": None, "difference": None, "difference_ci": None, "verdict": "no interval (no bootstrap)"},
-                    "specificity": {"quantity": "specificity", "matched_on": "sensitivity", "submission": _r(C.specificity_at_sensitivity(yy, ss, b.sensitivity)), "baseline": b.specificity, "matched_value": b.sensitivity, "submission_ci": None, "difference": None, "difference_ci": None, "verdict": "no interval (no bootstrap)"},
+                    "sensitivity": {"quantity": "sensitivity", "matched_on": "specificity", "submission": _r(sensitivity_at_specificity(yy, ss, b.specificity)), "baseline": b.sensitivity, "matched_value": b.specificity, "submission_ci": None, "difference": None, "difference_ci": None, "verdict": "no interval (no bootstrap)"},
+                    "specificity": {"quantity": "specificity", "matched_on": "sensitivity", "submission": _r(specificity_at_sensitivity(yy, ss, b.sensitivity)), "baseline": b.specificity, "matched_value": b.sensitivity, "submission_ci": None, "difference": None, "difference_ci": None, "verdict": "no interval (no bootstrap)"},
                 }
             out["operating_points"].append(json.loads(canonical_json(comp)))
     return out
@@ -721,7 +716,8 @@ def _disclose(board: TaskBoard) -> None:
 
 def _rank(board: TaskBoard) -> None:
     """Order the rows, rank them and add the bootstrap comparisons."""
-    from ..stats import ranking as C
+    from ..stats.ranking import arena_rank, competition_ranks, rank_summary
+    from ..stats.significance import leader_comparison, significance_map
 
     task = board.task
     hib = task.higher_is_better
@@ -729,8 +725,8 @@ def _rank(board: TaskBoard) -> None:
     if scored:
         prim = np.array([np.nan if r.result.primary_value is None else r.result.primary_value for r in scored])
         for r, k in zip(scored, competition_ranks(prim, hib)):
-            r.rank = int(k)
-    board.rows.sort(key=lambda r: (r.rank is None, r.rank or 0, r.entry.name))
+            r.rank = int(k) or None  # 0: undefined value, not ranked
+    board.rows.sort(key=lambda r: (r.result is None, r.rank is None, r.rank or 0, r.entry.name))
     scored = board.scored
     if not scored:
         return
@@ -744,7 +740,7 @@ def _rank(board: TaskBoard) -> None:
         return
     rp = reps[:, 0, :]
     level = board.settings.level
-    for r, s in zip(scored, C.rank_summary(prim, rp, hib, level=level, names=names)):
+    for r, s in zip(scored, rank_summary(prim, rp, hib, level=level, names=names)):
         r.rank_summary = s.to_dict()
     ivals = np.array([
         [np.nan, np.nan] if not (r.result.metrics[task.primary].ci and r.result.metrics[task.primary].ci[0] is not None)
@@ -753,11 +749,11 @@ def _rank(board: TaskBoard) -> None:
     ], dtype=float)
     ok = np.all(np.isfinite(ivals), axis=1)
     if ok.any():
-        ar = C.arena_rank(ivals[ok], hib)
+        ar = arena_rank(ivals[ok], hib)
         for r, k in zip([r for r, o in zip(scored, ok) if o], ar):
             r.arena_rank = int(k)
     if finite.any() and len(scored) > 1:
-        lc = C.leader_comparison(rp, prim, names, hib, level=level)
+        lc = leader_comparison(rp, prim, names, hib, level=level)
         diffs = {d.name: d for d in lc.differences}
         for r in scored:
             d = diffs.get(r.entry.name)
@@ -768,7 +764,7 @@ def _rank(board: TaskBoard) -> None:
                 }
     top = [i for i in range(len(scored)) if finite[i]][:SIGNIFICANCE_MAX]
     if len(top) > 1:
-        sm = C.significance_map(rp[top], prim[top], [names[i] for i in top], hib, level=1 - level)
+        sm = significance_map(rp[top], prim[top], [names[i] for i in top], hib, level=1 - level)
         for a, i in enumerate(top):
             scored[i].better_than = [names[top[b]] for b in range(len(top)) if sm.better[a][b]]
         board.significance = {
@@ -792,10 +788,10 @@ def subgroup_differences(board: TaskBoard, row: BoardRow) -> list[dict]:
     ``value(later) - value(first)``. Both statistics are evaluated on the same bootstrap
     replicates of the whole test set (each replicate resamples every case, so both subgroups
     move together), hence the interval of the difference is a paired percentile interval
-    (:func:`benchmark.stats.bootstrap.paired_difference`). Without replicates, or when the
+    (:func:`benchmark.stats.intervals.paired_difference`). Without replicates, or when the
     disclosure rules withhold the subgroup intervals, only the point difference is given.
     """
-    from ..stats.bootstrap import paired_difference
+    from ..stats.intervals import paired_difference
 
     res = row.result
     if res is None:

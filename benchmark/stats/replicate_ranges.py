@@ -1,9 +1,9 @@
 """The bootstrap replicates of one large submission, split into ranges evaluated apart.
 
-The weights of a :class:`~benchmark.stats.bootstrap.ResamplingPlan` are generated in blocks,
+The weights of a :class:`~benchmark.stats.resampling.ResamplingPlan` are generated in blocks,
 each from its own random stream, so replicates ``a .. b`` can be drawn without drawing the
 ones before ``a``. :func:`split_replicates` cuts ``0 .. B`` into ranges that start on the
-boundaries of the blocks :func:`benchmark.stats.kernels.replicates` evaluates, runs each range
+boundaries of the blocks :func:`benchmark.stats.engine.replicates` evaluates, runs each range
 as one job of an executor (worker processes, or the workers of a Dask cluster) and joins the
 columns in order. Every range is then evaluated on exactly the blocks of a serial run, so the
 joined matrix is the serial one bit for bit.
@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Optional, Sequence
 
 import numpy as np
 
-from . import kernels as K
-from .bootstrap import DEFAULT_MAX_BYTES, ResamplingPlan
+from . import engine
+from .resampling import DEFAULT_MAX_BYTES, ResamplingPlan
 
 if TYPE_CHECKING:  # the executors' module (and its process pool) is only needed to run jobs
     from ..core.executor import Executor
@@ -42,12 +42,12 @@ def replicate_ranges(plan: ResamplingPlan, parts: int, max_bytes: Optional[int] 
 
 def _range_job(bounds: tuple[int, int], kernels: Sequence, plan: ResamplingPlan, max_bytes) -> np.ndarray:
     start, stop = bounds
-    return K.replicates(kernels, plan, max_bytes=max_bytes, start=start, stop=stop)
+    return engine.replicates(kernels, plan, max_bytes=max_bytes, start=start, stop=stop)
 
 
 def split_replicates(kernels: Sequence, plan: ResamplingPlan, executor: Executor,
                      max_bytes: Optional[int] = None) -> np.ndarray:
-    """:func:`benchmark.stats.kernels.replicates`, its replicate ranges run as executor jobs.
+    """:func:`benchmark.stats.engine.replicates`, its replicate ranges run as executor jobs.
 
     The kernels (per-case terms, hence the labels) and the plan are scattered once; each job
     returns the ``(len(kernels), stop - start)`` columns of its range. With fewer than two
@@ -60,6 +60,6 @@ def split_replicates(kernels: Sequence, plan: ResamplingPlan, executor: Executor
     """
     ranges = replicate_ranges(plan, executor.workers, max_bytes)
     if len(ranges) < 2:
-        return K.replicates(kernels, plan, max_bytes=max_bytes)
+        return engine.replicates(kernels, plan, max_bytes=max_bytes)
     parts = executor.map(_range_job, ranges, executor.scatter(list(kernels)), executor.scatter(plan), max_bytes)
     return np.concatenate(parts, axis=1)

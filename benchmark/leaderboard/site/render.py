@@ -35,7 +35,6 @@ import math
 import os
 import re
 from pathlib import Path
-from statistics import NormalDist
 from typing import Iterable, Optional
 
 import jinja2
@@ -45,6 +44,7 @@ from ..board import CALIBRATION_BINS, CALIBRATION_MIN_BIN_CASES, SIGNIFICANCE_MA
 from ...core.formatting import DEGENERATE_NOTE, DEMO_BANNER, format_value
 from ...core.fileio import atomic_write_text
 from ...core.canonical import canonical_json
+from ...stats.intervals import wilson_interval
 from . import markup, plots, views
 from .markup import safe_url
 
@@ -91,16 +91,6 @@ def _slug(name: str) -> str:
     return s or "entry"
 
 
-def wilson(k: float, m: int, z: float = 1.959963984540054) -> list[float]:
-    """Wilson score interval of the proportion ``k / m`` (``k`` may be fractional: an average
-    number of successes per case)."""
-    p = k / m
-    den = 1 + z * z / m
-    centre = (p + z * z / (2 * m)) / den
-    half = z * math.sqrt(p * (1 - p) / m + z * z / (4 * m * m)) / den
-    return [max(0.0, centre - half), min(1.0, centre + half)]
-
-
 def _baseline_ci(value_ci, counts, n_readers, level):
     """A reader coordinate's interval: the published one, else the Wilson interval at ``level``
     of the proportion ``k / m`` over its ``m / n_readers`` cases (pooled reads of several
@@ -110,9 +100,8 @@ def _baseline_ci(value_ci, counts, n_readers, level):
     if counts:
         k, m = int(counts[0]), int(counts[1])
         cases = m // (n_readers or 1)
-        z = float(NormalDist().inv_cdf(0.5 + level / 2.0))
         how = f"Wilson {level:.0%} interval over {cases} cases" if cases != m else f"Wilson {level:.0%} interval from the counts"
-        return wilson(k * cases / m, cases, z), how
+        return wilson_interval(k * cases / m, cases, level), how
     return None, None
 
 
