@@ -40,7 +40,8 @@ from ..metrics.auc import roc_auc, roc_curve_points
 from ..metrics.calibration import calibration_bin_index, expected_calibration_error
 from ..submissions.folders import Entry, discover
 from ..core.errors import Problem, SubmissionInvalid
-from ..data.labels import LabelSet, load_labels, sha256_file
+from ..data.csvio import sha256_file
+from ..data.labels import LabelSet, load_labels
 from ..core.executor import Executor, LocalExecutor
 from ..core.formatting import DEMO_BANNER, format_value
 from ..scoring.results import ScoreResult, SubmissionInfo
