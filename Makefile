@@ -1,10 +1,10 @@
 # Two entry points: `make demo` (install + score the demo data + build the leaderboard)
-# and `make test` (install with the test extra + the whole test suite). `make demo-data`
-# regenerates the SYNTHETIC demo files themselves (labels, reader studies, submissions) with the
-# seeded generator `python -m benchmark.demo.generate`, which the command line never runs.
-# All use .venv/ in the repository; `make demo` installs only what the demo needs: the harness
-# and the age library for the demo task whose predictions are encrypted (the `confidential`
-# extra), no test tools.
+# and `make test` (install with the test extra, and the dask and parquet extras whose tests run
+# too, + the whole test suite). `make demo-data` regenerates the SYNTHETIC demo files themselves
+# (labels, reader studies, submissions) with the seeded generator `python -m benchmark.demo.generate`,
+# which the command line never runs. All use .venv/ in the repository; `make demo` installs only
+# what the demo needs: the harness and the age library for the demo task whose predictions are
+# encrypted (the `confidential` extra), no test tools.
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
@@ -22,7 +22,7 @@ $(BASE): pyproject.toml constraints.txt
 	touch $(BASE)
 
 $(TESTS): $(BASE)
-	$(PY) -m pip install --quiet -c constraints.txt -e '.[test]'
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[test,dask,parquet]'
 	touch $(TESTS)
 
 install: $(BASE)

@@ -49,6 +49,11 @@ def _command(module: str, function: str = "run"):
 
 
 # -- parser ----------------------------------------------------------------------------------------
+SCHEDULER_HELP = (
+    "run the scoring jobs on a Dask cluster: a scheduler ADDRESS (e.g. tcp://10.0.0.5:8786) or "
+    "local:N for N worker processes on this machine (needs the dask extra: "
+    "pip install 'imaging-benchmark-harness[dask]'; see docs/scaling.md)"
+)
 NOW_HELP = ("the date deciding a task's reveal (public or private part of the labels); "
             "default: $BENCHMARK_NOW, else today (UTC)")
 
@@ -194,6 +199,7 @@ def build_parser(argv: Optional[Sequence[str]] = None) -> argparse.ArgumentParse
     s.add_argument("--level", type=float, help="confidence level (default: task, 0.95)")
     s.add_argument("--allow-label-hash-mismatch", action="store_true", help="score even if the labels' sha256 differs from the task's pin")
     s.add_argument("--now", metavar="YYYY-MM-DD", help=NOW_HELP)
+    s.add_argument("--scheduler", metavar="ADDRESS", help=SCHEDULER_HELP)
     s.set_defaults(func=_command("score"))
 
     s = cmd(sub, "compare", "paired comparison of two submissions on the same cases", formats)
@@ -256,6 +262,7 @@ def build_parser(argv: Optional[Sequence[str]] = None) -> argparse.ArgumentParse
                    "the newest submission date of each task")
     s.add_argument("--identity", metavar="FILE", help="age identity (secret key) opening confidential "
                    "predictions (default: $BENCHMARK_AGE_IDENTITY, else a task's committed DEMO key)")
+    s.add_argument("--scheduler", metavar="ADDRESS", help=SCHEDULER_HELP)
     s.set_defaults(func=_command("leaderboard"))
 
     tk = cmd(sub, "task", "maintainer commands for task files")

@@ -6,6 +6,7 @@ import sys
 
 from ..api import read_predictions
 from ..core.canonical import canonical_json
+from ..core.executor import open_executor
 from ..core.errors import EXIT_OK, SubmissionInvalid
 from ..core.fileio import atomic_write_text
 from ..core.formatting import format_value
@@ -30,8 +31,10 @@ def score_one(args):
         problem_report(task, labels.split, str(args.file), exc, args.json)
         raise
     disc = disclosure(task, labels, args)
-    with Spinner(f"scoring {task.id} on {settings.replicates} replicates"):
-        scores = score_task(task, disc.restrict(labels), [disc.submission(sub, labels)], [str(args.file)], settings)
+    with Spinner(f"scoring {task.id} on {settings.replicates} replicates"), open_executor(args.scheduler) as executor:
+        # a cluster splits the replicates of the one file; the local pool has nothing to split
+        scores = score_task(task, disc.restrict(labels), [disc.submission(sub, labels)], [str(args.file)], settings,
+                            executor=executor if executor.remote else None)
     return task, disc.result(scores.results[0])
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..core.errors import LabelError
+from .parquet_labels import is_parquet_file, read_parquet_strings
 
 __all__ = ["SYNTHETIC_MARK", "is_synthetic", "read_csv_str", "read_text", "sha256_file"]
 
@@ -48,6 +49,8 @@ def read_csv_str(path: Path, header="infer") -> tuple[pd.DataFrame, list[str]]:
 
     ``header=None`` reads a file without a header row (columns numbered from 0).
     """
+    if is_parquet_file(path):  # the same frame from the Parquet file of the same table
+        return read_parquet_strings(path, header)
     text = read_text(path)
     lines = text.splitlines()
     comments = []

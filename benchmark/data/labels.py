@@ -328,7 +328,9 @@ def _read_label_file(task: Task, path: Path, split: str):
     canonical_names = {f"{split}_labels.csv"}
     if decl is not None and decl.labels_file:
         canonical_names.add(Path(decl.labels_file).name)
-    layout = None if path.name in canonical_names else recognise(task, path)
+    canonical = path.name in canonical_names or (
+        path.suffix == ".parquet" and path.with_suffix(".csv").name in canonical_names)  # its Parquet twin
+    layout = None if canonical else recognise(task, path)
     if layout is None:
         return read_canonical(task, path), None
     table = read_native(task, path, layout)

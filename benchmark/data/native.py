@@ -287,6 +287,7 @@ def candidate_files(task: Task, folder: Path, split: str) -> list[Path]:
         names.append(decl.labels_file)
         names.append(Path(decl.labels_file).name)
     names += [f"{task.id}/{split}_labels.csv", f"{split}_labels.csv"]
+    names += [n[: -len(".csv")] + ".parquet" for n in names if n.endswith(".csv")]  # CSV first
     out: list[Path] = []
     for n in names:
         out.append(folder / n)

@@ -42,14 +42,16 @@ from ..submissions.folders import Entry, discover
 from ..core.errors import Problem, SubmissionInvalid
 from ..data.csvio import sha256_file
 from ..data.labels import LabelSet, load_labels
-from ..core.parallel import ordered_map, worker_count
+from ..core.executor import Executor, LocalExecutor
 from ..core.formatting import DEMO_BANNER, format_value
 from ..scoring.results import ScoreResult, SubmissionInfo
+from ..submissions.submission import read_submission
 from ..core.fileio import atomic_write_bytes, atomic_write_text
 from ..core.canonical import canonical_json
 from ..scoring.score import BootstrapSettings, plan_for, score_task
 from ..data.tasks import Task, TaskRegistry
 from ..core.termtable import plain_table
+from ..core.fingerprint import source_fingerprint
 
 CACHE_SCHEMA = "leaderboard-cache-1"
 SIGNIFICANCE_MAX = 30  # entries shown in the pairwise significance map (best by point rank)
@@ -201,23 +203,13 @@ def _sha(obj) -> str:
     return hashlib.sha256(json.dumps(obj, sort_keys=True, default=str).encode("utf-8")).hexdigest()
 
 
-_CODE_FINGERPRINT: Optional[str] = None
-
-
 def code_fingerprint() -> str:
-    """sha256 of the scoring code (every ``.py`` file under ``benchmark/``, in path order).
+    """sha256 of the scoring code (:func:`benchmark.core.fingerprint.source_fingerprint`).
 
     Part of the cache key, so a change to the code invalidates cached results even when the
     harness version number was not raised.
     """
-    global _CODE_FINGERPRINT
-    if _CODE_FINGERPRINT is None:
-        h = hashlib.sha256()
-        pkg = Path(__file__).resolve().parents[1]  # the benchmark package
-        for f in sorted(pkg.rglob("*.py")):
-            h.update(f.relative_to(pkg).as_posix().encode("utf-8") + b"\0" + f.read_bytes() + b"\0")
-        _CODE_FINGERPRINT = h.hexdigest()
-    return _CODE_FINGERPRINT
+    return source_fingerprint()
 
 
 def task_fingerprint(task: Task) -> str:
@@ -532,6 +524,40 @@ def _score_batch(job) -> list:
     return out
 
 
+def _validate_and_score(job, labels: LabelSet, all_labels: LabelSet) -> list:
+    """Validate and score one batch of pending entries: ``[(problems, scored)]`` in order.
+
+    ``job`` is ``(task, disclosure, settings, root, identity, rows)``; ``labels`` are the shown
+    labels, ``all_labels`` the whole split (its public ids validate the files). For an invalid
+    entry ``problems`` is ``(problems, warnings)`` of its :class:`SubmissionInvalid` and
+    ``scored`` is None; otherwise ``problems`` is None and ``scored`` is ``(result,
+    replicates, curves)``. A pure function of its arguments, run in a worker process or on a
+    cluster for large builds.
+    """
+    task, disc, settings, root, identity, rows = job
+    outcomes: list = []
+    valid = []
+    for row in rows:
+        e = row.entry
+        try:
+            fmt = e.meta.format if e.meta else None
+            shown = e.predictions.relative_to(root).as_posix()
+            if e.encrypted:  # decrypted in memory only; the plain text is never written
+                sub = _read_encrypted(task, e, all_labels, fmt, shown, identity)
+            else:
+                sub = read_submission(task, e.predictions, all_labels.public_cases(), format=fmt, display_path=shown)
+        except SubmissionInvalid as exc:
+            outcomes.append(((exc.problems, exc.warnings), None))
+            continue
+        valid.append((len(outcomes), row, disc.submission(sub, all_labels)))
+        outcomes.append((None, None))
+    batch = (task, labels, [s for _, _, s in valid], [r.entry.name for _, r, _ in valid], settings,
+             [_info(r, root, sub=s) for _, r, s in valid])
+    for (i, _, _), scored in zip(valid, _score_batch(batch)):
+        outcomes[i] = (None, scored)
+    return outcomes
+
+
 def _read_encrypted(task: Task, e, labels: LabelSet, fmt, shown: str, identity):
     """Read an encrypted entry in memory; a wrong file or hash is a problem of the entry."""
     from ..submissions.confidential import decrypt, resolve_identity, sha256_hex
@@ -559,6 +585,7 @@ def score_board(
     now=None,
     withhold: bool = True,
     identity=None,
+    executor: Optional[Executor] = None,
 ) -> TaskBoard:
     """Score every submission of ``task`` (from the cache where possible) and compare them.
 
@@ -570,11 +597,11 @@ def score_board(
     :class:`~benchmark.data.disclosure.Disclosure`).
 
     ``workers``: worker processes for scoring when at least :data:`POOL_MIN_SUBMISSIONS`
-    submissions need scoring (see :func:`benchmark.core.parallel.worker_count`); the result does
-    not depend on it.
+    submissions need scoring (see :func:`benchmark.core.parallel.worker_count`). ``executor``:
+    where the validation and scoring jobs run instead (e.g. a Dask cluster, see
+    :func:`benchmark.core.executor.open_executor`). The result depends on neither.
     """
     from ..data.disclosure import decide, demo_now, resolve_now
-    from ..submissions.submission import read_submission
 
     root = Path(root)
     all_labels = load_labels(task, None, labels_path)
@@ -612,49 +639,34 @@ def score_board(
             f"{task.id}: {len(rows) - len(pending)} cached, validating and scoring {len(pending)} "
             f"submission(s) on {settings.replicates} paired replicates"
         )
-    subs = []
-    for row, key in pending:
-        e = row.entry
-        try:
-            fmt = e.meta.format if e.meta else None
-            shown = e.predictions.relative_to(root).as_posix()
-            if e.encrypted:  # decrypted in memory only; the plain text is never written
-                sub = _read_encrypted(task, e, all_labels, fmt, shown, identity)
-            else:
-                sub = read_submission(task, e.predictions, all_labels.public_cases(), format=fmt, display_path=shown)
-        except SubmissionInvalid as exc:
-            row.problems = exc
-            continue
-        subs.append((row, key, disc.submission(sub, all_labels)))
-
-    # Batches of submissions are scored independently (every one on the task's shared plan),
-    # in worker processes when there are several; results come back in batch order.
-    n_workers = worker_count(workers)
+    # Batches of pending entries are validated and scored independently (every one on the
+    # task's shared plan), in worker processes or on a cluster when there are several; the
+    # labels go to the workers once; results come back in batch order.
+    executor = executor or LocalExecutor(workers)
+    pool = len(pending) >= POOL_MIN_SUBMISSIONS or executor.remote
     size = SCORE_BATCH
-    if n_workers > 1 and len(subs) >= POOL_MIN_SUBMISSIONS:
-        size = min(SCORE_BATCH, math.ceil(len(subs) / (2 * n_workers)))  # balanced batches
-    batches = [subs[start : start + size] for start in range(0, len(subs), size)]
-    jobs = [
-        (task, labels, [s for _, _, s in b], [r.entry.name for r, _, _ in b], settings,
-         [_info(r, root, sub=s) for r, _, s in b])
-        for b in batches
-    ]
+    if executor.workers > 1 and pool:
+        size = min(SCORE_BATCH, math.ceil(len(pending) / (2 * executor.workers)))  # balanced batches
+    batches = [pending[start : start + size] for start in range(0, len(pending), size)]
+    jobs = [(task, disc, settings, root, identity, [r for r, _ in b]) for b in batches]
     done = 0
 
-    def _store(i: int, scored: list) -> None:
+    def _store(i: int, outcomes: list) -> None:
         nonlocal done
-        for (row, key, _sub), (result, reps, curves) in zip(batches[i], scored):
-            row.result, row.replicates, row.curves = result, reps, curves
+        for (row, key), (problems, scored) in zip(batches[i], outcomes):
+            if problems is not None:
+                row.problems = SubmissionInvalid(*problems)
+                continue
+            row.result, row.replicates, row.curves = scored
             if key is not None:
-                cache.store(key, result, reps, curves)
+                cache.store(key, *scored)
         done += len(batches[i])
-        if progress and len(subs) > size:
-            progress(f"{task.id}: scored {done}/{len(subs)}")
+        if progress and len(pending) > size:
+            progress(f"{task.id}: scored {done}/{len(pending)}")
 
-    ordered_map(
-        _score_batch, jobs, workers=n_workers,
-        min_items=2 if len(subs) >= POOL_MIN_SUBMISSIONS else len(jobs) + 1, on_result=_store,
-    )
+    if jobs:
+        executor.map(_validate_and_score, jobs, executor.scatter(labels), executor.scatter(all_labels),
+                     min_items=2 if pool else len(jobs) + 1, on_result=_store)
 
     board = TaskBoard(
         task, labels, rows, settings, names,
@@ -872,11 +884,12 @@ def score_all_tasks(
     now=None,
     withhold: bool = True,
     identity=None,
+    executor: Optional[Executor] = None,
 ) -> list[TaskBoard]:
     """Score every task's submissions; results are cached under ``cache_dir``.
 
     ``cache_dir`` defaults to ``<root>/.cache/results``; pass ``False`` to disable the cache.
-    ``workers``, ``now``, ``withhold``: see :func:`score_board`. ``identity``: age identity file
+    ``workers``, ``now``, ``withhold``, ``executor``: see :func:`score_board`. ``identity``: age identity file
     opening confidential predictions (see :func:`benchmark.submissions.confidential.resolve_identity`).
     """
     if cache_dir is None:
@@ -885,5 +898,5 @@ def score_all_tasks(
         cache_dir = output_root(reg.root) / ".cache" / "results"
     elif cache_dir is False:
         cache_dir = None
-    return [score_board(t, reg.root, labels, replicates, progress, cache_dir, workers, now, withhold, identity)
-            for t in reg]
+    return [score_board(t, reg.root, labels, replicates, progress, cache_dir, workers, now, withhold, identity,
+                        executor) for t in reg]

@@ -9,7 +9,7 @@ changes another's interval.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, Optional, Sequence
+from typing import TYPE_CHECKING, Callable, Optional, Sequence
 
 import numpy as np
 
@@ -22,10 +22,14 @@ from ..stats import engine
 from ..stats.delong import delong_ci, delong_paired_test
 from ..stats.intervals import confidence_interval, paired_difference
 from ..stats.methods import CI_METHODS
+from ..stats.replicate_ranges import split_replicates
 from ..stats.resampling import ResamplingPlan, bootstrap_replicates, jackknife_values
 from ..submissions.submission import Submission
 from .comparisons import ComparisonInputs, compare_with_readers_of_task
 from .results import BootstrapInfo, MetricValue, ScoreResult, SubmissionInfo
+
+if TYPE_CHECKING:  # the executors' module (and its process pool) is only needed to run jobs
+    from ..core.executor import Executor
 
 
 @dataclass(frozen=True)
@@ -243,8 +247,13 @@ def score_task(
     settings: BootstrapSettings,
     infos: Optional[Sequence[SubmissionInfo]] = None,
     with_comparisons: bool = True,
+    executor: Optional[Executor] = None,
 ) -> TaskScores:
-    """Score every submission on the same replicates and build one result per submission."""
+    """Score every submission on the same replicates and build one result per submission.
+
+    ``executor``: the replicate ranges are evaluated as its jobs (e.g. on a Dask cluster, see
+    :mod:`benchmark.stats.replicate_ranges`); the result is the same bit for bit.
+    """
     bound = bind_metrics(task, labels)
     S, Mn = len(submissions), len(bound)
     points = np.full((S, Mn), np.nan)
@@ -263,7 +272,8 @@ def score_task(
         if all(k is not None for k in kernels):
             # Every metric declares its terms: one fused pass over the plan, closed-form
             # jackknife.
-            reps = engine.replicates(kernels, plan).reshape(S, Mn, -1)
+            reps = (engine.replicates(kernels, plan) if executor is None
+                    else split_replicates(kernels, plan, executor)).reshape(S, Mn, -1)
             if settings.method == "bca":
                 jack = engine.jackknife(kernels, plan).reshape(S, Mn, -1)
         else:

@@ -76,7 +76,7 @@ def _check_kernels(kernels, plan):
     return kernels
 
 
-def replicates(kernels, plan, *, max_bytes=None):
+def replicates(kernels, plan, *, max_bytes=None, start=0, stop=None):
     """Evaluate metrics on every bootstrap replicate of a plan, fused.
 
     Each block of the plan's integer multiplicities is drawn once; the linear metrics of all
@@ -90,28 +90,32 @@ def replicates(kernels, plan, *, max_bytes=None):
     plan : ResamplingPlan
     max_bytes : int, default=None
         Bound of one block of weights as float64 (the plan's default when ``None``).
+    start, stop : int, default=0, None
+        Only replicates ``start .. stop`` (see ``ResamplingPlan.count_chunks``): with ``start``
+        on a block boundary, the columns of the whole run, bit for bit.
 
     Returns
     -------
-    replicates : ndarray of shape (len(kernels), plan.replicates)
+    replicates : ndarray of shape (len(kernels), stop - start)
         The same values as ``bootstrap_replicates`` with each metric's ``batch`` (bit for bit
         for the AUC; for linear metrics the exact sum, which differs from a BLAS product by
         at most its rounding).
     """
     kernels = _check_kernels(kernels, plan)
-    out = np.empty((len(kernels), plan.replicates))
+    stop = plan.replicates if stop is None else min(int(stop), plan.replicates)
+    out = np.empty((len(kernels), max(0, stop - start)))
     linear = [i for i, k in enumerate(kernels) if isinstance(k, LinearTerms)]
     fused = FusedLinear([kernels[i] for i in linear], linear, plan.n)
     aucs = [i for i, k in enumerate(kernels) if isinstance(k, AUCTerms)]
-    start = 0
+    pos = 0
     with one_blas_thread():
-        for counts in plan.count_chunks(max_bytes=max_bytes or DEFAULT_MAX_BYTES):
-            rows = slice(start, start + counts.shape[0])
+        for counts in plan.count_chunks(max_bytes=max_bytes or DEFAULT_MAX_BYTES, start=start, stop=stop):
+            rows = slice(pos, pos + counts.shape[0])
             fused.evaluate(counts, out, rows)
             run = running_dtype(counts) if aucs else None
             for i in aucs:
                 out[i, rows] = kernels[i].values_counts(counts, run)
-            start = rows.stop
+            pos = rows.stop
     return out
 
 

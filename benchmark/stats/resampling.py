@@ -356,7 +356,11 @@ class ResamplingPlan:
         rows = self._chunk_rows(max_rows, max_bytes)
         yield from self._iter_weights(rows, reuse=False)
 
-    def count_chunks(self, max_rows=None, max_bytes=DEFAULT_MAX_BYTES):
+    def chunk_rows(self, max_rows=None, max_bytes=DEFAULT_MAX_BYTES):
+        """Replicates per block of :meth:`chunks` and :meth:`count_chunks`."""
+        return self._chunk_rows(max_rows, max_bytes)
+
+    def count_chunks(self, max_rows=None, max_bytes=DEFAULT_MAX_BYTES, start=0, stop=None):
         """Iterate over the multiplicities as unsigned integers, in blocks.
 
         The same replicates as :meth:`chunks` (blocks of the same number of rows), as
@@ -364,14 +368,19 @@ class ResamplingPlan:
         replicate (possible only for strata of more than 255 units, and then very unlikely).
         Integer kernels read them without converting floats.
 
+        ``start``, ``stop``: only replicates ``start .. stop`` (default: all), in blocks
+        starting at ``start``; with ``start`` a multiple of :meth:`chunk_rows` they are the
+        blocks of the whole range, so ranges can be evaluated apart (e.g. on several workers).
+
         Yields
         ------
         counts : ndarray of shape (b, n), dtype uint8 or uint16
         """
         rows = self._chunk_rows(max_rows, max_bytes)
+        stop = self.replicates if stop is None else min(int(stop), self.replicates)
         cache = {}
-        for start in range(0, self.replicates, rows):
-            b = min(rows, self.replicates - start)
+        for start in range(int(start), stop, rows):
+            b = min(rows, stop - start)
             out = np.empty((b, self.n), dtype=np.uint8)
             try:
                 self._fill(start, out, cache)

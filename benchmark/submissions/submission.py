@@ -79,6 +79,7 @@ from .align import align_long, align_wide, ascending, digit_width, IdCheck
 from .checks import check_class_rows, check_hard_predictions, check_values, report_field_counts
 from .collect import count_of, MAX_EXAMPLES, ProblemReport, show
 from .formats import canonical_format, check_header, describe_formats, expected_header, format_names, header_fits, resolve_layout, value_slots
+from .parquet import is_parquet, parquet_as_csv
 from .read import DEFAULT_MAX_MB, Lines, MB, parse_frame, read_bytes, sniff
 from ..core.fileio import atomic_write_text
 from ..data.public import PublicCases
@@ -192,6 +193,8 @@ def read_submission(
     if raw is None:
         rep.fail()
     sha = hashlib.sha256(raw).hexdigest()
+    if is_parquet(raw):  # validated as the CSV of the same table
+        raw = parquet_as_csv(raw, limit * MB, shown)
     data = sniff(raw, rep)
     if data is None:
         rep.fail()
@@ -230,6 +233,8 @@ def read_submission_bytes(
                 fix="write each probability with at most 6 decimals and leave out extra columns")
         rep.fail()
     sha = hashlib.sha256(raw).hexdigest()
+    if is_parquet(raw):  # validated as the CSV of the same table
+        raw = parquet_as_csv(raw, limit_mb * MB, str(display_path))
     data = sniff(raw, rep)
     if data is None:
         rep.fail()
