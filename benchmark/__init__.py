@@ -17,7 +17,7 @@ def __getattr__(name):
     # The API pulls in numpy and pandas: import it on first use, so `import benchmark` (and the
     # command line's start-up) stays light.
     if name in _API:
-        from . import api
+        from . import api  # lazy: numpy and pandas only when the API is used
 
         return getattr(api, name)
     raise AttributeError(f"module 'benchmark' has no attribute {name!r}")

@@ -8,9 +8,9 @@ __all__ = ["add_check_command"]
 
 
 def _run_check(args) -> int:
-    # Lazy: importing the grader (scoring, statistics) costs seconds that other commands skip
+    # Importing the grader (scoring, statistics) costs seconds that other commands skip
     # (benchmarks/startup.py: median 1.2 s for `import benchmark.cli.main`, 5.2 s with the grader).
-    from ..grading.preflight import cmd_check
+    from ..grading.preflight import cmd_check  # lazy: start-up time, see above
 
     return cmd_check(args)
 

@@ -11,9 +11,9 @@ __all__ = ["add_ci_command"]
 
 
 def _run_grade(args) -> int:
-    # Lazy: importing the grader (scoring, statistics) costs seconds that other commands skip
+    # Importing the grader (scoring, statistics) costs seconds that other commands skip
     # (benchmarks/startup.py: median 1.2 s for `import benchmark.cli.main`, 5.2 s with the grader).
-    from ..grading.command import cmd_grade
+    from ..grading.command import cmd_grade  # lazy: start-up time, see above
 
     return cmd_grade(args)
 

@@ -65,7 +65,7 @@ _STANZA_RE = re.compile(rb"^-> X25519 [A-Za-z0-9+/]{43}$")
 
 def _pyrage():
     try:  # an optional extra: imported where it is needed, so everything else works without it
-        import pyrage
+        import pyrage  # lazy: the optional `confidential` extra
     except ImportError:
         raise UsageError(
             "confidential predictions need the age library pyrage: "
