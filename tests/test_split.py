@@ -10,8 +10,10 @@ import pandas as pd
 import pytest
 
 import benchmark.data.split as split_mod
+import benchmark.data.split_files as split_files_mod
 from benchmark.core.errors import UsageError
-from benchmark.data.split import OTHER_STRATUM, SplitInputError, make_split, write_split
+from benchmark.data.split import OTHER_STRATUM, SplitInputError, make_split
+from benchmark.data.split_files import write_split
 
 LABELS = ["a", "b", "c"]
 
@@ -47,8 +49,9 @@ def _patient_combo(df: pd.DataFrame) -> pd.Series:
     return m.apply(lambda r: tuple(int(v) for v in r), axis=1)
 
 
-def test_doctests_pass():
-    result = doctest.testmod(split_mod)
+@pytest.mark.parametrize("module", [split_mod, split_files_mod], ids=["split", "split_files"])
+def test_doctests_pass(module):
+    result = doctest.testmod(module)
     assert result.attempted > 0
     assert result.failed == 0
 

@@ -9,7 +9,8 @@ import pandas as pd
 from ..core.errors import EXIT_OK, UsageError
 from ..core.formatting import SYNTHETIC
 from ..data.csvio import read_csv_str
-from ..data.split import make_split, write_split
+from ..data.split import make_split
+from ..data.split_files import write_split
 from .common import registry
 
 

@@ -22,7 +22,8 @@ import numpy as np
 import pandas as pd
 
 from ..core.formatting import SYNTHETIC
-from ..data.split import make_split, split_csv_texts
+from ..data.split import make_split
+from ..data.split_files import split_csv_texts
 from .common import (
     DATASET_DIR,
     auc,
