@@ -145,6 +145,7 @@ def write_split(
     Examples
     --------
     >>> import tempfile, pandas as pd
+    >>> from benchmark.data.split import make_split
     >>> df = pd.DataFrame({"uid": [f"s{i}" for i in range(10)], "y": [0, 1] * 5})
     >>> ids, hidden, summary = make_split(df, "uid", None, ["y"], [], 0.2, seed=0)
     >>> with tempfile.TemporaryDirectory() as d:
