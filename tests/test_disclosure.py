@@ -22,7 +22,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from benchmark.leaderboard.board import CALIBRATION_BINS, score_all_tasks, score_board
+from benchmark.leaderboard.board import score_all_tasks, score_board
+from benchmark.leaderboard.curves import CALIBRATION_BINS
 from benchmark.cli.main import main
 from benchmark.data.disclosure import NOW_ENV, parse_now, resolve_now
 from benchmark.core.errors import SubmissionInvalid, UsageError

@@ -1196,7 +1196,7 @@ def _score(ctx: _Context, task, labels, reports, subs, events, touched):
                 sc.rank = (f"{rs.point_rank} of {len(rows)} (with the merged submissions); "
                            f"{settings.level:.0%} rank interval {rs.rank_interval[0]}–{rs.rank_interval[1]}")
         else:
-            from ..leaderboard.board import competition_ranks
+            from ..leaderboard.compare import competition_ranks
 
             sc.rank = f"{int(competition_ranks(pts, higher)[-1])} of {len(rows)} (no bootstrap: no rank interval)"
         if n_merged:
