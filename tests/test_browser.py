@@ -232,7 +232,7 @@ KEY_CELLS = """() => {
   return {cells: out, vw: window.innerWidth};
 }"""
 
-FIGURE_TEXT = """() => Array.from(document.querySelectorAll('figure svg text')).map(t => {
+FIGURE_TEXT = """() => Array.from(document.querySelectorAll('figure svg text')).filter(t => t.getClientRects().length).map(t => {
   const m = t.getScreenCTM();
   const size = parseFloat(getComputedStyle(t).fontSize) * Math.hypot(m.a, m.b);
   return [t.closest('svg').getAttribute('class'), t.textContent.trim().slice(0, 30), size];
@@ -246,6 +246,7 @@ def test_every_page_type_fits_both_widths_and_schemes(site, browser):
     SHOTS.mkdir(parents=True, exist_ok=True)
     data = json.loads((site / "leaderboard.json").read_text())
     mrnet = next(t for t in data["tasks"] if t["id"] == "mrnet")
+    slap = next(t for t in data["tasks"] if t["id"] == "scopemri-slap")
     targets = {
         "index": site / "index.html",
         "submit": site / "submit.html",
@@ -253,6 +254,8 @@ def test_every_page_type_fits_both_widths_and_schemes(site, browser):
         "task-rsna-cspine": site / "rsna-cspine" / "index.html",
         "task-scopemri-bankart": site / "scopemri-bankart" / "index.html",
         "entry-mrnet": site / "mrnet" / mrnet["entries"][0]["page"],
+        # ROC (with its bootstrap band) and calibration figures are shown on this task
+        "entry-scopemri-slap": site / "scopemri-slap" / slap["entries"][0]["page"],
     }
     for label, (w, h) in WIDTHS.items():
         for scheme in ("light", "dark"):

@@ -255,3 +255,17 @@ def test_no_dataset_name_and_no_import_inside_a_function_in_the_leaderboard():
             if isinstance(node, ast.ImportFrom) and node.level:
                 assert not any(a.name.startswith("_") and not a.name.startswith("__") for a in node.names), (path.name, node.module)
         assert len(path.read_text().splitlines()) <= 600, path.name
+
+
+def test_mrmc_figure_shows_every_reader_the_mean_and_the_interval():
+    data = json.loads((REPO / "leaderboard" / "leaderboard.json").read_text())
+    task = next(t for t in data["tasks"] if any(e["mrmc"] for e in t["entries"]))
+    e = next(x for x in task["entries"] if x["mrmc"])
+    fig = entry_figures_of(task, e)["mrmc"]
+    wide = _svgs(fig["svg"])[0]
+    m = e["mrmc"][0]
+    for rid, v in m["fom_by_reader"].items():
+        assert f"<title>reader {rid}: {v:.3f}</title>" in wide
+    lo, hi = m["analyses"]["RRRC"]["ci"]
+    assert f"interval [{lo:+.3f}, {hi:+.3f}] (RRRC)" in wide
+    assert f"({len(m['readers'])} readers)" in fig["caption"]

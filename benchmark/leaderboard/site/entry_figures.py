@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import math
 
-from .svg import Drawing, Size, n, short_label
+from .svg import Drawing, Size, n, nice_ticks, short_label
 
-__all__ = ["roc", "calibration"]
+__all__ = ["roc", "calibration", "mrmc"]
 
 PAD = 8
 LEFT = 44  # y tick labels and the y axis label
@@ -188,3 +188,56 @@ def calibration(size: Size, data: dict) -> str:
                       f"sparse bin (fewer than {data['min_bin_cases']} cases)"))
     return d.svg(_legend(d, bottom, items) + PAD)
 
+
+
+def mrmc(size: Size, data: dict) -> str:
+    """The model against the reader panel, one row per target and figure of merit: each
+    reader's figure of merit (triangles), the readers' mean (a vertical bar), the model (a
+    circle) and the readers' mean plus the interval of the RRRC difference (a line).
+
+    ``data``: ``title``, ``alt``, ``desc``, ``level``, ``rows``: ``{label, readers: {id: fom},
+    mean, model, ci}`` (``ci``: the RRRC interval of model minus the readers' mean, or None).
+    """
+    d = Drawing("mrmc", size, data["alt"], data["title"], data["desc"])
+    rows = data["rows"]
+    f, rh = size.font, size.row * 2
+    vals = [v for r in rows for v in [*r["readers"].values(), r["mean"], r["model"]] if v is not None]
+    vals += [r["mean"] + c for r in rows if r["ci"] for c in r["ci"]]
+    lo, hi = min(vals) - 0.02, max(vals) + 0.02
+    ticks = nice_ticks(lo, hi, 4 if size.width < 500 else 6)
+    lo, hi = min(lo, ticks[0]), max(hi, ticks[-1])
+    x0, x1 = PAD + 6, size.width - PAD - 6
+
+    def sx(v):
+        return x0 + (x1 - x0) * (v - lo) / (hi - lo)
+
+    y = PAD
+    for r in rows:
+        y += f + 4
+        d.text(x0, y, short_label(r["label"], 48), title=r["label"], weight="600")
+        cy = y + rh / 2
+        d.line(x0, cy, x1, cy, "var(--plot-grid)", 0.8)
+        for rid, v in sorted(r["readers"].items()):
+            d.marker("triangle", sx(v), cy - 6, 4, "var(--plot-c4)", title=f"reader {rid}: {v:.3f}")
+        d.line(sx(r["mean"]), cy - 12, sx(r["mean"]), cy + 12, "currentColor", 2.2)
+        tip = f"model {r['model']:.3f}"
+        if r["ci"]:
+            a, b = r["mean"] + r["ci"][0], r["mean"] + r["ci"][1]
+            d.line(sx(a), cy + 6, sx(b), cy + 6, "var(--plot-c1)", 1.8)
+            tip += (f"; difference from the readers' mean {r['model'] - r['mean']:+.3f}, "
+                    f"{data['level']:.0%} interval [{r['ci'][0]:+.3f}, {r['ci'][1]:+.3f}] (RRRC)")
+        d.circle(sx(r["model"]), cy + 6, 4.5, "var(--plot-c1)", title=tip)
+        y += rh
+    axis = y + 4
+    d.line(x0, axis, x1, axis)
+    for t in ticks:
+        d.line(sx(t), axis, sx(t), axis + 4)
+        d.text(sx(t), axis + 6 + f, f"{t:g}", anchor="middle")
+    items = [
+        (lambda d, cx, cy: d.marker("triangle", cx, cy, 4, "var(--plot-c4)"), "one reader"),
+        (lambda d, cx, cy: d.line(cx, cy - 7, cx, cy + 7, "currentColor", 2.2), "readers' mean"),
+        (lambda d, cx, cy: d.circle(cx, cy, 4.5, "var(--plot-c1)"), "this model"),
+        (lambda d, cx, cy: d.line(cx - 8, cy, cx + 8, cy, "var(--plot-c1)", 1.8),
+         f"readers' mean + {data['level']:.0%} interval of the difference (RRRC)"),
+    ]
+    return d.svg(_legend(d, axis + 2 * f + 4, items) + PAD)

@@ -142,9 +142,30 @@ def _readers(task: dict, e: dict, g: dict) -> list[dict]:
     return out
 
 
+def _mrmc(task: dict, e: dict) -> Optional[dict]:
+    names = {"auc": "AUC of ratings", "sensitivity": "sensitivity", "specificity": "specificity"}
+    rows = []
+    for m in e.get("mrmc") or []:
+        if m.get("reason") or not m.get("fom_by_reader"):
+            continue
+        rrrc = (m.get("analyses") or {}).get("RRRC") or {}
+        rows.append({"label": f"{m['target']}: {names.get(m['fom'], m['fom'])}", "readers": m["fom_by_reader"],
+                     "mean": m["reader_mean_fom"], "model": m["model_fom"], "ci": rrrc.get("ci")})
+    if not rows:
+        return None
+    n_readers = max(len(r["readers"]) for r in rows)
+    alt = (f"{entry_label(e)} against the reader panel ({n_readers} readers) for {len(rows)} target(s): each reader's "
+           "figure of merit as a triangle, the readers' mean as a vertical bar, the model as a circle with the "
+           f"readers' mean plus the {task['level']:.0%} interval of the model-minus-readers difference "
+           "(random readers and random cases, Obuchowski-Rockette with Hillis's degrees of freedom).")
+    data = {"rows": rows, "level": task["level"], "title": f"{entry_label(e)} versus the reader panel", "alt": alt,
+            "desc": alt}
+    return {"svg": both_sizes(entry_figures.mrmc, data), "alt": alt, "caption": alt}
+
+
 def entry_figures_of(task: dict, e: dict) -> dict:
     """ROC and calibration figures of a submission page (None where not drawn)."""
-    figs: dict = {"roc": None, "calibration": None}
+    figs: dict = {"roc": None, "calibration": None, "mrmc": _mrmc(task, e)}
     lvl = f"{task['level']:.0%}"
     panels = []
     for g in e["roc"]:
