@@ -182,29 +182,10 @@ def main(argv=None) -> int:
         t = time.perf_counter()
         make_root(root, args.per_task)
         print(f"generated {len(TASKS)} tasks x {args.per_task} submissions in {time.perf_counter() - t:.1f} s", file=sys.stderr)
-        cache, out = tmp / "cache", tmp / "site"
-
-        def build():
-            reg = load_registry(root)
-            boards = score_all_tasks(reg, cache_dir=cache, progress=lambda m: print(m, file=sys.stderr, flush=True))
-            return build_site(reg, boards, out, cache_dir=cache)
-
-        t = time.perf_counter()
-        build()
-        cold = time.perf_counter() - t
-        t = time.perf_counter()
-        build()
-        warm = time.perf_counter() - t
-        t = time.perf_counter()
-        subprocess.run(
-            [sys.executable, "-m", "benchmark", "--root", str(root), "leaderboard", "build", "--out", str(out), "--cache", str(cache)],
-            check=True, stdout=subprocess.DEVNULL, cwd=str(REPO),
-        )
-        cli = time.perf_counter() - t
-        n_files = sum(1 for p in out.rglob("*") if p.is_file())
-        print(f"cold build:        {cold:6.1f} s  (target < 20 s; {n_files} files written)")
-        print(f"unchanged rebuild: {warm:6.2f} s  (target < 2 s, in process)")
-        print(f"unchanged rebuild: {cli:6.2f} s  (CLI, including interpreter start and imports)")
+        r = child(root, tmp / "cache", tmp / "site")
+        print(f"cold build:        {r['cold']:6.1f} s  (target < 20 s; {r['files']} files written)")
+        print(f"unchanged rebuild: {r['warm']:6.2f} s  (target < 2 s, in process)")
+        print(f"unchanged rebuild: {r['cli']:6.2f} s  (CLI, including interpreter start and imports)")
     finally:
         if not args.keep:
             shutil.rmtree(tmp, ignore_errors=True)

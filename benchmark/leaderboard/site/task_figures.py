@@ -170,14 +170,17 @@ def rank_plot(size: Size, data: dict) -> str:
 _BETTER, _WORSE, _NS, _SELF = "var(--plot-better)", "var(--plot-worse)", "var(--plot-neutral)", "var(--plot-diag)"
 
 
-def _cell_symbol(d: Drawing, x: float, y: float, c: float, kind: str) -> None:
-    """``+`` (row better) or ``\u2212`` (row worse) drawn as bars, so colour is not the only cue."""
+def _cell_symbol(d: Drawing, x: float, y: float, w: float, h: float, kind: str) -> None:
+    """``+`` (row better) or ``\u2212`` (row worse) drawn as bars in the cell at ``(x, y)`` of
+    size ``w`` x ``h``, so colour is not the only cue."""
+    c = min(w, h)
     t = max(1.0, c * 0.14)
-    h = c * 0.56
+    a = c * 0.56
+    cx, cy = x + w / 2, y + h / 2
     mark = "var(--plot-mark)"
-    d.rect(x + (c - h) / 2, y + (c - t) / 2, h, t, mark)
+    d.rect(cx - a / 2, cy - t / 2, a, t, mark)
     if kind == "better":
-        d.rect(x + (c - t) / 2, y + (c - h) / 2, t, h, mark)
+        d.rect(cx - t / 2, cy - a / 2, t, a, mark)
 
 
 def significance_map(size: Size, data: dict) -> str:
@@ -197,13 +200,13 @@ def significance_map(size: Size, data: dict) -> str:
     named = [f"{i + 1}. {short_label(x)}" for i, x in enumerate(labels)]
     lw = min(size.width * 0.45, max(text_width(x, f) for x in named) + 6)
     avail = size.width - 2 * PAD - lw
-    c = min(22.0, avail / s)
+    cw = min(22.0, avail / s)  # cell width
+    ch = max(cw, f + 3.0)  # cell height: a row label fits in it
     x0 = PAD + lw
     top = PAD + f + 6
-    every = max(1, math.ceil(text_width(str(s), f) * 1.2 / c))
-    for j in range(s):
-        if j % every == 0 or j == s - 1:
-            d.text(x0 + c * (j + 0.5), top - 4, str(j + 1), anchor="middle")
+    every = max(1, math.ceil(text_width(str(s), f) * 1.3 / cw))
+    for j in range(0, s, every):
+        d.text(x0 + cw * (j + 0.5), top - 4, str(j + 1), anchor="middle")
     hatch = d.id("hatch")
     any_untested = any(untested[i][j] for i in range(s) for j in range(s) if i != j)
     if any_untested:
@@ -211,33 +214,33 @@ def significance_map(size: Size, data: dict) -> str:
                       f'patternTransform="rotate(45)"><line x1="0" y1="0" x2="0" y2="5" '
                       f'stroke="currentColor" stroke-width="1.2"/></pattern>')
     for i in range(s):
-        y = top + c * i
-        d.text(x0 - 5, y + c / 2 + f * 0.35, named[i], anchor="end", title=labels[i])
+        y = top + ch * i
+        d.text(x0 - 5, y + ch / 2 + f * 0.35, named[i], anchor="end", title=labels[i])
         for j in range(s):
-            x = x0 + c * j
+            x = x0 + cw * j
             if i == j:
-                d.rect(x, y, c, c, _SELF, "currentColor", 0.3, title=f"{labels[i]}: itself (not compared)")
+                d.rect(x, y, cw, ch, _SELF, "currentColor", 0.3, title=f"{labels[i]}: itself (not compared)")
                 continue
             a, b = labels[i], labels[j]
             if better[i][j]:
-                d.rect(x, y, c, c, _BETTER, "currentColor", 0.3, title=f"{a} is significantly better than {b}")
-                _cell_symbol(d, x, y, c, "better")
+                d.rect(x, y, cw, ch, _BETTER, "currentColor", 0.3, title=f"{a} is significantly better than {b}")
+                _cell_symbol(d, x, y, cw, ch, "better")
             elif better[j][i]:
-                d.rect(x, y, c, c, _WORSE, "currentColor", 0.3, title=f"{a} is significantly worse than {b}")
-                _cell_symbol(d, x, y, c, "worse")
+                d.rect(x, y, cw, ch, _WORSE, "currentColor", 0.3, title=f"{a} is significantly worse than {b}")
+                _cell_symbol(d, x, y, cw, ch, "worse")
             elif untested[i][j]:
-                d.rect(x, y, c, c, _NS, "currentColor", 0.3, title=f"{a} vs {b}: {data['untested_label']}")
-                d.rect(x, y, c, c, f"url(#{hatch})")
+                d.rect(x, y, cw, ch, _NS, "currentColor", 0.3, title=f"{a} vs {b}: {data['untested_label']}")
+                d.rect(x, y, cw, ch, f"url(#{hatch})")
             else:
-                d.rect(x, y, c, c, _NS, "currentColor", 0.3, title=f"{a} vs {b}: not significant")
-    y = top + c * s + 8
+                d.rect(x, y, cw, ch, _NS, "currentColor", 0.3, title=f"{a} vs {b}: not significant")
+    y = top + ch * s + 8
     k = 14.0
 
     def swatch(fill, kind=None, hatched=False):
         def draw(d, cx, cy):
             d.rect(cx - k / 2, cy - k / 2, k, k, fill, "currentColor", 0.3)
             if kind:
-                _cell_symbol(d, cx - k / 2, cy - k / 2, k, kind)
+                _cell_symbol(d, cx - k / 2, cy - k / 2, k, k, kind)
             if hatched:
                 d.rect(cx - k / 2, cy - k / 2, k, k, f"url(#{hatch})")
         return draw
