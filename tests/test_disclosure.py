@@ -492,6 +492,9 @@ def test_ladder_task_publishes_only_the_ladder_score(tmp_path):
         assert repr(v) not in text and f"{v:.4f}" not in text
     page = (tmp_path / "site" / "toy" / task["entries"][0]["page"]).read_text()
     assert "This task uses the Ladder" in page or "only the rounded leaderboard score" in page
+    if len(task["entries"]) > 1:  # the missing rank figures say why, in place
+        task_page = (tmp_path / "site" / "toy" / "index.html").read_text()
+        assert "The rank plot and the significance map are withheld: this task uses the Ladder" in task_page
 
 
 def test_published_numbers_of_a_hidden_split_have_four_decimals(demo_sites):
