@@ -129,13 +129,15 @@ def child(root: Path, cache: Path, out: Path) -> dict:
             "files": sum(1 for p in out.rglob("*") if p.is_file()), "rank_counts_bytes": rank_bytes}
 
 
-def compare_with(anchor: Path, per_task: int, repeats: int, tmp: Path) -> None:
-    """Time this checkout and ``anchor`` alternately, each run in a fresh process and cache."""
-    codes = {"anchor": anchor.resolve(), "current": REPO}
+def compare_with(anchor: Path, per_task: int, repeats: int, tmp: Path, current: Path = REPO) -> None:
+    """Time ``current`` (this checkout) and ``anchor`` alternately, each run in a fresh process
+    and cache. Roots already generated in ``tmp`` (``--keep``) are reused."""
+    codes = {"anchor": anchor.resolve(), "current": current.resolve()}
     roots = {}
     for name, code in codes.items():
         roots[name] = tmp / f"root-{name}"
-        make_root(roots[name], per_task, code)
+        if not roots[name].is_dir():
+            make_root(roots[name], per_task, code)
     runs: dict = {name: [] for name in codes}
     for rep in range(repeats):
         for name, code in codes.items():
@@ -167,6 +169,7 @@ def main(argv=None) -> int:
     ap.add_argument("--per-task", type=int, default=100)
     ap.add_argument("--keep", help="generate into this folder and keep it")
     ap.add_argument("--anchor", help="another checkout to time against (alternating runs)")
+    ap.add_argument("--current", help="the checkout to time with --anchor (default: this one)")
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--child", nargs=3, metavar=("ROOT", "CACHE", "OUT"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
@@ -176,7 +179,7 @@ def main(argv=None) -> int:
     tmp = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="site-build-"))
     try:
         if args.anchor:
-            compare_with(Path(args.anchor), args.per_task, args.repeats, tmp)
+            compare_with(Path(args.anchor), args.per_task, args.repeats, tmp, Path(args.current or REPO))
             return 0
         root = tmp / "root"
         t = time.perf_counter()
