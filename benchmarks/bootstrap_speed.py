@@ -44,9 +44,10 @@ from pathlib import Path
 import numpy as np
 from sklearn.metrics import roc_auc_score
 
-from benchmark.stats import kernels
+from benchmark.stats import engine
 from benchmark.metrics import registry as metrics
-from benchmark.stats.bootstrap import ResamplingPlan, bootstrap_replicates, paired_difference, percentile_ci
+from benchmark.stats.intervals import paired_difference, percentile_ci
+from benchmark.stats.resampling import ResamplingPlan, bootstrap_replicates
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from previous_auc import auc_batch as previous_auc_batch  # noqa: E402
@@ -75,7 +76,7 @@ def binormal(n, prevalence=0.45, shift=1.2, seed=0):
 def single_auc_interval(y, s, replicates, key):
     """The engine's work for one AUC interval: plan, replicates, interval (as scoring does)."""
     plan = ResamplingPlan.build(y.size, strata=y, replicates=replicates, seed=0, key=key)
-    reps = kernels.replicates([AUC.kernel(y, s)], plan)[0]
+    reps = engine.replicates([AUC.kernel(y, s)], plan)[0]
     return percentile_ci(reps, 0.95)
 
 
@@ -93,7 +94,7 @@ def case_a(repeat):
     def run():
         plan = ResamplingPlan.build(n, strata=strata, replicates=B, seed=0, key="mrnet-like|speed")
         mean_auc = metrics.get("mean_roc_auc")
-        reps = kernels.replicates([mean_auc.kernel(Y, S[i]) for i in range(n_sub)], plan)
+        reps = engine.replicates([mean_auc.kernel(Y, S[i]) for i in range(n_sub)], plan)
         points = np.array([np.mean([AUC.fn(Y[:, j], S[i][:, j]) for j in range(k)])
                            for i in range(n_sub)])
         cis = [percentile_ci(reps[i]) for i in range(n_sub)]
@@ -197,8 +198,10 @@ def case_c(repeat, rscript, large_replicates):
 CHILD = r"""
 import resource, sys, time
 import numpy as np
-from benchmark import kernels, metrics
-from benchmark.stats.bootstrap import ResamplingPlan, percentile_ci
+from benchmark.metrics import registry as metrics
+from benchmark.stats import engine
+from benchmark.stats.intervals import percentile_ci
+from benchmark.stats.resampling import ResamplingPlan
 n, B = int(sys.argv[1]), int(sys.argv[2])
 rng = np.random.default_rng(4)
 y = np.zeros(n); y[: int(round(0.45 * n))] = 1.0
@@ -206,7 +209,7 @@ s = rng.normal(size=n) + 1.2 * y
 auc = metrics.get("roc_auc")
 t0 = time.perf_counter()
 plan = ResamplingPlan.build(n, strata=y, replicates=B, seed=0, key="large")
-reps = kernels.replicates([auc.kernel(y, s)], plan)[0]
+reps = engine.replicates([auc.kernel(y, s)], plan)[0]
 ci = percentile_ci(reps)
 elapsed = time.perf_counter() - t0
 print(elapsed, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, ci.low, ci.high)

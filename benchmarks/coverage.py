@@ -38,7 +38,9 @@ import numpy as np
 from scipy import special
 
 from benchmark.metrics import registry as metrics
-from benchmark.stats.bootstrap import ResamplingPlan, bca_ci, bootstrap_replicates, delong_ci, jackknife_values, percentile_ci
+from benchmark.stats.delong import delong_ci
+from benchmark.stats.intervals import bca_ci, percentile_ci
+from benchmark.stats.resampling import ResamplingPlan, bootstrap_replicates, jackknife_values
 
 
 def binormal_shift(auc):

@@ -38,9 +38,15 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from previous_auc import auc_batch as previous_auc_batch  # noqa: E402
 
+from benchmark.stats import engine
 from benchmark.stats import kernels as K
+from benchmark.data.contracts import load_metric_hook
 from benchmark.metrics import registry as M
-from benchmark.stats.bootstrap import ResamplingPlan, bootstrap_replicates, jackknife_values
+from benchmark.metrics.log_loss import binary_losses
+from benchmark.stats.resampling import ResamplingPlan, bootstrap_replicates, jackknife_values
+
+# The competition metric lives in its dataset folder; loading the hook registers it.
+CSPINE = load_metric_hook(ROOT / "tasks" / "_datasets" / "rsna-cspine" / "dataset.toml")
 
 # RSNA 2022 train.csv: patient_overall 961 and C1..C7 146, 285, 73, 108, 162, 277, 393 of 2,019.
 PREVALENCE = np.array([961, 146, 285, 73, 108, 162, 277, 393]) / 2019
@@ -83,7 +89,7 @@ def row_a(repeat, old_b):
     for _ in range(repeat):
         t, old = timed(lambda: bootstrap_replicates(old_evals, small))
         old_t.append(t * B / old_b)
-        t, new = timed(lambda: K.replicates(kernels, plan))
+        t, new = timed(lambda: engine.replicates(kernels, plan))
         new_t.append(t)
         identical = np.array_equal(old, new[:, :old_b], equal_nan=True)
     return old_t, new_t, f"first {old_b} replicates bit-identical: {identical}"
@@ -93,8 +99,8 @@ def row_b(repeat):
     n, B = 125_000, 2000
     y, p = data(n, 2)
     plan = ResamplingPlan.build(n, strata=y[:, 0], replicates=B, seed=2022, key="speed|b")
-    cspine = M._cspine_study_losses(y, p)
-    losses = [M._binary_losses(y[:, j], p[:, j]) for j in range(8)]
+    cspine = CSPINE.study_losses(y, p)
+    losses = [binary_losses(y[:, j], p[:, j]) for j in range(8)]
     old_evals = [lambda w: previous_ratio(w, cspine)]
     old_evals += [lambda w, t=t: previous_ratio(w, t) for t in losses]
     kernels = [M.get("rsna_cspine_weighted_log_loss").kernel(y, p)]
@@ -108,10 +114,10 @@ def row_b(repeat):
         return np.concatenate([[f(w) for f in old_evals] for w in weights], axis=1)
 
     def fused():
-        f = K._FusedLinear(kernels, list(range(len(kernels))), n)
+        f = engine.FusedLinear(kernels, list(range(len(kernels))), n)
         out = np.empty((len(kernels), B))
         start = 0
-        with K._one_blas_thread():
+        with K.one_blas_thread():
             for c in counts:
                 f.evaluate(c, out, slice(start, start + c.shape[0]))
                 start += c.shape[0]
@@ -130,10 +136,10 @@ def row_c(repeat):
     n = 12_500
     y, p = data(n, 3)
     plan = ResamplingPlan.build(n, strata=y[:, 0], replicates=200, seed=2022, key="speed|c")
-    old_evals = [lambda w: M.rsna_cspine_weighted_log_loss_batch(y, p, w)]
+    old_evals = [lambda w: CSPINE.rsna_cspine_weighted_log_loss_batch(y, p, w)]
     old_evals += [lambda w, j=j: previous_auc_batch(y[:, j], p[:, j], w) for j in range(8)]
     old_evals += [
-        lambda w, j=j: previous_ratio(w, M._binary_losses(y[:, j], p[:, j])) for j in range(8)
+        lambda w, j=j: previous_ratio(w, binary_losses(y[:, j], p[:, j])) for j in range(8)
     ]
     kernels = [M.get("rsna_cspine_weighted_log_loss").kernel(y, p)]
     kernels += [K.AUCTerms(y[:, j], p[:, j]) for j in range(8)]
@@ -142,7 +148,7 @@ def row_c(repeat):
     for _ in range(repeat):
         t, old = timed(lambda: jackknife_values(old_evals, plan))
         old_t.append(t)
-        t, new = timed(lambda: K.jackknife(kernels, plan))
+        t, new = timed(lambda: engine.jackknife(kernels, plan))
         new_t.append(t)
     auc_same = np.array_equal(old[1:9], new[1:9])
     return old_t, new_t, (f"max |difference| {np.max(np.abs(old - new)):.1e}; "
@@ -155,7 +161,7 @@ def one_auc(n, B, seed=4):
     y[: int(round(0.45 * n))] = 1.0
     s = rng.normal(size=n) + 1.2 * y
     plan = ResamplingPlan.build(n, strata=y, replicates=B, seed=0, key="curve")
-    return K.replicates([K.AUCTerms(y, s)], plan)
+    return engine.replicates([K.AUCTerms(y, s)], plan)
 
 
 def curves(repeat):

@@ -15,7 +15,7 @@ general radiologists of Bien et al. 2018 (doi:10.1371/journal.pmed.1002699; sens
 ``mu_model = mu`` the model's true ROC passes through the readers' true point (the null); with
 ``mu_model > mu`` the model's sensitivity at the readers' specificity is higher (the
 alternative, ``--alt-sensitivity``). ``c = 0.36`` is the correlation of two readers through the
-case difficulty, as in the synthetic MRNet reader study (benchmark.stats.reader_studies.
+case difficulty, as in the synthetic MRNet reader study (benchmark.demo.reader_study.
 generate_reader_study); the model's weight on the case difficulty is ``--model-correlation``
 (default 0.36; 0 makes the model's errors independent of the readers').
 
@@ -31,11 +31,11 @@ distinguishable"):
   (reader 1, and the pooled reads of the 7 readers).
 * ``old published point``: the model's sensitivity at the pooled readers' specificity (held at
   its point estimate) minus a binomial draw over the 7 x n_pos pooled reads, as
-  benchmark.stats.ranking.compare_to_operating_point computed it before.
-* ``published point``: benchmark.stats.ranking.compare_to_operating_point now: the matched
+  benchmark.stats.baselines.compare_to_operating_point computed it before.
+* ``published point``: benchmark.stats.baselines.compare_to_operating_point now: the matched
   specificity drawn too, binomial draws over cases (``n_readers = 7``).
 
-Each simulated data set gets its own stratified resampling plan (benchmark.stats.bootstrap.
+Each simulated data set gets its own stratified resampling plan (benchmark.stats.resampling.
 ResamplingPlan, key including the simulation index). Prints a Markdown table and the run time.
 
 Usage::
@@ -54,8 +54,10 @@ import time
 import numpy as np
 from scipy import stats
 
-from benchmark.stats import ranking as C
-from benchmark.stats.bootstrap import ResamplingPlan
+from benchmark.stats import baselines as BL
+from benchmark.stats import intervals as IV
+from benchmark.stats import operating_points as OP
+from benchmark.stats.resampling import ResamplingPlan
 from benchmark.stats.reader_studies import ReaderStudy
 
 #: Pooled operating point of the 7 general radiologists (Bien et al. 2018,
@@ -76,7 +78,7 @@ METHODS = (
 def old_mcnemar_p(y, s, reads, exact_below=25):
     """The McNemar p-value at the reader's observed specificity (the former page statistic)."""
     spec = float(np.mean(reads[y == 0] == 0))
-    thr, _, _ = C.operating_threshold(y, s, spec, "specificity")
+    thr, _, _ = OP.operating_threshold(y, s, spec, "specificity")
     pos = y == 1
     pred = s >= thr
     b = int(np.sum(pos & pred & (reads == 0)))
@@ -91,7 +93,7 @@ def old_mcnemar_p(y, s, reads, exact_below=25):
 
 def old_published_rejects(y, s, k, m, spec, W, rng, level=0.95):
     """The former published-point verdict: matched specificity fixed, read-level binomial."""
-    reps = C.sensitivity_at_specificity(y, s, spec, W)
+    reps = OP.sensitivity_at_specificity(y, s, spec, W)
     draws = rng.binomial(m, k / m, size=W.shape[0]) / m
     d = reps - draws
     d = d[~np.isnan(d)]
@@ -122,8 +124,8 @@ def simulate(n_pos, n_neg, sims, replicates, seed, alt=0.0, model_corr=CORRELATI
         rej["old McNemar (reader 1)"] += old_mcnemar_p(y, s, reads[0]) < 0.05
         study = ReaderStudy(y, reads, W)
         res = study.compare(s)
-        rej["reader bootstrap (reader 1)"] += res[0].verdict != C.NOT_DISTINGUISHABLE
-        rej["reader bootstrap (pooled)"] += res[-1].verdict != C.NOT_DISTINGUISHABLE
+        rej["reader bootstrap (reader 1)"] += res[0].verdict != IV.NOT_DISTINGUISHABLE
+        rej["reader bootstrap (pooled)"] += res[-1].verdict != IV.NOT_DISTINGUISHABLE
         k_sens = int(reads[:, y == 1].sum())
         k_spec = int((1 - reads[:, y == 0]).sum())
         m_sens, m_spec = N_READERS * n_pos, N_READERS * n_neg
@@ -135,8 +137,8 @@ def simulate(n_pos, n_neg, sims, replicates, seed, alt=0.0, model_corr=CORRELATI
             "specificity": k_spec / m_spec, "sensitivity_counts": [k_sens, m_sens],
             "specificity_counts": [k_spec, m_spec], "n_readers": N_READERS,
         }
-        r = C.compare_to_operating_point(y, s, base, W, seed=seed + i)
-        rej["published point"] += r.sensitivity.verdict != C.NOT_DISTINGUISHABLE
+        r = BL.compare_to_operating_point(y, s, base, W, seed=seed + i)
+        rej["published point"] += r.sensitivity.verdict != IV.NOT_DISTINGUISHABLE
     return rej
 
 

@@ -7,8 +7,8 @@ apart (entries ``k`` places apart: ``k`` SE). Two maps over the same replicates,
 Holm-adjusted over the 435 pairs at alpha = 0.05:
 
 * ``old``: the Monte Carlo bootstrap p-value ``2 (1 + min(#d <= 0, #d >= 0)) / (B + 1)``
-  (benchmark.stats.ranking.bootstrap_p_values), which cannot fall below ``2 / (B + 1)``;
-* ``new``: the studentised test ``z = d / se_boot`` (benchmark.stats.ranking.significance_map).
+  (benchmark.stats.significance.bootstrap_p_values), which cannot fall below ``2 / (B + 1)``;
+* ``new``: the studentised test ``z = d / se_boot`` (benchmark.stats.significance.significance_map).
 
 A pair is "separated" when the map calls one entry significantly better than the other. The
 script prints, for B = 2,000 and 10,000 and several seeds, the separated pairs of each method,
@@ -30,9 +30,9 @@ import time
 import numpy as np
 from scipy import special
 
-from benchmark.stats import ranking as C
-from benchmark.metrics import registry as metrics
-from benchmark.stats.bootstrap import ResamplingPlan
+from benchmark.stats import significance as SG
+from benchmark.metrics import auc as metrics
+from benchmark.stats.resampling import ResamplingPlan
 
 
 def old_map_better(reps, points, alpha=0.05):
@@ -40,12 +40,12 @@ def old_map_better(reps, points, alpha=0.05):
     s = reps.shape[0]
     iu, ju = np.triu_indices(s, k=1)
     d = reps[iu] - reps[ju]
-    adj = C.holm_adjust(C.bootstrap_p_values(d))
+    adj = SG.holm_adjust(SG.bootstrap_p_values(d))
     return int(np.sum(adj < alpha))
 
 
 def new_map(reps, points, alpha=0.05):
-    m = C.significance_map(reps, points, None, True, level=alpha)
+    m = SG.significance_map(reps, points, None, True, level=alpha)
     better = np.array(m.better)
     s = better.shape[0]
     gaps = [j - i for i in range(s) for j in range(s) if better[i, j]]

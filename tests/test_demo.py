@@ -8,6 +8,7 @@ quality of the demo submissions is measured with scikit-learn, not with the pack
 
 from __future__ import annotations
 
+import ast
 import datetime
 import hashlib
 import io
@@ -27,9 +28,6 @@ REPO = Path(__file__).resolve().parents[1]
 DATA = REPO / "tasks" / "_datasets"
 SUBS = REPO / "submissions"
 
-TASKS = [
-    "mrnet", "scopemri-bankart", "scopemri-slap", "scopemri-cuff", "rsna-cspine", "rsna-lumbar"
-]
 CSPINE_TARGETS = ["patient_overall"] + [f"C{i}" for i in range(1, 8)]
 CONDITIONS = [
     "spinal_canal_stenosis",
@@ -58,6 +56,9 @@ for _t in ("bankart", "slap", "cuff"):
     ORDER[f"scopemri-{_t}"] = ["demo-baseline__prevalence", "demo-lab-d__logistic-baseline",
                                "demo-lab-c__densenet-3d", "demo-lab-a__scope-cnn",
                                "demo-lab-b__multiview-transformer"]
+#: The tasks the demo generator writes submissions for (a task may have none: see
+#: test_new_task.py).
+TASKS = list(ORDER)
 
 
 def plain_bytes(path: Path) -> bytes:
@@ -506,3 +507,45 @@ def test_scopemri_scores_of_a_patient_are_correlated():
     pairs = np.array(pairs)
     assert len(pairs) >= 20
     assert np.corrcoef(pairs[:, 0], pairs[:, 1])[0, 1] > 0.2
+
+
+# -- the generators live apart -------------------------------------------------------------------
+def imported_modules(source: str, package: str) -> set[str]:
+    """Absolute names of the modules ``source`` (a module of ``package``) imports, at any
+    depth (function-level imports too), relative imports resolved."""
+    names = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            names.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            parts = package.split(".")
+            base = parts[: len(parts) - node.level + 1] if node.level else []
+            module = ".".join(base + ([node.module] if node.module else []))
+            names.add(module)
+            names.update(f"{module}.{a.name}" for a in node.names)
+    return names
+
+
+def is_demo(name: str) -> bool:
+    return name == "benchmark.demo" or name.startswith("benchmark.demo.")
+
+
+def test_the_import_reader_sees_every_way_to_import_the_generators():
+    for source in ("from ..demo import generate\n", "from ..demo.common import SEEDS\n",
+                   "import benchmark.demo.mrnet\n", "def f():\n    from .. import demo\n",
+                   "from benchmark.demo import entries\n"):
+        assert any(map(is_demo, imported_modules(source, "benchmark.cli"))), source
+    assert not any(map(is_demo, imported_modules("from . import demo\n", "benchmark.cli")))  # cli.demo
+
+
+def test_no_module_of_the_package_imports_the_demo_generators():
+    package = REPO / "benchmark"
+    sources = [p for p in package.rglob("*.py") if p.relative_to(package).parts[0] != "demo"]
+    assert len(sources) > 20
+    found = {}
+    for path in sources:
+        dotted = ".".join(path.relative_to(REPO).with_suffix("").parts[:-1])
+        names = sorted(filter(is_demo, imported_modules(path.read_text(encoding="utf-8"), dotted)))
+        if names:
+            found[str(path.relative_to(REPO))] = names
+    assert found == {}

@@ -177,16 +177,17 @@ def score_attack(found: dict, root: Path) -> dict:
 
 @pytest.fixture(scope="module")
 def demo_sites(tmp_path_factory):
-    """The demo site as published, and the same inputs built with withholding disabled."""
+    """The demo site as published (the committed leaderboard/, which
+    test_site.py::test_committed_leaderboard_is_up_to_date proves equal to a fresh build), and
+    the same inputs built with withholding disabled."""
     tmp = tmp_path_factory.mktemp("demo")
     reg = load_registry(REPO)
-    build_site(reg, score_all_tasks(reg), tmp / "published")
-    build_site(reg, score_all_tasks(reg, withhold=False), tmp / "unwithheld")
-    return tmp
+    build_site(reg, score_all_tasks(reg, withhold=False, cache_dir=tmp / "cache"), tmp / "unwithheld")
+    return {"published": REPO / "leaderboard", "unwithheld": tmp / "unwithheld"}
 
 
 def test_attacks_recover_every_label_when_nothing_is_withheld(demo_sites):
-    res = score_attack(attack(demo_sites / "unwithheld", REPO), REPO)
+    res = score_attack(attack(demo_sites["unwithheld"], REPO), REPO)
     # MRNet 3 x 120, RSNA 2022 8 x 1500, ScopeMRI 3 tasks x 117: 12,711 binary labels; the
     # 117 of scopemri-slap are safe even unwithheld: its predictions are encrypted.
     assert res["labels"] == 12711
@@ -196,12 +197,12 @@ def test_attacks_recover_every_label_when_nothing_is_withheld(demo_sites):
 
 @pytest.mark.parametrize("kind", ["roc", "calibration", "readers"])
 def test_each_attack_alone_recovers_labels_when_nothing_is_withheld(demo_sites, kind):
-    res = score_attack(attack(demo_sites / "unwithheld", REPO, which=(kind,)), REPO)
+    res = score_attack(attack(demo_sites["unwithheld"], REPO, which=(kind,)), REPO)
     assert res["wrong"] == 0 and res["recovered"] > 0, res
 
 
 def test_published_demo_site_gives_no_label_away(demo_sites):
-    res = score_attack(attack(demo_sites / "published", REPO), REPO)
+    res = score_attack(attack(demo_sites["published"], REPO), REPO)
     assert res["labels"] == 12711
     assert res["recovered"] == 0 and res["wrong"] == 0
     assert res["guess_right"] <= res["majority_right"]
@@ -222,7 +223,7 @@ def test_no_published_file_holds_a_label_hash(demo_sites):
                 labels = load_labels(task, name)
                 digests.add(labels.sha256)
     assert digests
-    for f in (demo_sites / "published").rglob("*"):
+    for f in demo_sites["published"].rglob("*"):
         if f.is_file():
             text = f.read_text(encoding="utf-8")
             for d in digests:
@@ -502,7 +503,7 @@ def test_published_numbers_of_a_hidden_split_have_four_decimals(demo_sites):
     in the labels; published values carry 4 decimals (what the pages show) instead."""
     floats = re.compile(r"(?<![\w.])-?\d+\.(\d+)(?:e-?\d+)?")
     for name in ("published", "unwithheld"):
-        data = json.loads((demo_sites / name / "leaderboard.json").read_text())
+        data = json.loads((demo_sites[name] / "leaderboard.json").read_text())
         long = []
         for t in data["tasks"]:
             if t["disclosure"]["predictions_confidential"]:

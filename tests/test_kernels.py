@@ -23,13 +23,20 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from benchmark.stats import engine
 from benchmark.stats import kernels as K
+from benchmark.data.contracts import load_metric_hook
 from benchmark.metrics import registry as M
-from benchmark.stats.bootstrap import ResamplingPlan, bootstrap_replicates, jackknife_values
+from benchmark.metrics.auc import roc_auc_batch
+from benchmark.metrics.log_loss import binary_losses, log_loss_batch
+from benchmark.stats.resampling import ResamplingPlan, bootstrap_replicates, jackknife_values
 
 from previous_auc import auc_batch as _reference_auc_batch
 
 ROOT = Path(__file__).resolve().parents[1]
+# The competition metrics live in their dataset folders; loading the hooks registers them.
+CSPINE = load_metric_hook(ROOT / "tasks" / "_datasets" / "rsna-cspine" / "dataset.toml")
+load_metric_hook(ROOT / "tasks" / "_datasets" / "rsna-lumbar" / "dataset.toml")
 
 
 def _data(rng, n, prevalence=0.3, decimals=None):
@@ -63,8 +70,8 @@ def test_auc_replicates_bit_identical_to_previous_kernel(n, decimals, scheme):
     )
     w = plan.weights()
     expected = _reference_auc_batch(y, s, w)
-    assert np.array_equal(M.roc_auc_batch(y, s, w), expected, equal_nan=True)
-    fused = K.replicates([K.AUCTerms(y, s)], plan)[0]
+    assert np.array_equal(roc_auc_batch(y, s, w), expected, equal_nan=True)
+    fused = engine.replicates([K.AUCTerms(y, s)], plan)[0]
     assert np.array_equal(fused, expected, equal_nan=True)
 
 
@@ -90,7 +97,7 @@ def test_mean_auc_fused_equals_previous_mean():
     plan = ResamplingPlan.build(n, replicates=300, seed=1, key="mean")
     w = plan.weights()
     expected = np.mean([_reference_auc_batch(y[:, j], s[:, j], w) for j in range(3)], axis=0)
-    got = K.replicates([M.get("mean_roc_auc").kernel(y, s)], plan)[0]
+    got = engine.replicates([M.get("mean_roc_auc").kernel(y, s)], plan)[0]
     assert np.array_equal(got, expected, equal_nan=True)
 
 
@@ -156,13 +163,13 @@ def test_fused_linear_metrics_equal_each_metric_batch():
     plan = ResamplingPlan.build(n, strata=y[:, 0], replicates=400, seed=4, key="fused")
     kernels = [M.get("rsna_cspine_weighted_log_loss").kernel(y, p)]
     kernels += [M.get("log_loss").kernel(y[:, j], p[:, j]) for j in range(8)]
-    fused = K.replicates(kernels, plan)
+    fused = engine.replicates(kernels, plan)
     w = plan.weights()
-    separate = [M.rsna_cspine_weighted_log_loss_batch(y, p, w)]
-    separate += [M.log_loss_batch(y[:, j], p[:, j], w) for j in range(8)]
+    separate = [CSPINE.rsna_cspine_weighted_log_loss_batch(y, p, w)]
+    separate += [log_loss_batch(y[:, j], p[:, j], w) for j in range(8)]
     assert np.array_equal(fused, np.array(separate))
     # ... and agree with a plain product to rounding.
-    plain = (w @ M._binary_losses(y[:, 3], p[:, 3])) / w.sum(axis=1)
+    plain = (w @ binary_losses(y[:, 3], p[:, 3])) / w.sum(axis=1)
     np.testing.assert_allclose(fused[4], plain, rtol=1e-14)
 
 
@@ -192,7 +199,7 @@ def test_closed_form_jackknife_agrees_with_masks(clustered):
     ]
     kernels = [M.get(name).kernel(a, b) for name, a, b in cases]
     evaluators = [lambda W, f=M.get(name).batch, a=a, b=b: f(a, b, W) for name, a, b in cases]
-    got = K.jackknife(kernels, plan)
+    got = engine.jackknife(kernels, plan)
     expected = jackknife_values(evaluators, plan)
     np.testing.assert_allclose(got, expected, rtol=0, atol=1e-12)
     # AUCs: exact integer arithmetic on both sides, so the same bits.
@@ -210,14 +217,14 @@ def test_closed_form_jackknife_of_a_subgroup():
     auc = K.AUCTerms(y[mask], s[mask]).on_cases(cols, n)
     p = 1.0 / (1.0 + np.exp(-s[mask]))
     ll = M.get("log_loss").kernel(y[mask], p).on_cases(cols, n)
-    got = K.jackknife([auc, ll], plan)
+    got = engine.jackknife([auc, ll], plan)
     expected = jackknife_values(
-        [lambda W: M.roc_auc_batch(y[mask], s[mask], W[:, cols]),
-         lambda W: M.log_loss_batch(y[mask], p, W[:, cols])],
+        [lambda W: roc_auc_batch(y[mask], s[mask], W[:, cols]),
+         lambda W: log_loss_batch(y[mask], p, W[:, cols])],
         plan,
     )
     np.testing.assert_allclose(got, expected, rtol=0, atol=1e-12)
-    reps = K.replicates([auc, ll], plan)
+    reps = engine.replicates([auc, ll], plan)
     ref = bootstrap_replicates(
         [lambda W: _reference_auc_batch(y[mask], s[mask], W[:, cols])], plan
     )
@@ -228,13 +235,13 @@ def test_jackknife_with_single_class_units_is_nan_where_undefined():
     y = np.array([1.0, 0.0, 0.0, 0.0])
     s = np.array([0.9, 0.1, 0.2, 0.3])
     plan = ResamplingPlan.build(4, replicates=100, seed=0, key="one")
-    got = K.jackknife([K.AUCTerms(y, s)], plan)[0]
+    got = engine.jackknife([K.AUCTerms(y, s)], plan)[0]
     assert np.isnan(got[0]) and np.array_equal(got[1:], [1.0, 1.0, 1.0])
 
 
 def test_kernels_are_checked():
     plan = ResamplingPlan.build(3, replicates=100, seed=0, key="x")
     with pytest.raises(TypeError, match="LinearTerms or AUCTerms"):
-        K.replicates([lambda w: w.sum(axis=1)], plan)
+        engine.replicates([lambda w: w.sum(axis=1)], plan)
     with pytest.raises(ValueError, match="covers 2 cases"):
-        K.replicates([K.AUCTerms(np.array([0, 1]), np.array([0.1, 0.2]))], plan)
+        engine.replicates([K.AUCTerms(np.array([0, 1]), np.array([0.1, 0.2]))], plan)

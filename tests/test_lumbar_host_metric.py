@@ -234,7 +234,11 @@ from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 from hypothesis.extra.numpy import arrays  # noqa: E402
 
-from benchmark.metrics.registry import LUMBAR_TARGETS, rsna_lumbar_loss
+from benchmark.data.contracts import load_metric_hook  # noqa: E402
+
+# The competition score lives in the dataset folder's hook module.
+_LUMBAR = load_metric_hook(Path(__file__).resolve().parents[1] / "tasks" / "_datasets" / "rsna-lumbar" / "dataset.toml")
+LUMBAR_TARGETS, rsna_lumbar_loss = _LUMBAR.LUMBAR_TARGETS, _LUMBAR.rsna_lumbar_loss
 
 # Values the clipping treats specially, mixed with ordinary ones.
 _VALUE = st.one_of(

@@ -1,4 +1,5 @@
-"""Tests of benchmark.metrics.registry.
+"""Tests of benchmark.metrics (registry, AUC, log loss, calibration) and of the competition
+metrics in the RSNA dataset folders' hook modules.
 
 Golden values come from scikit-learn (roc_auc_score, roc_curve, log_loss),
 from hand computations written out below with explicit numbers, or from small
@@ -15,9 +16,32 @@ import pytest
 from sklearn.metrics import log_loss as sk_log_loss
 from sklearn.metrics import roc_auc_score, roc_curve
 
+from pathlib import Path
+
+import benchmark.metrics.auc as auc_module
+import benchmark.metrics.calibration as calibration_module
+import benchmark.metrics.log_loss as log_loss_module
 import benchmark.metrics.registry as metrics
 import benchmark.stats.kernels as kernels
-from benchmark.metrics.registry import CSPINE_TARGETS, LUMBAR_CLASSES, LUMBAR_CONDITIONS, LUMBAR_LEVELS, LUMBAR_TARGETS, Metric, get, log_loss, mean_roc_auc, mean_roc_auc_batch, names, register, roc_auc, roc_auc_batch, roc_curve_points, rsna_cspine_weighted_log_loss, rsna_lumbar_any_severe_spinal_loss, rsna_lumbar_foraminal_loss, rsna_lumbar_loss, rsna_lumbar_spinal_loss, rsna_lumbar_subarticular_loss
+from benchmark.data.contracts import load_metric_hook
+from benchmark.metrics.auc import mean_roc_auc, mean_roc_auc_batch, roc_auc, roc_auc_batch, roc_curve_points
+from benchmark.metrics.calibration import calibration_bin_index, expected_calibration_error
+from benchmark.metrics.log_loss import log_loss
+from benchmark.metrics.registry import Metric, get, names, register
+
+# The competition metrics live in their dataset folders; loading the hooks registers them.
+DATASETS = Path(__file__).resolve().parents[1] / "tasks" / "_datasets"
+CSPINE = load_metric_hook(DATASETS / "rsna-cspine" / "dataset.toml")
+LUMBAR = load_metric_hook(DATASETS / "rsna-lumbar" / "dataset.toml")
+CSPINE_TARGETS = CSPINE.CSPINE_TARGETS
+rsna_cspine_weighted_log_loss = CSPINE.rsna_cspine_weighted_log_loss
+LUMBAR_CLASSES, LUMBAR_CONDITIONS = LUMBAR.LUMBAR_CLASSES, LUMBAR.LUMBAR_CONDITIONS
+LUMBAR_LEVELS, LUMBAR_TARGETS = LUMBAR.LUMBAR_LEVELS, LUMBAR.LUMBAR_TARGETS
+rsna_lumbar_loss = LUMBAR.rsna_lumbar_loss
+rsna_lumbar_spinal_loss = LUMBAR.rsna_lumbar_spinal_loss
+rsna_lumbar_foraminal_loss = LUMBAR.rsna_lumbar_foraminal_loss
+rsna_lumbar_subarticular_loss = LUMBAR.rsna_lumbar_subarticular_loss
+rsna_lumbar_any_severe_spinal_loss = LUMBAR.rsna_lumbar_any_severe_spinal_loss
 
 EPS = 1e-15  # binary log loss and RSNA 2022 (openai/mle-bench grade.py: epsilon = 1e-15)
 # RSNA 2024: scikit-learn 1.2.2's log_loss default eps="auto", the float64 machine
@@ -118,9 +142,14 @@ def test_target_constants():
     assert LUMBAR_TARGETS[24] == "right_subarticular_stenosis_l5_s1"
 
 
-def test_doctests_pass():
-    result = doctest.testmod(metrics, optionflags=doctest.ELLIPSIS)
-    assert result.attempted > 20
+@pytest.mark.parametrize("module, at_least", [
+    (metrics, 4), (auc_module, 6), (log_loss_module, 4), (calibration_module, 2),
+    (CSPINE, 2), (LUMBAR, 10),
+])
+def test_doctests_pass(module, at_least):
+    # The hook modules live outside the package's test paths: their examples run here.
+    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+    assert result.attempted >= at_least
     assert result.failed == 0
 
 
@@ -737,7 +766,6 @@ def test_fn_rejects_bad_inputs(name):
 
 
 def test_calibration_bins_are_closed_on_the_right():
-    from benchmark.metrics.registry import calibration_bin_index
 
     # 10 bins: [0, 0.1], (0.1, 0.2], ..., (0.9, 1]; each edge belongs to the bin below it.
     p = [0.0, 0.1, 0.2, 0.3, 0.30000000000000004, 0.7, 0.9, 0.9000000000000001, 1.0]
@@ -751,7 +779,6 @@ def test_calibration_bins_are_closed_on_the_right():
 def test_calibration_bins_agree_with_sklearn_calibration_curve():
     from sklearn.calibration import calibration_curve
 
-    from benchmark.metrics.registry import calibration_bin_index
 
     rng = np.random.default_rng(4)
     p = np.concatenate([rng.random(500), np.arange(11) / 10, [0.3, 0.7, 0.15]])
@@ -764,7 +791,6 @@ def test_calibration_bins_agree_with_sklearn_calibration_curve():
 
 
 def test_ece_hand_computation_with_edge_values():
-    from benchmark.metrics.registry import expected_calibration_error
 
     # 10 bins. 0.3 falls in (0.2, 0.3] with 0.25; 0.1 in [0, 0.1] with 0.0; 0.35 alone.
     # (0.2, 0.3]: y = 1, 0 -> rate 0.5, mean 0.275, gap 0.225, weight 2/5
@@ -787,7 +813,6 @@ def test_calibration_bin_index_matches_exact_rational_bins():
     from hypothesis import given, settings
     from hypothesis import strategies as st
 
-    from benchmark.metrics.registry import calibration_bin_index
 
     @settings(max_examples=300, deadline=None)
     @given(p=st.one_of(st.floats(0.0, 1.0), st.integers(0, 50).map(lambda k: k / 50)),

@@ -14,7 +14,7 @@ from sklearn.metrics import roc_auc_score
 
 from benchmark.cli.main import main
 from benchmark.core.errors import LabelError
-from benchmark.stats.reader_studies import read_reads
+from benchmark.stats.reads import read_reads
 from benchmark.stats.mrmc_panel import ReaderPanel
 
 BANKART_SUB = "submissions/scopemri-bankart/demo-lab-c__densenet-3d/predictions.csv"

@@ -15,8 +15,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from benchmark.stats import ranking as C
-from benchmark.stats.bootstrap import paired_difference
+from benchmark.stats import baselines as BL
+from benchmark.stats import intervals as IV
+from benchmark.stats import operating_points as OP
+from benchmark.stats import ranking as RK
+from benchmark.stats import significance as SG
+from benchmark.stats.intervals import paired_difference
 
 
 # ------------------------------------------------------------------------------------------
@@ -32,7 +36,7 @@ def test_rank_summary_hand_matrix_with_undefined_replicate():
         ]
     )
     # ranks: r0 A1 B2 C3 | r1 A3 B2 C1 | r2 A2 B1 C3 | r3 (A undefined) B2 C1
-    out = C.rank_summary([0.9, 0.8, 0.7], reps, True, level=0.5, names=["A", "B", "C"])
+    out = RK.rank_summary([0.9, 0.8, 0.7], reps, True, level=0.5, names=["A", "B", "C"])
     a, b, c = out
     assert [x.point_rank for x in out] == [1, 2, 3]
     assert a.rank_counts == [1, 1, 1] and a.n_undefined == 1 and a.n_ranked == 3
@@ -52,7 +56,7 @@ def test_rank_summary_known_frequencies():
     reps = np.empty((3, B))
     reps[:, :70] = np.array([[3.0], [2.0], [1.0]])
     reps[:, 70:] = np.array([[2.0], [3.0], [1.0]])
-    a, b, c = C.rank_summary([3, 2, 1], reps, True)
+    a, b, c = RK.rank_summary([3, 2, 1], reps, True)
     assert a.rank_counts == [70, 30, 0] and b.rank_counts == [30, 70, 0]
     assert c.rank_counts == [0, 0, 100]
     assert a.p_best == 0.7 and b.p_best == 0.3 and c.p_best == 0.0
@@ -62,26 +66,26 @@ def test_rank_summary_known_frequencies():
 
 def test_rank_summary_ties_share_min_rank_and_direction():
     reps = np.array([[1.0, 0.5], [1.0, 0.7], [0.2, 0.7]])
-    out = C.rank_summary([0.5, 0.5, 0.1], reps, True)
+    out = RK.rank_summary([0.5, 0.5, 0.1], reps, True)
     assert [x.point_rank for x in out] == [1, 1, 3]
     # r0: 1, 1, 3; r1: 3, 1, 1
     assert [x.rank_counts for x in out] == [[1, 0, 1], [2, 0, 0], [1, 0, 1]]
     # lower is better on negated values gives the same ranks
-    neg = C.rank_summary([-0.5, -0.5, -0.1], -reps, False)
+    neg = RK.rank_summary([-0.5, -0.5, -0.1], -reps, False)
     assert [x.rank_counts for x in neg] == [x.rank_counts for x in out]
     assert [x.point_rank for x in neg] == [1, 1, 3]
 
 
 def test_rank_summary_undefined_point_and_errors():
-    out = C.rank_summary([np.nan, 0.3], np.array([[np.nan], [0.1]]), True)
+    out = RK.rank_summary([np.nan, 0.3], np.array([[np.nan], [0.1]]), True)
     assert out[0].point_rank is None and out[0].median_rank is None
     assert out[0].rank_interval is None and out[0].n_undefined == 1
     assert out[1].point_rank == 1 and out[1].p_best == 1.0
     json.dumps([x.to_dict() for x in out], allow_nan=False)
     with pytest.raises(ValueError, match="one row per submission"):
-        C.rank_summary([1, 2], np.zeros((3, 4)), True)
+        RK.rank_summary([1, 2], np.zeros((3, 4)), True)
     with pytest.raises(ValueError, match="level must be in"):
-        C.rank_summary([1, 2], np.zeros((2, 4)), True, level=1.5)
+        RK.rank_summary([1, 2], np.zeros((2, 4)), True, level=1.5)
 
 
 # ------------------------------------------------------------------------------------------
@@ -95,18 +99,18 @@ def test_arena_rank_hand_example():
         [0.60, 0.91],  # D: lows above 0.91: none (A's 0.90 is below) -> 1
         [0.80, 0.84],  # E: lows above 0.84: A, B -> 3
     ]
-    assert C.arena_rank(iv, True).tolist() == [1, 1, 3, 1, 3]
+    assert RK.arena_rank(iv, True).tolist() == [1, 1, 3, 1, 3]
     mirrored = [[-h, -l] for l, h in iv]
-    assert C.arena_rank(mirrored, False).tolist() == [1, 1, 3, 1, 3]
+    assert RK.arena_rank(mirrored, False).tolist() == [1, 1, 3, 1, 3]
 
 
 def test_arena_rank_errors():
     with pytest.raises(ValueError, match="low <= high"):
-        C.arena_rank([[0.9, 0.8]], True)
+        RK.arena_rank([[0.9, 0.8]], True)
     with pytest.raises(ValueError, match="finite"):
-        C.arena_rank([[np.nan, 0.8]], True)
+        RK.arena_rank([[np.nan, 0.8]], True)
     with pytest.raises(ValueError, match="shape"):
-        C.arena_rank([0.1, 0.2], True)
+        RK.arena_rank([0.1, 0.2], True)
 
 
 # ------------------------------------------------------------------------------------------
@@ -114,14 +118,14 @@ def test_arena_rank_errors():
 # ------------------------------------------------------------------------------------------
 def test_bootstrap_p_values_hand():
     # #(d <= 0) = 1, #(d >= 0) = 3, B = 4: p = 2 (1 + 1) / 5
-    assert C.bootstrap_p_values([0.1, 0.2, -0.1, 0.3]) == pytest.approx(0.8)
+    assert SG.bootstrap_p_values([0.1, 0.2, -0.1, 0.3]) == pytest.approx(0.8)
     # zeros count on both sides; capped at 1
-    assert C.bootstrap_p_values([0.0, 0.0, 1.0]) == 1.0
+    assert SG.bootstrap_p_values([0.0, 0.0, 1.0]) == 1.0
     # all 99 positive: 2 (1 + 0) / 100
-    assert C.bootstrap_p_values(np.ones(99)) == pytest.approx(0.02)
+    assert SG.bootstrap_p_values(np.ones(99)) == pytest.approx(0.02)
     # nan replicates are dropped: 3 defined, all positive -> 2 / 4
-    assert C.bootstrap_p_values([1.0, np.nan, 2.0, 3.0]) == pytest.approx(0.5)
-    assert math.isnan(C.bootstrap_p_values([np.nan, np.nan]))
+    assert SG.bootstrap_p_values([1.0, np.nan, 2.0, 3.0]) == pytest.approx(0.5)
+    assert math.isnan(SG.bootstrap_p_values([np.nan, np.nan]))
 
 
 def test_bootstrap_p_values_agree_with_paired_difference():
@@ -129,18 +133,18 @@ def test_bootstrap_p_values_agree_with_paired_difference():
     a = rng.normal(0.80, 0.02, 500)
     b = a - rng.normal(0.01, 0.02, 500)
     ref = paired_difference(a, b, 0.8, 0.79).p_value
-    assert C.bootstrap_p_values(a - b) == pytest.approx(ref)
+    assert SG.bootstrap_p_values(a - b) == pytest.approx(ref)
 
 
 def test_holm_hand_example():
     # sorted: 0.005*4 = 0.02, 0.01*3 = 0.03, 0.03*2 = 0.06, 0.04*1 = 0.04 -> running max 0.06
-    adj = C.holm_adjust([0.01, 0.04, 0.03, 0.005])
+    adj = SG.holm_adjust([0.01, 0.04, 0.03, 0.005])
     assert adj == pytest.approx([0.03, 0.06, 0.06, 0.02])
-    assert C.holm_adjust([0.5, 0.6]) == pytest.approx([1.0, 1.0])
-    out = C.holm_adjust([0.01, np.nan, 0.04])  # m = 2
+    assert SG.holm_adjust([0.5, 0.6]) == pytest.approx([1.0, 1.0])
+    out = SG.holm_adjust([0.01, np.nan, 0.04])  # m = 2
     assert out[0] == pytest.approx(0.02) and math.isnan(out[1]) and out[2] == pytest.approx(0.04)
     with pytest.raises(ValueError, match="probabilities"):
-        C.holm_adjust([1.2])
+        SG.holm_adjust([1.2])
 
 
 # ------------------------------------------------------------------------------------------
@@ -182,7 +186,7 @@ def test_studentized_p_values_match_normal_test():
     d = rng.normal(0.01, 0.02, size=(3, 500))
     d[1, :7] = np.nan
     point = np.array([0.012, -0.03, 0.0])
-    p, se, why = C.studentized_p_values(d, point)
+    p, se, why = SG.studentized_p_values(d, point)
     for k in range(3):
         x = d[k][~np.isnan(d[k])]
         ref_se = statistics.stdev(x.tolist())
@@ -190,7 +194,7 @@ def test_studentized_p_values_match_normal_test():
         assert p[k] == pytest.approx(2 * stats.norm.sf(abs(point[k]) / ref_se), rel=1e-10)
     assert why == [None, None, None]
     # not floored at 2 / (B + 1): a difference of 10 standard errors
-    p10, _, _ = C.studentized_p_values(rng.normal(0, 1, size=(1, 200)) * 0.01, [0.1])
+    p10, _, _ = SG.studentized_p_values(rng.normal(0, 1, size=(1, 200)) * 0.01, [0.1])
     assert p10[0] < 1e-15
 
 
@@ -204,10 +208,10 @@ def test_studentized_p_values_invariances(seed, shift, scale):
     # p is a probability, unchanged by swapping the pair (negating everything) and by
     # measuring the metric in other units (scaling everything)
     d = np.random.default_rng(seed).normal(0.0, 0.05, size=(1, 200))
-    p, _, _ = C.studentized_p_values(d, [shift * 0.1])
+    p, _, _ = SG.studentized_p_values(d, [shift * 0.1])
     assert 0.0 <= p[0] <= 1.0
-    assert C.studentized_p_values(-d, [-shift * 0.1])[0][0] == pytest.approx(p[0], rel=1e-9, abs=1e-300)
-    assert C.studentized_p_values(scale * d, [scale * shift * 0.1])[0][0] == pytest.approx(
+    assert SG.studentized_p_values(-d, [-shift * 0.1])[0][0] == pytest.approx(p[0], rel=1e-9, abs=1e-300)
+    assert SG.studentized_p_values(scale * d, [scale * shift * 0.1])[0][0] == pytest.approx(
         p[0], rel=1e-7, abs=1e-300
     )
 
@@ -215,12 +219,12 @@ def test_studentized_p_values_invariances(seed, shift, scale):
 def test_studentized_p_values_untestable_cells():
     d = np.vstack([np.full(100, 0.02), np.r_[np.full(20, np.nan), np.linspace(-1, 1, 80)],
                    np.linspace(-1, 1, 100)])
-    p, se, why = C.studentized_p_values(d, [0.02, 0.1, np.nan])
+    p, se, why = SG.studentized_p_values(d, [0.02, 0.1, np.nan])
     assert np.isnan(p).all()
     assert why[0] == "bootstrap standard error 0 at B = 100"
     assert why[1] == "20 of 100 replicates undefined"
     assert why[2] == "the point difference is undefined"
-    assert C.studentized_p_values(np.full((1, 1), 0.5), [0.5])[2] == [
+    assert SG.studentized_p_values(np.full((1, 1), 0.5), [0.5])[2] == [
         "fewer than two defined replicates"
     ]
 
@@ -239,7 +243,7 @@ def test_significance_map_against_reference():
     reps[3, :5] = np.nan
     names = ["a", "b", "c", "d"]
     points = np.nanmean(reps, axis=1)
-    res = C.significance_map(reps, points, names, True, level=0.05)
+    res = SG.significance_map(reps, points, names, True, level=0.05)
     pairs, ps, adj = _reference_map(reps, points)
     for (i, j), p, q in zip(pairs, ps, adj):
         assert res.p_values[i][j] == pytest.approx(p, rel=1e-9, abs=1e-300)
@@ -254,7 +258,7 @@ def test_significance_map_against_reference():
     assert res.untested == [[None] * 4 for _ in range(4)]
     assert res.n_replicates == 400 and "studentised" in res.method
     # lower is better: negate everything, same verdicts
-    low = C.significance_map(-reps, -points, names, False)
+    low = SG.significance_map(-reps, -points, names, False)
     assert low.better == res.better and low.order == res.order
     json.dumps(res.to_dict(), allow_nan=False)
 
@@ -266,7 +270,7 @@ def test_significance_map_holm_makes_it_harder():
     e = rng.standard_normal(1000)
     e = (e - e.mean()) / e.std(ddof=1)  # replicate differences with sd exactly 1
     reps = np.vstack([0.8 + 0.01 * e, np.full(1000, 0.8), np.full(1000, 0.8) + 0.01 * e])
-    res = C.significance_map(reps, [0.822, 0.8, 0.8], None, True)
+    res = SG.significance_map(reps, [0.822, 0.8, 0.8], None, True)
     assert res.p_values[0][1] == pytest.approx(2 * stats.norm.sf(2.2))
     assert res.p_values[0][1] < 0.05 and not res.better[0][1]
     assert res.p_adjusted[0][1] == pytest.approx(2 * 2 * stats.norm.sf(2.2))
@@ -282,7 +286,7 @@ def test_significance_map_separates_widely_spaced_entries():
     noise = rng.standard_normal((30, 500)) * 0.01 / math.sqrt(2)  # se of a difference: 0.01
     points = 0.9 - 0.05 * np.arange(30)
     reps = points[:, None] + noise
-    res = C.significance_map(reps, points, None, True)
+    res = SG.significance_map(reps, points, None, True)
     better = np.array(res.better)
     assert better.sum() >= 400
     assert all(better[i, j] for i in range(30) for j in range(30) if j - i >= 2)
@@ -307,12 +311,12 @@ def test_significance_map_separates_widely_spaced_entries():
     ],
 )
 def test_verdict_boundaries(low, high, hib, expected):
-    assert C.verdict(low, high, hib) == expected
+    assert IV.verdict(low, high, hib) == expected
 
 
 def test_verdict_rejects_reversed_interval():
     with pytest.raises(ValueError, match="low must be <= high"):
-        C.verdict(0.2, 0.1)
+        IV.verdict(0.2, 0.1)
 
 
 def test_leader_comparison_matches_quantiles():
@@ -320,7 +324,7 @@ def test_leader_comparison_matches_quantiles():
     base = rng.normal(0.8, 0.02, 1000)
     reps = np.vstack([base - 0.001 + rng.normal(0, 0.01, 1000), base + 0.02, base])
     points = np.array([0.799, 0.82, 0.80])
-    res = C.leader_comparison(reps, points, ["x", "y", "z"], True, level=0.9)
+    res = SG.leader_comparison(reps, points, ["x", "y", "z"], True, level=0.9)
     assert res.leader == "y" and [d.name for d in res.differences] == ["x", "z"]
     for d, i in zip(res.differences, [0, 2]):
         diff = reps[i] - reps[1]
@@ -330,7 +334,7 @@ def test_leader_comparison_matches_quantiles():
     assert res.differences[1].verdict == "worse"  # exactly 0.02 behind in every replicate
     assert res.differences[1].p_value == pytest.approx(2 / 1001)
     # lower is better: the leader is the smallest value
-    low = C.leader_comparison(reps, points, ["x", "y", "z"], False)
+    low = SG.leader_comparison(reps, points, ["x", "y", "z"], False)
     assert low.leader == "x"
     json.dumps(res.to_dict(), allow_nan=False)
 
@@ -338,7 +342,7 @@ def test_leader_comparison_matches_quantiles():
 def test_leader_comparison_too_many_undefined():
     reps = np.vstack([np.linspace(0.7, 0.9, 10), np.linspace(0.6, 0.8, 10)])
     reps[1, :5] = np.nan
-    res = C.leader_comparison(reps, [0.8, 0.7], None, True)
+    res = SG.leader_comparison(reps, [0.8, 0.7], None, True)
     d = res.differences[0]
     assert d.ci is None and d.verdict == "not available" and d.reason
     assert d.n_undefined == 5
@@ -358,32 +362,32 @@ S8 = np.array([0.1, 0.2, 0.3, 0.6, 0.4, 0.5, 0.7, 0.9])
     "spec, sens", [(1.0, 0.5), (0.8, 0.5), (0.75, 1.0), (0.5, 1.0), (0.0, 1.0)]
 )
 def test_sensitivity_at_specificity_hand(spec, sens):
-    assert C.sensitivity_at_specificity(Y8, S8, spec) == sens
+    assert OP.sensitivity_at_specificity(Y8, S8, spec) == sens
 
 
 @pytest.mark.parametrize(
     "sens, spec", [(1.0, 0.75), (0.75, 0.75), (0.6, 0.75), (0.5, 1.0), (0.0, 1.0)]
 )
 def test_specificity_at_sensitivity_hand(sens, spec):
-    assert C.specificity_at_sensitivity(Y8, S8, sens) == spec
+    assert OP.specificity_at_sensitivity(Y8, S8, sens) == spec
 
 
 def test_operating_threshold_hand():
-    assert C.operating_threshold(Y8, S8, 0.75) == (0.4, 1.0, 0.75)
+    assert OP.operating_threshold(Y8, S8, 0.75) == (0.4, 1.0, 0.75)
     # equal sensitivity 0.5 at thresholds 0.7 and 0.6: the higher specificity wins
-    assert C.operating_threshold(Y8, S8, 0.9) == (0.7, 0.5, 1.0)
-    assert C.operating_threshold(Y8, S8, 1.0, matched="sensitivity") == (0.4, 1.0, 0.75)
+    assert OP.operating_threshold(Y8, S8, 0.9) == (0.7, 0.5, 1.0)
+    assert OP.operating_threshold(Y8, S8, 1.0, matched="sensitivity") == (0.4, 1.0, 0.75)
     with pytest.raises(ValueError, match="both classes"):
-        C.operating_threshold([1, 1], [0.2, 0.3], 0.5)
+        OP.operating_threshold([1, 1], [0.2, 0.3], 0.5)
 
 
 def test_tied_scores_form_one_roc_point():
     y = [0, 1, 1, 0]
     s = [0.5, 0.5, 0.8, 0.2]
     # 0.8: sens .5 spec 1 | 0.5 (one positive, one negative tied): sens 1 spec .5
-    assert C.sensitivity_at_specificity(y, s, 1.0) == 0.5
-    assert C.sensitivity_at_specificity(y, s, 0.6) == 0.5
-    assert C.sensitivity_at_specificity(y, s, 0.5) == 1.0
+    assert OP.sensitivity_at_specificity(y, s, 1.0) == 0.5
+    assert OP.sensitivity_at_specificity(y, s, 0.6) == 0.5
+    assert OP.sensitivity_at_specificity(y, s, 0.5) == 1.0
 
 
 def _brute_sens_at_spec(y, s, spec):
@@ -404,8 +408,8 @@ def test_weighted_operating_points_equal_expanded_cases():
     s = np.round(rng.uniform(size=n), 1)  # many ties
     W = rng.multinomial(n, np.full(n, 1 / n), size=40).astype(float)
     W[0] = 1.0
-    got = C.sensitivity_at_specificity(y, s, 0.8, W)
-    got_spec = C.specificity_at_sensitivity(y, s, 0.7, W)
+    got = OP.sensitivity_at_specificity(y, s, 0.8, W)
+    got_spec = OP.specificity_at_sensitivity(y, s, 0.7, W)
     assert got.shape == (40,)
     for b in range(40):
         reps = W[b].astype(int)
@@ -417,17 +421,17 @@ def test_weighted_operating_points_equal_expanded_cases():
         assert got_spec[b] == pytest.approx(
             _brute_sens_at_spec(1 - ye, -se, 0.7)  # spec at sens = swap the classes
         )
-    assert got[0] == C.sensitivity_at_specificity(y, s, 0.8)
+    assert got[0] == OP.sensitivity_at_specificity(y, s, 0.8)
 
 
 def test_weighted_operating_points_per_row_targets_and_undefined():
     W = np.array([[1.0] * 8, [1, 1, 1, 1, 0, 0, 0, 0]])
-    out = C.sensitivity_at_specificity(Y8, S8, np.array([1.0, 0.5]), W)
+    out = OP.sensitivity_at_specificity(Y8, S8, np.array([1.0, 0.5]), W)
     assert out[0] == 0.5 and math.isnan(out[1])  # no positive weight in row 1
     with pytest.raises(ValueError, match="one entry per weighting"):
-        C.sensitivity_at_specificity(Y8, S8, np.array([1.0, 0.5, 0.2]), W)
+        OP.sensitivity_at_specificity(Y8, S8, np.array([1.0, 0.5, 0.2]), W)
     with pytest.raises(ValueError, match=r"target must be in \[0, 1\]"):
-        C.sensitivity_at_specificity(Y8, S8, 1.2)
+        OP.sensitivity_at_specificity(Y8, S8, 1.2)
 
 
 def test_rate_slack_for_rounded_counts():
@@ -437,11 +441,11 @@ def test_rate_slack_for_rounded_counts():
     s = np.r_[np.arange(147) / 1000.0, np.full(10, 0.5)]
     s[:124] -= 1.0
     s[124:147] += 1.0
-    assert C.specificity_at_sensitivity(y, s, 1.0) == pytest.approx(124 / 147)
-    assert C.sensitivity_at_specificity(y, s, 124 / 147) == 1.0
+    assert OP.specificity_at_sensitivity(y, s, 1.0) == pytest.approx(124 / 147)
+    assert OP.sensitivity_at_specificity(y, s, 124 / 147) == 1.0
     # a rounding-size excess is absorbed, a real one is not (next point up: sensitivity 0)
-    assert C.sensitivity_at_specificity(y, s, 124 / 147 + 1e-15) == 1.0
-    assert C.sensitivity_at_specificity(y, s, 124 / 147 + 1e-6) == 0.0
+    assert OP.sensitivity_at_specificity(y, s, 124 / 147 + 1e-15) == 1.0
+    assert OP.sensitivity_at_specificity(y, s, 124 / 147 + 1e-6) == 0.0
 
 
 # ------------------------------------------------------------------------------------------
@@ -457,7 +461,7 @@ def test_compare_to_operating_point_perfect_submission_binomial_baseline(registr
     y = np.r_[np.ones(99), np.zeros(21)]
     s = np.r_[np.linspace(0.6, 1.0, 99), np.linspace(0.0, 0.5, 21)]
     W = _plan(120, 4000, 1)
-    r = C.compare_to_operating_point(y, s, base, W, level=0.95, seed=7)
+    r = BL.compare_to_operating_point(y, s, base, W, level=0.95, seed=7)
     sens = r.sensitivity
     assert sens.baseline == pytest.approx(627 / 693)
     assert sens.matched_value == pytest.approx(124 / 147)
@@ -479,13 +483,13 @@ def test_compare_to_operating_point_perfect_submission_binomial_baseline(registr
     assert r.specificity.submission == 1.0
     # without n_readers the counts are one reader's reads of 693 cases
     single = base.model_copy(update={"n_readers": None})
-    r1 = C.compare_to_operating_point(y, s, single, W, level=0.95, seed=7)
+    r1 = BL.compare_to_operating_point(y, s, single, W, level=0.95, seed=7)
     assert r1.sensitivity.baseline_uncertainty == "binomial 627/693"
     width1 = np.diff(r1.sensitivity.difference_ci)[0]
     assert width1 == pytest.approx(2 * 1.96 * math.sqrt(627 / 693 * 66 / 693 / 693), rel=0.15)
     assert r1.sensitivity.verdict == "better"
     # deterministic and JSON-ready
-    r2 = C.compare_to_operating_point(y, s, base, W, level=0.95, seed=7)
+    r2 = BL.compare_to_operating_point(y, s, base, W, level=0.95, seed=7)
     assert r.to_dict() == r2.to_dict()
     json.dumps(r.to_dict(), allow_nan=False)
 
@@ -501,7 +505,7 @@ def test_compare_to_operating_point_draws_the_matched_coordinate():
     W = np.ones((20000, 100))
     base = {"name": "b", "target": "t", "sensitivity": 0.7, "specificity": 0.8,
             "specificity_counts": [40, 50]}
-    r = C.compare_to_operating_point(y, s, base, W, seed=3)
+    r = BL.compare_to_operating_point(y, s, base, W, seed=3)
     lo_q, hi_q = (stats.binom.ppf(q, 50, 0.8) / 50 for q in (0.025, 0.975))
     assert (lo_q, hi_q) == (34 / 50, 45 / 50)
     assert r.sensitivity.difference_ci == pytest.approx(
@@ -510,7 +514,7 @@ def test_compare_to_operating_point_draws_the_matched_coordinate():
     assert r.sensitivity.matched_value == 0.8
     assert r.sensitivity.submission == pytest.approx(_brute_sens_at_spec(y, s, 0.8))
     # an exact specificity (no counts, no interval) leaves nothing to draw
-    fixed = C.compare_to_operating_point(y, s, dict(base, specificity_counts=None), W, seed=3)
+    fixed = BL.compare_to_operating_point(y, s, dict(base, specificity_counts=None), W, seed=3)
     assert fixed.sensitivity.difference_ci == pytest.approx([r.sensitivity.difference] * 2)
 
 
@@ -520,7 +524,7 @@ def test_baseline_counts_must_match_n_readers():
     base = {"name": "b", "target": "t", "sensitivity": 0.7, "specificity": 0.8,
             "sensitivity_counts": [7, 10], "n_readers": 3}
     with pytest.raises(ValueError, match="multiple of 3"):
-        C.compare_to_operating_point(y, s, base, np.ones((5, 20)))
+        BL.compare_to_operating_point(y, s, base, np.ones((5, 20)))
     from benchmark.data.tasks import BaselineDecl
 
     with pytest.raises(ValueError, match="multiple of n_readers"):
@@ -537,14 +541,14 @@ def test_compare_to_operating_point_ci_only_and_exact_baseline():
     s = y * 0.3 + rng.uniform(size=120)
     W = _plan(120, 3000, 4)
     exact = {"name": "b", "target": "t", "sensitivity": 0.7, "specificity": 0.7}
-    r = C.compare_to_operating_point(y, s, exact, W)
+    r = BL.compare_to_operating_point(y, s, exact, W)
     # no baseline uncertainty: the difference interval is the submission interval shifted
     assert r.sensitivity.baseline_uncertainty == "none"
     assert r.sensitivity.difference_ci == pytest.approx(
         [r.sensitivity.submission_ci[0] - 0.7, r.sensitivity.submission_ci[1] - 0.7]
     )
     with_ci = dict(exact, sensitivity_ci=[0.6, 0.8])
-    r_ci = C.compare_to_operating_point(y, s, with_ci, W)
+    r_ci = BL.compare_to_operating_point(y, s, with_ci, W)
     assert r_ci.sensitivity.baseline_uncertainty == "normal from 95% CI [0.6, 0.8]"
     w0 = np.diff(r.sensitivity.difference_ci)[0]
     w1 = np.diff(r_ci.sensitivity.difference_ci)[0]
@@ -552,7 +556,7 @@ def test_compare_to_operating_point_ci_only_and_exact_baseline():
     # sensitivity at the point: brute force on the full data
     assert r.sensitivity.submission == pytest.approx(_brute_sens_at_spec(y, s, 0.7))
     # iterable of blocks gives the same result as one array
-    r_blocks = C.compare_to_operating_point(y, s, exact, [W[:1000], W[1000:]])
+    r_blocks = BL.compare_to_operating_point(y, s, exact, [W[:1000], W[1000:]])
     assert r_blocks.to_dict() == r.to_dict()
 
 
@@ -563,12 +567,12 @@ def test_compare_to_operating_point_worse_verdict():
     W = _plan(160, 2000, 9)
     base = {"name": "b", "target": "t", "sensitivity": 0.95, "specificity": 0.95,
             "sensitivity_counts": [950, 1000], "specificity_counts": [950, 1000]}
-    r = C.compare_to_operating_point(y, s, base, W)
+    r = BL.compare_to_operating_point(y, s, base, W)
     assert r.sensitivity.verdict == "worse" and r.specificity.verdict == "worse"
     with pytest.raises(ValueError, match="k <= m"):
-        C.compare_to_operating_point(y, s, dict(base, sensitivity_counts=[5, 4]), W)
+        BL.compare_to_operating_point(y, s, dict(base, sensitivity_counts=[5, 4]), W)
     with pytest.raises(ValueError, match="at least one replicate"):
-        C.compare_to_operating_point(y, s, base, [])
+        BL.compare_to_operating_point(y, s, base, [])
 
 
 # ------------------------------------------------------------------------------------------
@@ -625,7 +629,7 @@ def test_vectorised_operating_points_equal_reference_with_ties(seed):
     targets = rng.uniform(size=b)
     targets[::7] = np.round(targets[::7], 1)
     targets[5] = np.nan
-    for matched, fn in (("specificity", C.sensitivity_at_specificity), ("sensitivity", C.specificity_at_sensitivity)):
+    for matched, fn in (("specificity", OP.sensitivity_at_specificity), ("sensitivity", OP.specificity_at_sensitivity)):
         got = fn(y, s, targets, W)
         ref = [_reference_operating_point(y, s, W[i], targets[i], matched) for i in range(b)]
         assert np.array_equal(got, ref, equal_nan=True), matched
@@ -635,9 +639,45 @@ def test_vectorised_operating_points_equal_reference_with_ties(seed):
             assert np.array_equal(got_q, ref_q, equal_nan=True), (matched, q)
             assert fn(y, s, q) == _reference_operating_point(y, s, np.ones(n), q, matched)
     # the ROC points themselves: rows of the vectorised computation equal one row at a time
-    t_all, se_all, sp_all = C.roc_operating_points(y, s, W)
+    t_all, se_all, sp_all = OP.roc_operating_points(y, s, W)
     for i in range(0, b, 9):
-        t_one, se_one, sp_one = C.roc_operating_points(y, s, W[i : i + 1])
+        t_one, se_one, sp_one = OP.roc_operating_points(y, s, W[i : i + 1])
         assert np.array_equal(t_all, t_one)
         assert np.array_equal(se_all[i], se_one[0], equal_nan=True)
         assert np.array_equal(sp_all[i], sp_one[0], equal_nan=True)
+
+
+# ------------------------------------------------------------------------------------------
+# competition ranks: the one ranking rule
+# ------------------------------------------------------------------------------------------
+def test_competition_ranks_hand():
+    # 1224 ranking; the undefined entry gets no rank (0) and pushes no one down
+    v = [0.9, 0.8, 0.9, np.nan, 0.7]
+    assert RK.competition_ranks(v, True).tolist() == [1, 3, 1, 0, 4]
+    assert RK.competition_ranks(v, False).tolist() == [3, 2, 3, 0, 1]
+    assert RK.competition_ranks([np.inf, 0.5], True).tolist() == [0, 1]
+    assert RK.competition_ranks([np.nan, np.nan], True).tolist() == [0, 0]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.one_of(st.sampled_from([0.1, 0.5, 0.9]), st.floats(0, 1), st.just(float("nan"))),
+             min_size=1, max_size=12),
+    st.booleans(),
+)
+def test_competition_ranks_equal_scipy_min_rank_of_the_defined_entries(values, higher):
+    v = np.array(values, dtype=float)
+    ranks = RK.competition_ranks(v, higher)
+    defined = np.isfinite(v)
+    assert (ranks[~defined] == 0).all()
+    if defined.any():
+        key = -v[defined] if higher else v[defined]
+        np.testing.assert_array_equal(ranks[defined], stats.rankdata(key, method="min"))
+
+
+def test_rank_summary_point_ranks_are_competition_ranks():
+    pts = np.array([0.7, np.nan, 0.9, 0.7])
+    reps = np.tile(pts[:, None], (1, 5))
+    out = RK.rank_summary(pts, reps, True)
+    assert [o.point_rank for o in out] == [2, None, 1, 2]
+    assert [o.point_rank or 0 for o in out] == RK.competition_ranks(pts, True).tolist()

@@ -16,8 +16,12 @@ import pandas as pd
 import pytest
 from scipy import stats
 
+from benchmark.demo import reader_study as DM
+from benchmark.stats import intervals as IV
+from benchmark.stats import reads as RD
 from benchmark.stats import reader_studies as R
 from benchmark.core.errors import LabelError
+from benchmark.data.tasks import BaselineDecl
 
 Z95 = 1.959963984540054  # Phi^{-1}(0.975)
 
@@ -34,19 +38,34 @@ def _wilson_formula(k, m, z=Z95):
 
 @pytest.mark.parametrize("k, m", [(627, 693), (751, 840), (124, 147), (3, 10), (0, 5), (5, 5)])
 def test_wilson_matches_formula(k, m):
-    assert R.wilson_interval(k, m) == pytest.approx(_wilson_formula(k, m), abs=1e-12)
+    assert IV.wilson_interval(k, m) == pytest.approx(_wilson_formula(k, m), abs=1e-12)
 
 
 def test_wilson_reproduces_published_intervals():
     # Bien et al. 2018: general radiologists' sensitivity 0.905 (0.881-0.924), accuracy
     # 0.894 (0.871-0.913) over pooled reads (627/693 and 751/840).
-    assert [round(x, 3) for x in R.wilson_interval(627, 693)] == [0.881, 0.924]
-    assert [round(x, 3) for x in R.wilson_interval(751, 840)] == [0.871, 0.913]
-    assert R.wilson_interval(0, 0) is None
-    lo, hi = R.wilson_interval(0, 5)
+    assert [round(x, 3) for x in IV.wilson_interval(627, 693)] == [0.881, 0.924]
+    assert [round(x, 3) for x in IV.wilson_interval(751, 840)] == [0.871, 0.913]
+    assert IV.wilson_interval(0, 0) is None
+    lo, hi = IV.wilson_interval(0, 5)
     assert lo == 0.0 and hi == pytest.approx(Z95**2 / (5 + Z95**2))
     with pytest.raises(ValueError, match="0 <= k <= m"):
-        R.wilson_interval(6, 5)
+        IV.wilson_interval(6, 5)
+
+
+def test_wilson_follows_the_level_and_takes_fractional_successes():
+    # Wilson intervals of 10/20, tabulated: 95% (0.2993, 0.7007), 90% (0.3274, 0.6726)
+    assert [round(x, 4) for x in IV.wilson_interval(10, 20)] == [0.2993, 0.7007]
+    assert [round(x, 4) for x in IV.wilson_interval(10, 20, level=0.9)] == [0.3274, 0.6726]
+    # pooled reads expressed per case (627 of 693 reads by 7 readers = 89.57 of 99 cases):
+    # the formula with a fractional k, at the level asked for
+    k = 627 * 99 / 693
+    z90 = stats.norm.ppf(0.95)
+    assert IV.wilson_interval(k, 99, 0.9) == pytest.approx(_wilson_formula(k, 99, z90), abs=1e-12)
+    with pytest.raises(TypeError, match="k must be a number"):
+        IV.wilson_interval("3", 5)
+    with pytest.raises(ValueError, match="level must be in"):
+        IV.wilson_interval(3, 5, level=1.5)
 
 
 # ------------------------------------------------------------------------------------------
@@ -63,12 +82,12 @@ def test_reader_operating_points_hand():
     assert op.pooled.sensitivity == pytest.approx(4 / 7) and op.pooled.specificity == 0.75
     assert r1.sensitivity_wilson == pytest.approx(_wilson_formula(3, 4))
     assert op.pooled.sensitivity_bootstrap is None and op.n_replicates == 0
-    base = op.as_baseline("readers", "abnormal", "synthetic")
+    base = BaselineDecl(**op.as_baseline("readers", "abnormal", "synthetic"))
     assert base.sensitivity_counts == [4, 7] and base.specificity == 0.75
     # reader 2 skipped a case: the pooled counts are not 2 reads per case
     assert base.n_readers is None
     full = R.reader_operating_points(y, [[1, 1, 1, 0, 0, 1], [1, 1, 0, 0, 0, 0]])
-    b2 = full.as_baseline("readers", "abnormal", "synthetic")
+    b2 = BaselineDecl(**full.as_baseline("readers", "abnormal", "synthetic"))
     assert b2.n_readers == 2 and b2.sensitivity_counts == [5, 8]
 
 
@@ -218,7 +237,7 @@ def test_read_reads_with_targets_and_comments(tmp_path, registry):
         "# SYNTHETIC\nreader_id,case,target,read\ngr1,1250,abnormal,1\n\n"
         "# a comment in the middle\ngr1,1250,acl,0\ngr2,1251,meniscus,1\n",
     )
-    df = R.read_reads(p, task, IDS)
+    df = RD.read_reads(p, task, IDS)
     assert list(df.columns) == ["reader_id", "case", "target", "read"]
     assert df.to_dict("list") == {
         "reader_id": ["gr1", "gr1", "gr2"],
@@ -226,14 +245,14 @@ def test_read_reads_with_targets_and_comments(tmp_path, registry):
         "target": ["abnormal", "acl", "meniscus"],
         "read": [1, 0, 1],
     }
-    ids, m = R.reads_matrix(df, IDS, "abnormal")
+    ids, m = RD.reads_matrix(df, IDS, "abnormal")
     assert ids == ["gr1"] and m[0, 0] == 1 and np.isnan(m[0, 1:]).all()
 
 
 def test_read_reads_default_target(tmp_path, registry):
     task = registry.get("mrnet")
     p = _write(tmp_path, "case,reader_id,read\n1250,x,0\n1252,x,1\n")
-    df = R.read_reads(p, task, IDS)
+    df = RD.read_reads(p, task, IDS)
     assert df["target"].tolist() == ["abnormal", "abnormal"]
 
 
@@ -259,12 +278,12 @@ def test_read_reads_default_target(tmp_path, registry):
 def test_read_reads_errors(tmp_path, registry, body, message):
     p = _write(tmp_path, body)
     with pytest.raises(LabelError, match=message):
-        R.read_reads(p, registry.get("mrnet"), IDS)
+        RD.read_reads(p, registry.get("mrnet"), IDS)
 
 
 def test_read_reads_missing_file(tmp_path, registry):
     with pytest.raises(LabelError, match="cannot read reads file"):
-        R.read_reads(tmp_path / "nope.csv", registry.get("mrnet"), IDS)
+        RD.read_reads(tmp_path / "nope.csv", registry.get("mrnet"), IDS)
 
 
 # ------------------------------------------------------------------------------------------
@@ -283,18 +302,18 @@ def _labels(n_pos_abn, n_neg_abn, seed=0):
 
 def test_generate_reader_study_reproduces_published_pooled_counts():
     lab = _labels(99, 21)  # the MRNet test set: 99 abnormal of 120 (693 / 7, 147 / 7)
-    df = R.generate_reader_study(lab, seed=5)
+    df = DM.generate_reader_study(lab, seed=5)
     assert df.shape == (7 * 120 * 3, 4)
     assert sorted(df.reader_id.unique()) == [f"gr{i}" for i in range(1, 8)]
     assert not df.duplicated(["reader_id", "case", "target"]).any()
-    ids, m = R.reads_matrix(df, lab.case, "abnormal")
+    ids, m = RD.reads_matrix(df, lab.case, "abnormal")
     op = R.reader_operating_points(lab.abnormal.to_numpy(), m, reader_ids=ids)
     assert op.pooled.sensitivity_counts == [627, 693]
     assert op.pooled.specificity_counts == [124, 147]
     # readers differ from one another
     assert len({(r.sensitivity, r.specificity) for r in op.readers}) > 1
-    for target, (sens, spec) in R.MRNET_READER_PROFILES.items():
-        ids, m = R.reads_matrix(df, lab.case, target)
+    for target, (sens, spec) in DM.MRNET_READER_PROFILES.items():
+        ids, m = RD.reads_matrix(df, lab.case, target)
         y = lab[target].to_numpy()
         pooled = R.reader_operating_points(y, m).pooled
         assert pooled.sensitivity_counts[0] == round(sens * pooled.sensitivity_counts[1])
@@ -303,14 +322,14 @@ def test_generate_reader_study_reproduces_published_pooled_counts():
 
 def test_generate_reader_study_deterministic_and_correlated():
     lab = _labels(400, 400, seed=1)
-    a = R.generate_reader_study(lab, seed=9)
-    b = R.generate_reader_study(lab, seed=9)
-    c = R.generate_reader_study(lab, seed=10)
+    a = DM.generate_reader_study(lab, seed=9)
+    b = DM.generate_reader_study(lab, seed=9)
+    c = DM.generate_reader_study(lab, seed=10)
     pd.testing.assert_frame_equal(a, b)
     assert not a["read"].equals(c["read"])
     # errors cluster on hard cases: two readers are wrong together more often than if they
     # erred independently
-    ids, m = R.reads_matrix(a, lab.case, "abnormal")
+    ids, m = RD.reads_matrix(a, lab.case, "abnormal")
     wrong = m != lab.abnormal.to_numpy()[None, :]
     both = np.mean([np.mean(wrong[i] & wrong[j]) for i in range(7) for j in range(i + 1, 7)])
     indep = np.mean([wrong[i].mean() * wrong[j].mean() for i in range(7) for j in range(i + 1, 7)])
@@ -319,24 +338,24 @@ def test_generate_reader_study_deterministic_and_correlated():
 
 def test_generate_reader_study_errors():
     with pytest.raises(ValueError, match="must have columns"):
-        R.generate_reader_study(pd.DataFrame({"case": ["1"]}), 0)
+        DM.generate_reader_study(pd.DataFrame({"case": ["1"]}), 0)
     lab = _labels(3, 2)
     lab.loc[0, "acl"] = 2
     with pytest.raises(ValueError, match="'acl' must hold 0/1"):
-        R.generate_reader_study(lab, 0)
+        DM.generate_reader_study(lab, 0)
 
 
 def test_write_reader_study_round_trip(tmp_path, registry):
     lab = _labels(8, 4)
-    df = R.generate_reader_study(lab, seed=2)
-    p = R.write_reader_study(df, tmp_path / "sub" / "reads.csv")
+    df = DM.generate_reader_study(lab, seed=2)
+    p = DM.write_reader_study(df, tmp_path / "sub" / "reads.csv")
     raw = p.read_bytes()
     assert raw.startswith(b"# SYNTHETIC reader study")
     assert raw.split(b"\n")[1] == b"reader_id,case,target,read"
     assert b"\r" not in raw and raw.endswith(b"\n")
-    back = R.read_reads(p, registry.get("mrnet"), lab.case.tolist())
+    back = RD.read_reads(p, registry.get("mrnet"), lab.case.tolist())
     pd.testing.assert_frame_equal(back, df[["reader_id", "case", "target", "read"]])
-    R.write_reader_study(df, p)
+    DM.write_reader_study(df, p)
     assert p.read_bytes() == raw
     assert sorted(x.name for x in p.parent.iterdir()) == ["reads.csv"]  # no temp file left
 
@@ -345,12 +364,12 @@ def test_committed_demo_reads_match_demo_labels(root, registry):
     task = registry.get("mrnet")
     folder = root / "tasks" / "_datasets" / "mrnet" / "demo"
     labels = pd.read_csv(folder / "test_labels.csv", comment="#", dtype=str)
-    expected = R.generate_reader_study(labels, R.DEMO_READER_SEED)
+    expected = DM.generate_reader_study(labels, DM.DEMO_READER_SEED)
     reads_path = folder / "test_reads.csv"
-    df = R.read_reads(reads_path, task, labels.case.tolist())
+    df = RD.read_reads(reads_path, task, labels.case.tolist())
     pd.testing.assert_frame_equal(df, expected[["reader_id", "case", "target", "read"]])
     assert reads_path.read_text().startswith("# SYNTHETIC reader study")
-    ids, m = R.reads_matrix(df, labels.case, "abnormal")
+    ids, m = RD.reads_matrix(df, labels.case, "abnormal")
     y = labels.abnormal.astype(int).to_numpy()
     pooled = R.reader_operating_points(y, m).pooled
     assert pooled.sensitivity == pytest.approx(0.905, abs=0.005)

@@ -5,8 +5,12 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import pickle
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -242,7 +246,7 @@ def test_committed_leaderboard_is_up_to_date(tmp_path):
     ``benchmark leaderboard build``.
     """
     reg = load_registry(REPO)
-    boards = score_all_tasks(reg)  # default cache: .cache/results (same bytes with or without)
+    boards = score_all_tasks(reg, cache_dir=tmp_path / "cache")  # a fresh cache: no stale result
     build_site(reg, boards, tmp_path / "site")
     fresh, committed = tree(tmp_path / "site"), tree(REPO / "leaderboard")
     stale = sorted(k for k in set(fresh) | set(committed) if fresh.get(k) != committed.get(k))
@@ -268,6 +272,39 @@ def test_parallel_build_writes_the_bytes_of_a_serial_build(tmp_path, monkeypatch
     build_site(reg, score_all_tasks(reg, replicates=B, cache_dir=False, workers=2), pooled, cache_dir=False, workers=2)
     assert len(used) == 1  # one pool for scoring (figures are SVG text, written in process)
     assert tree(pooled) == tree(serial)
+
+
+def test_a_figure_is_the_same_bytes_whatever_was_drawn_before_it(mrnet_site, tmp_path):
+    """The figures are pure functions of the page data: drawn one after another in this
+    process they equal the same figures drawn in the reverse order by a fresh interpreter."""
+    from benchmark.leaderboard.site.data import site_data
+    from benchmark.leaderboard.site.figures import entry_figures_of, task_figures_of
+
+    # ROC figures of a hidden split are drawn only where predictions are confidential (or in a
+    # maintainer's view with nothing withheld, used here)
+    reg = load_registry(mrnet_site["root"])
+    boards = score_all_tasks(reg, replicates=B, cache_dir=mrnet_site["tmp"] / "cache", withhold=False)
+    task = site_data(reg, boards)["tasks"][0]
+    requests = [(task, None)] + [(task, e) for e in task["entries"]]
+
+    def draw(t, e):
+        figs = task_figures_of(t) if e is None else entry_figures_of(t, e)
+        return {k: v["svg"] for k, v in figs.items() if v}
+
+    forward = [draw(*r) for r in requests]
+    assert sum("roc" in f for f in forward) >= 3
+    (tmp_path / "requests.pkl").write_bytes(pickle.dumps(requests[::-1]))
+    script = (
+        "import pickle, sys\n"
+        "from benchmark.leaderboard.site.figures import entry_figures_of, task_figures_of\n"
+        "reqs = pickle.loads(open(sys.argv[1], 'rb').read())\n"
+        "out = [{k: v['svg'] for k, v in (task_figures_of(t) if e is None else entry_figures_of(t, e)).items() if v}"
+        " for t, e in reqs]\n"
+        "sys.stdout.buffer.write(pickle.dumps(out))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script, str(tmp_path / "requests.pkl")], check=True,
+                         capture_output=True, env=dict(os.environ, PYTHONPATH=str(REPO)), cwd=tmp_path)
+    assert pickle.loads(out.stdout)[::-1] == forward
 
 
 def test_worker_count(monkeypatch):

@@ -21,7 +21,8 @@ from benchmark.leaderboard.curves import BAND_GRID, calibration_stats, roc_bands
 from benchmark.leaderboard.site import svg as S
 from benchmark.leaderboard.site.figures import entry_figures_of, task_figures_of
 from benchmark.leaderboard.site.render import build_site
-from benchmark.stats.bootstrap import ResamplingPlan
+from benchmark.stats.ranking import rank_summary
+from benchmark.stats.resampling import ResamplingPlan
 from benchmark.data.tasks import load_registry
 
 from test_site import B, small_root
@@ -223,7 +224,7 @@ def test_rank_data_grows_linearly_with_the_entries():
     for n_entries in (100, 400):
         pts = np.sort(rng.normal(size=n_entries))[::-1]
         reps = pts[:, None] + rng.normal(scale=0.3, size=(n_entries, 200))
-        summaries = compare.C.rank_summary(pts, reps, True)
+        summaries = rank_summary(pts, reps, True)
         dense = sum(len(json.dumps(list(s.rank_counts))) for s in summaries)
         sizes[n_entries] = sum(len(json.dumps(compare.sparse_rank_counts(s.rank_counts)))
                                for s in summaries[: compare.RANK_COUNTS_MAX])

@@ -20,6 +20,7 @@ from ..scoring.results import ComparisonResult
 from ..core.fileio import atomic_write_text
 from ..core.canonical import canonical_json
 from ..core.termtable import plain_table
+from ..stats.methods import CI_METHODS
 
 
 def _stderr(msg: str) -> None:
@@ -606,7 +607,7 @@ def build_parser(argv: Optional[Sequence[str]] = None) -> argparse.ArgumentParse
     s.add_argument("--json", metavar="OUT", help="write the result JSON to OUT ('-' for stdout)")
     s.add_argument("--bootstrap", type=int, metavar="B", help="bootstrap replicates (0: point estimates only; default: task)")
     s.add_argument("--seed", type=int, help="resampling seed (default: task)")
-    s.add_argument("--ci", choices=["percentile", "bca", "delong"], help="interval method (default: task)")
+    s.add_argument("--ci", choices=CI_METHODS, help="interval method (default: task)")
     s.add_argument("--level", type=float, help="confidence level (default: task, 0.95)")
     s.add_argument("--allow-label-hash-mismatch", action="store_true", help="score even if the labels' sha256 differs from the task's pin")
     s.add_argument("--now", metavar="YYYY-MM-DD", help=NOW_HELP)

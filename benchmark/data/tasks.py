@@ -25,6 +25,9 @@ from typing import Literal, Optional
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from ..core.errors import TaskError, UnknownName
+from ..metrics import registry as metric_registry
+from ..stats.methods import CI_METHODS
+from .contracts import check_task, register_task_hooks
 
 __all__ = [
     "Task",
@@ -69,6 +72,19 @@ class MetricDecl(_Frozen):
     each_target: bool = False
     subgroups: bool = False
     description: str = ""
+
+
+class HookDecl(_Frozen):
+    """A ``[hooks.<kind>]`` table: a Python module of the dataset and the names it provides.
+
+    ``file`` resolves relative to the file that declares it (see :mod:`benchmark.data.contracts`).
+    """
+
+    file: str = Field(description="the Python module, relative to the file that declares it (e.g. metrics.py)")
+    names: list[str] = Field(
+        default_factory=list,
+        description="what the module provides; for [hooks.metrics], every metric name it registers",
+    )
 
 
 class FormatDecl(_Frozen):
@@ -162,7 +178,7 @@ class ResamplingDecl(_Frozen):
     stratify: str = "primary_target"
     replicates: int = 2000
     seed: int = 20240601
-    ci: Literal["percentile", "bca", "delong"] = "percentile"
+    ci: Literal[CI_METHODS] = "percentile"
     level: float = 0.95
     undefined: Literal["drop", "error"] = "drop"
     max_undefined_fraction: float = 0.1
@@ -246,7 +262,7 @@ class BaselineDecl(_Frozen):
     sensitivity_counts: Optional[list[int]] = None
     specificity_counts: Optional[list[int]] = None
     #: Readers whose reads are pooled in the counts, each reading every case: the counts'
-    #: case-level sample size is ``m / n_readers`` (benchmark.stats.ranking._baseline_draws).
+    #: case-level sample size is ``m / n_readers`` (benchmark.stats.baselines._baseline_draws).
     n_readers: Optional[int] = Field(default=None, ge=1)
     derived: str = ""
     source: str
@@ -310,9 +326,7 @@ class MetricSpec:
 
     @property
     def metric(self):
-        from ..metrics import registry as metrics
-
-        return metrics.get(self.fn)
+        return metric_registry.get(self.fn)
 
     @property
     def higher_is_better(self) -> bool:
@@ -321,7 +335,7 @@ class MetricSpec:
     @property
     def display_name(self) -> str:
         base = self.metric.display_name
-        if len(self.targets) == 1 and not self.name.split("[")[0].endswith("_auc"):
+        if len(self.targets) == 1 and self.metric.per_target:
             base = f"{base} ({self.targets[0]})"
         if self.subgroup:
             base += f" [{self.subgroup[0]}={self.subgroup[1]}]"
@@ -376,9 +390,20 @@ class Task(_Frozen):
         "nobody but the grader can read them",
     )
     confidential: Optional[ConfidentialDecl] = Field(default=None, description="the grader's encryption recipient")
+    hooks: dict[str, HookDecl] = Field(
+        default_factory=dict,
+        description="Python modules of the dataset, by kind ([hooks.metrics]: the competition metrics it registers)",
+    )
     task_dir: Path = Field(exclude=True)
 
     model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
+
+    def __setstate__(self, state):
+        # A task unpickled in a worker process that never loaded it (spawn, distributed) brings
+        # its dataset's metrics with it: register them there as the loader did.
+        super().__setstate__(state)
+        if self.hooks:
+            register_task_hooks(self, self.task_dir / "task.toml")
 
     @model_validator(mode="after")
     def _check(self):
@@ -563,12 +588,14 @@ def load_task(path: Path) -> Task:
     data = _load_with_includes(path)
     data["task_dir"] = path.parent.resolve()
     try:
-        return Task.model_validate(data)
+        task = Task.model_validate(data)
     except ValidationError as exc:
         msgs = "; ".join(
             f"{'.'.join(str(x) for x in e['loc']) or '<root>'}: {e['msg']}" for e in exc.errors()
         )
         raise TaskError(f"{path}: invalid task file: {msgs}") from None
+    check_task(task, path)
+    return task
 
 
 #: Task definitions, public id lists, demo labels and demo submissions shipped inside the

@@ -1068,8 +1068,9 @@ def _signed(v, digits: int = 4) -> str:
 
 
 def _score(ctx: _Context, task, labels, reports, subs, events, touched):
-    from ..stats import ranking as C
-    from ..stats.bootstrap import paired_difference
+    from ..stats.baselines import compare_to_operating_point
+    from ..stats.intervals import paired_difference, verdict as interval_verdict
+    from ..stats.ranking import competition_ranks, rank_summary
     from ..data.ladder import Ladder
     from ..scoring.results import SubmissionInfo
     from ..scoring.score import BootstrapSettings, plan_for, score_task
@@ -1191,14 +1192,12 @@ def _score(ctx: _Context, task, labels, reports, subs, events, touched):
         rows = list(range(n_merged)) + [i]
         pts = ts.points[rows, 0]
         if reps is not None:
-            rs = C.rank_summary(pts, reps[rows], higher, level=settings.level)[-1]
+            rs = rank_summary(pts, reps[rows], higher, level=settings.level)[-1]
             if rs.point_rank is not None and rs.rank_interval is not None:
                 sc.rank = (f"{rs.point_rank} of {len(rows)} (with the merged submissions); "
                            f"{settings.level:.0%} rank interval {rs.rank_interval[0]}–{rs.rank_interval[1]}")
-        else:
-            from ..leaderboard.compare import competition_ranks
-
-            sc.rank = f"{int(competition_ranks(pts, higher)[-1])} of {len(rows)} (no bootstrap: no rank interval)"
+        elif (k := int(competition_ranks(pts, higher)[-1])):  # 0: undefined value, not ranked
+            sc.rank = f"{k} of {len(rows)} (no bootstrap: no rank interval)"
         if n_merged:
             key = np.where(np.isfinite(ts.points[:n_merged, 0]),
                            ts.points[:n_merged, 0] if higher else -ts.points[:n_merged, 0], -np.inf)
@@ -1209,7 +1208,7 @@ def _score(ctx: _Context, task, labels, reports, subs, events, touched):
                 iv = pdiff.interval
                 ok = getattr(iv, "reason", None) is None
                 ci = f"[{_signed(iv.low)}, {_signed(iv.high)}]" if ok else "(no interval)"
-                verdict = C.verdict(iv.low if ok else None, iv.high if ok else None, higher)
+                verdict = interval_verdict(iv.low if ok else None, iv.high if ok else None, higher)
                 sc.leader = (f"current leader `{lead_name}`: difference {_signed(pdiff.difference)} "
                              f"{ci}, {verdict}")
             else:
@@ -1221,7 +1220,7 @@ def _score(ctx: _Context, task, labels, reports, subs, events, touched):
             for b in task.baselines:
                 j = task.targets.index(b.target)
                 try:
-                    cmp = C.compare_to_operating_point(shown.y[:, j], items[i].scores[:, j], b, plan,
+                    cmp = compare_to_operating_point(shown.y[:, j], items[i].scores[:, j], b, plan,
                                                        level=settings.level, seed=settings.seed)
                 except ValueError:
                     sc.baselines.append(f"{b.name} ({b.target}): not comparable on the scored cases")

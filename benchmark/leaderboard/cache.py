@@ -6,7 +6,7 @@ submission's result is stored under ``<cache>/<task>/<plan>/<entry>.{json,npy}``
 * ``<plan>`` hashes the cache schema, the harness version, the code, the task id, version and
   full declaration, the split, the sha256 of the labels, and the bootstrap seed, replicates,
   method and level — everything that defines the shared
-  :class:`~benchmark.stats.bootstrap.ResamplingPlan`;
+  :class:`~benchmark.stats.resampling.ResamplingPlan`;
 * ``<entry>`` adds the sha256 of the prediction file and its declared format.
 
 The ``.npy`` file holds the submission's replicate matrix ``(M, B)`` (one row per metric

@@ -17,28 +17,18 @@ import math
 
 import numpy as np
 
-from ..stats import ranking as C
-from ..stats.bootstrap import paired_difference
+from ..stats.intervals import paired_difference
+from ..stats.ranking import arena_rank, competition_ranks, rank_summary
+from ..stats.significance import leader_comparison, significance_map
 from .curves import rounded
 
 __all__ = [
-    "SIGNIFICANCE_MAX", "RANK_COUNTS_MAX", "competition_ranks", "sparse_rank_counts", "rank_board",
+    "SIGNIFICANCE_MAX", "RANK_COUNTS_MAX", "sparse_rank_counts", "rank_board",
     "subgroup_differences", "score_history",
 ]
 
 SIGNIFICANCE_MAX = 30  # entries shown in the pairwise significance map (best by point rank)
 RANK_COUNTS_MAX = 30  # entries whose bootstrap rank distribution is published (the rank plot's)
-
-
-def competition_ranks(values: np.ndarray, higher_is_better: bool) -> np.ndarray:
-    """1 + number of entries strictly better (ties share the best rank; undefined last).
-
-    >>> competition_ranks(np.array([0.7, 0.9, 0.7, np.nan]), True).tolist()
-    [2, 1, 2, 4]
-    """
-    v = np.asarray(values, dtype=float)
-    key = np.where(np.isfinite(v), -v if higher_is_better else v, np.inf)
-    return 1 + np.searchsorted(np.sort(key), key, side="left")
 
 
 def sparse_rank_counts(counts) -> list[list[int]]:
@@ -59,8 +49,8 @@ def rank_board(board) -> None:
     if scored:
         prim = np.array([np.nan if r.result.primary_value is None else r.result.primary_value for r in scored])
         for r, k in zip(scored, competition_ranks(prim, hib)):
-            r.rank = int(k)
-    board.rows.sort(key=lambda r: (r.rank is None, r.rank or 0, r.entry.name))
+            r.rank = int(k) or None  # 0: undefined value, not ranked
+    board.rows.sort(key=lambda r: (r.result is None, r.rank is None, r.rank or 0, r.entry.name))
     scored = board.scored
     if not scored:
         return
@@ -74,7 +64,7 @@ def rank_board(board) -> None:
         return
     rp = reps[:, 0, :]
     level = board.settings.level
-    for i, (r, s) in enumerate(zip(scored, C.rank_summary(prim, rp, hib, level=level, names=names))):
+    for i, (r, s) in enumerate(zip(scored, rank_summary(prim, rp, hib, level=level, names=names))):
         r.rank_summary = s.to_dict()
         r.rank_summary["rank_counts"] = sparse_rank_counts(s.rank_counts) if i < RANK_COUNTS_MAX else None
     ivals = np.array([
@@ -84,11 +74,11 @@ def rank_board(board) -> None:
     ], dtype=float)
     ok = np.all(np.isfinite(ivals), axis=1)
     if ok.any():
-        ar = C.arena_rank(ivals[ok], hib)
+        ar = arena_rank(ivals[ok], hib)
         for r, k in zip([r for r, o in zip(scored, ok) if o], ar):
             r.arena_rank = int(k)
     if finite.any() and len(scored) > 1:
-        lc = C.leader_comparison(rp, prim, names, hib, level=level)
+        lc = leader_comparison(rp, prim, names, hib, level=level)
         diffs = {d.name: d for d in lc.differences}
         for r in scored:
             d = diffs.get(r.entry.name)
@@ -99,7 +89,7 @@ def rank_board(board) -> None:
                 }
     top = [i for i in range(len(scored)) if finite[i]][:SIGNIFICANCE_MAX]
     if len(top) > 1:
-        sm = C.significance_map(rp[top], prim[top], [names[i] for i in top], hib, level=1 - level)
+        sm = significance_map(rp[top], prim[top], [names[i] for i in top], hib, level=1 - level)
         for a, i in enumerate(top):
             scored[i].better_than = [names[top[b]] for b in range(len(top)) if sm.better[a][b]]
         board.significance = {
@@ -123,7 +113,7 @@ def subgroup_differences(board, row) -> list[dict]:
     ``value(later) - value(first)``. Both statistics are evaluated on the same bootstrap
     replicates of the whole test set (each replicate resamples every case, so both subgroups
     move together), hence the interval of the difference is a paired percentile interval
-    (:func:`benchmark.stats.bootstrap.paired_difference`). Without replicates, or when the
+    (:func:`benchmark.stats.intervals.paired_difference`). Without replicates, or when the
     disclosure rules withhold the subgroup intervals, only the point difference is given.
     """
     res = row.result

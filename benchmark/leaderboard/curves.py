@@ -15,10 +15,12 @@ import numpy as np
 from ..core.canonical import canonical_json
 from ..data.labels import LabelSet
 from ..data.tasks import Task
-from ..metrics import registry as M
+from ..metrics.auc import roc_auc, roc_curve_points
+from ..metrics.calibration import calibration_bin_index, expected_calibration_error
 from ..scoring.score import BootstrapSettings
-from ..stats import ranking as C
-from ..stats.reader_studies import wilson_interval
+from ..stats.baselines import compare_to_operating_point
+from ..stats.intervals import wilson_interval
+from ..stats.operating_points import sensitivity_at_specificity, specificity_at_sensitivity
 
 __all__ = [
     "CALIBRATION_BINS", "CALIBRATION_MIN_BIN_CASES", "BAND_GRID", "roc_groups", "thin_curve", "rounded",
@@ -126,7 +128,7 @@ def calibration_stats(y, p, bins: int = CALIBRATION_BINS, level: float = 0.95) -
     * ``calibration_slope``: ``b`` of ``logit P(y) = a + b logit(p)`` (1 ideal, below 1 when
       predictions are too extreme); None when ``p`` is constant or the fit does not converge;
     * ``brier``: mean squared error of ``p``; ``ece``: expected calibration error
-      (:func:`benchmark.metrics.registry.expected_calibration_error`) over ``bins`` equal-width bins,
+      (:func:`benchmark.metrics.calibration.expected_calibration_error`) over ``bins`` equal-width bins,
       closed on the right with the first bin ``[0, 1/bins]`` (Guo et al., ICML 2017);
     * ``bins``: the non-empty bins, each with its edges, case count ``n``, ``events``, mean
       prediction, observed rate ``events / n`` with its Wilson interval ``ci`` at ``level``
@@ -151,7 +153,7 @@ def calibration_stats(y, p, bins: int = CALIBRATION_BINS, level: float = 0.95) -
         if np.ptp(logit) > 1e-12:
             ab = _logistic_fit(y, logit, np.zeros_like(y))
             slope = None if ab is None else float(ab[1])
-    which = M.calibration_bin_index(p, bins)
+    which = calibration_bin_index(p, bins)
     table = []
     for b in range(bins):
         m = which == b
@@ -171,7 +173,7 @@ def calibration_stats(y, p, bins: int = CALIBRATION_BINS, level: float = 0.95) -
         "calibration_in_the_large": rounded(citl),
         "calibration_slope": rounded(slope),
         "brier": rounded(np.mean((p - y) ** 2)) if n else None,
-        "ece": rounded(M.expected_calibration_error(y, p, bins)) if n else None,
+        "ece": rounded(expected_calibration_error(y, p, bins)) if n else None,
         "n_bins": bins,
         "min_bin_cases": CALIBRATION_MIN_BIN_CASES,
         "bins": table,
@@ -179,8 +181,8 @@ def calibration_stats(y, p, bins: int = CALIBRATION_BINS, level: float = 0.95) -
 
 
 def has_calibration(task: Task) -> bool:
-    """Whether the task scores probabilities by a log loss (then calibration is shown)."""
-    return any("log_loss" in s.fn or s.fn.endswith("_loss") for s in task.metric_specs())
+    """Whether a metric of the task scores probabilities (then calibration is shown)."""
+    return any(s.metric.calibration for s in task.metric_specs())
 
 
 def calibration_groups(task: Task) -> list[dict]:
@@ -278,9 +280,10 @@ def roc_bands(task: Task, labels: LabelSet, probs: list, plan, level: float) -> 
 
 
 def class_probabilities(task: Task, scores: np.ndarray) -> np.ndarray:
-    """Scores as the metrics read them: multi-class rows clipped at the float64 epsilon, then
-    rescaled to sum to 1 (:func:`benchmark.metrics.registry.rsna_lumbar_probabilities`)."""
-    return M.rsna_lumbar_probabilities(scores) if task.kind == "multiclass" else scores
+    """The values as the task's metrics read them (e.g. clipped, then every row rescaled to sum
+    to 1: the metric's declared ``probabilities``), for the ROC and calibration panels alike."""
+    read = next((s.metric.probabilities for s in task.metric_specs() if s.metric.probabilities), None)
+    return read(scores) if read is not None else scores
 
 
 def _operating_point_without_bootstrap(b, yy, ss, settings: BootstrapSettings) -> dict:
@@ -291,9 +294,9 @@ def _operating_point_without_bootstrap(b, yy, ss, settings: BootstrapSettings) -
 
     return {
         "baseline": b.name, "target": b.target, "source": b.source, "level": settings.level,
-        "sensitivity": item("sensitivity", "specificity", C.sensitivity_at_specificity(yy, ss, b.specificity),
+        "sensitivity": item("sensitivity", "specificity", sensitivity_at_specificity(yy, ss, b.specificity),
                             b.sensitivity, b.specificity),
-        "specificity": item("specificity", "sensitivity", C.specificity_at_sensitivity(yy, ss, b.sensitivity),
+        "specificity": item("specificity", "sensitivity", specificity_at_sensitivity(yy, ss, b.sensitivity),
                             b.specificity, b.sensitivity),
     }
 
@@ -315,9 +318,9 @@ def submission_curves(
         yy, ss, _keep = _group_arrays(task, y, probs, g)
         item = {"key": g["key"], "title": g["title"], "n": int(yy.size), "positives": int(yy.sum())}
         if 0 < yy.sum() < yy.size:
-            fpr, tpr, _ = M.roc_curve_points(yy, ss)
+            fpr, tpr, _ = roc_curve_points(yy, ss)
             fx, fy = thin_curve(fpr, tpr)
-            item.update(auc=rounded(M.roc_auc(yy, ss)), fpr=[rounded(v, 5) for v in fx], tpr=[rounded(v, 5) for v in fy])
+            item.update(auc=rounded(roc_auc(yy, ss)), fpr=[rounded(v, 5) for v in fx], tpr=[rounded(v, 5) for v in fy])
             if bands is not None and bands[j] is not None:
                 item["band"] = bands[j]
         else:
@@ -339,7 +342,7 @@ def submission_curves(
             j = task.targets.index(b.target)
             yy, ss = y[:, j], scores[:, j]
             if plan is not None:
-                comp = C.compare_to_operating_point(yy, ss, b, plan, level=settings.level,
+                comp = compare_to_operating_point(yy, ss, b, plan, level=settings.level,
                                                     seed=task.resampling.seed).to_dict()
             else:
                 comp = _operating_point_without_bootstrap(b, yy, ss, settings)

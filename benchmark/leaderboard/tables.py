@@ -35,7 +35,7 @@ def board_text_table(board, width: Optional[int] = None) -> str:
         res = r.result
         pm = res.metrics[t.primary]
         ci = "" if not pm.ci or pm.ci[0] is None else f"[{format_value(pm.ci[0])}, {format_value(pm.ci[1])}]"
-        fixed.append([str(r.rank), r.entry.label, pm.display_value, ci])
+        fixed.append(["–" if r.rank is None else str(r.rank), r.entry.label, pm.display_value, ci])
         for n in shown:
             cols[n].append(res.metrics[n].display_value)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any, Optional
 
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic.json_schema import models_json_schema
 
 from .. import __version__
 from ..core.canonical import canonical_json
@@ -94,7 +95,7 @@ class ScoreResult(BaseModel):
     def to_frame(self):
         """One row per metric: ``metric``, ``value``, ``ci_low``, ``ci_high``,
         ``higher_is_better``, ``n_cases``, ``primary``, ``synthetic_labels`` (a pandas DataFrame)."""
-        import pandas as pd
+        import pandas as pd  # lazy: the command line loads this module; pandas takes seconds
 
         rows = []
         for name, mv in self.metrics.items():
@@ -165,7 +166,7 @@ class ComparisonResult(BaseModel):
 
     def to_frame(self):
         """One row per metric with both values, the difference, its interval and p-values."""
-        import pandas as pd
+        import pandas as pd  # lazy: the command line loads this module; pandas takes seconds
 
         rows = []
         for name, m in self.metrics.items():
@@ -227,7 +228,7 @@ class ValidationReport(BaseModel):
 
     def to_frame(self):
         """One row per problem and warning (``kind`` is ``problem`` or ``warning``)."""
-        import pandas as pd
+        import pandas as pd  # lazy: the command line loads this module; pandas takes seconds
 
         cols = ["kind", *ProblemRecord.model_fields]
         rows = [{"kind": "problem", **p.model_dump()} for p in self.problems]
@@ -245,8 +246,6 @@ def output_schema() -> dict:
     ``oneOf`` the score result, the comparison result and the validation report; the committed
     ``docs/result.schema.json`` is this text (a test keeps it current).
     """
-    from pydantic.json_schema import models_json_schema
-
     _, top = models_json_schema(
         [(m, "serialization") for m in OUTPUT_MODELS.values()], ref_template="#/$defs/{model}"
     )

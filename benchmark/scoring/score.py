@@ -1,7 +1,7 @@
 """Scoring: task + labels + validated submissions -> result records.
 
 Every submission of one task and split is evaluated on the same bootstrap replicates (one
-:class:`~benchmark.stats.bootstrap.ResamplingPlan` per task, split, labels hash, seed and B), so
+:class:`~benchmark.stats.resampling.ResamplingPlan` per task, split, labels hash, seed and B), so
 intervals of differences and rank distributions are paired, and adding a submission never
 changes another's interval.
 """
@@ -13,15 +13,19 @@ from typing import Callable, Optional, Sequence
 
 import numpy as np
 
-from ..metrics import registry as M
 from ..core.errors import UsageError
-from ..data.labels import LabelSet
 from ..core.formatting import DEGENERATE_NOTE, DEMO_BANNER, format_value
-from .results import BootstrapInfo, MetricValue, ScoreResult, SubmissionInfo
-from ..submissions.submission import Submission
+from ..data.labels import LabelSet
 from ..data.tasks import MetricSpec, Task
-
-CI_METHODS = ("percentile", "bca", "delong")
+from ..metrics import registry as M
+from ..stats import engine
+from ..stats.delong import delong_ci, delong_paired_test
+from ..stats.intervals import confidence_interval, paired_difference
+from ..stats.methods import CI_METHODS
+from ..stats.resampling import ResamplingPlan, bootstrap_replicates, jackknife_values
+from ..submissions.submission import Submission
+from .comparisons import ComparisonInputs, compare_with_readers_of_task
+from .results import BootstrapInfo, MetricValue, ScoreResult, SubmissionInfo
 
 
 @dataclass(frozen=True)
@@ -142,8 +146,6 @@ def clusters_for(task: Task, labels: LabelSet) -> Optional[np.ndarray]:
 
 
 def plan_for(task: Task, labels: LabelSet, settings: BootstrapSettings):
-    from ..stats.bootstrap import ResamplingPlan
-
     strata, strat_name = strata_for(task, labels)
     clusters = clusters_for(task, labels)
     key = f"{task.id}|{labels.split}|{labels.sha256}"
@@ -187,13 +189,11 @@ def delong_cluster_note(cluster: str) -> str:
 
 def _interval(method, point, reps, jack, level, spec, y_sub, s_sub, policy, max_frac, cluster=None):
     """Return (ci, method_used, note, n_undefined) for one metric of one submission."""
-    from ..stats import bootstrap as BT
-
     n_undef = int(np.count_nonzero(~np.isfinite(reps)))
     note = None
     if method == "delong":
-        if spec.fn == "roc_auc":
-            iv = BT.delong_ci(y_sub, s_sub, level=level)
+        if spec.metric.supports_delong:
+            iv = delong_ci(y_sub, s_sub, level=level)
             ci = [iv.low, iv.high] if iv.available else None
             note = iv.reason
             if note is None and cluster:
@@ -205,7 +205,7 @@ def _interval(method, point, reps, jack, level, spec, y_sub, s_sub, policy, max_
         return None, method, "point estimate undefined", n_undef
     if n_undef and policy == "error":
         return None, method, f"{n_undef} undefined replicates (policy: error)", n_undef
-    iv = BT.confidence_interval(
+    iv = confidence_interval(
         point, reps, level, method, jack=jack, undefined="drop", max_undefined=max_frac
     )
     if not iv.available:
@@ -226,131 +226,13 @@ def degenerate_auc_note(fn: str, value: Optional[float]) -> Optional[str]:
     >>> degenerate_auc_note("roc_auc", 1.0)[:46]
     'degenerate interval: AUC = 1, every positive c'
     """
-    if value is None or not (fn.endswith("_auc") or fn == "roc_auc") or value not in (0.0, 1.0):
+    if value is None or not (M.is_registered(fn) and M.get(fn).rank_based) or value not in (0.0, 1.0):
         return None
     side = "above" if value == 1.0 else "below"
     v = int(value)
     return (f"{DEGENERATE_NOTE}: AUC = {v}, every positive case is scored {side} every "
             f"negative case, so every resample gives {v} and the interval [{v}, {v}] does not "
             f"measure uncertainty (perfect separation in a finite sample is not certainty)")
-
-
-def reads_file(task: Task, labels: LabelSet):
-    """The case-level reader study that goes with these labels, if any."""
-    from pathlib import Path
-
-    decl = task.splits.get(labels.split)
-    if decl is None:  # native labels outside the declared splits: no reader study
-        return None
-    if labels.synthetic and labels.native is None and decl.demo_reads:
-        if Path(labels.source).resolve() == task.path(decl.demo_labels):
-            return task.path(decl.demo_reads)
-    if labels.native is None:
-        cand = Path(labels.source).parent / f"{labels.split}_reads.csv"
-        if cand.is_file():
-            return cand
-    return None
-
-
-@dataclass
-class ComparisonInputs:
-    """What the reader comparisons of every submission of a task share, prepared once.
-
-    Attributes
-    ----------
-    weights : list of ndarray of shape (b, n)
-        The plan's bootstrap weights, in blocks (drawn once instead of once per comparison).
-    reads : list of tuple
-        ``(target, column, study)`` per target of the case-level reader study, in sorted
-        target order, ``study`` a :class:`~benchmark.stats.reader_studies.ReaderStudy` (the readers'
-        replicates computed once); empty without a reader study.
-    panels : list of tuple
-        ``(target, column, panel)`` per target and figure of merit of the reader study,
-        ``panel`` a :class:`~benchmark.stats.mrmc_panel.ReaderPanel` for the MRMC comparison
-        of a submission with the readers (AUC of confidence ratings when the reads file has a
-        ``rating`` column, else sensitivity and specificity of the binary reads).
-    """
-
-    weights: list
-    reads: list
-    panels: list = field(default_factory=list)
-
-    @classmethod
-    def build(cls, task: Task, labels: LabelSet, plan) -> Optional["ComparisonInputs"]:
-        """None when the task has nothing to compare with (not binary, or no readers)."""
-        if task.kind != "binary":
-            return None
-        reads_path = reads_file(task, labels)
-        if not task.baselines and reads_path is None:
-            return None
-        weights = list(plan.chunks())
-        reads = []
-        panels = []
-        if reads_path is not None:
-            from ..stats.reader_studies import ReaderStudy, read_reads, reads_matrix
-            from ..stats.mrmc_panel import ReaderPanel
-
-            ids = list(labels.ids)
-            df = read_reads(reads_path, task, ids)
-            for t in sorted(set(df["target"])):
-                rid, mat = reads_matrix(df, ids, t)
-                j = task.targets.index(t)
-                reads.append((t, j, ReaderStudy(labels.y[:, j], mat, weights, reader_ids=rid)))
-                if "rating" in df.columns:
-                    _, rat = reads_matrix(df, ids, t, column="rating")
-                    panels.append((t, j, ReaderPanel(labels.y[:, j], rat, rid, "auc")))
-                else:
-                    for fom in ("sensitivity", "specificity"):
-                        panels.append((t, j, ReaderPanel(labels.y[:, j], mat, rid, fom)))
-        return cls(weights=weights, reads=reads, panels=panels)
-
-
-def _comparisons(task, labels, scores, plan, settings, inputs: Optional[ComparisonInputs] = None):
-    """Radiologist operating points and case-level reader studies for one submission.
-
-    ``inputs`` (:meth:`ComparisonInputs.build`) is shared by the submissions of a task; it is
-    built here when not given.
-    """
-    from ..stats.ranking import compare_to_operating_point
-
-    out = {}
-    if inputs is None:
-        inputs = ComparisonInputs.build(task, labels, plan)
-    if inputs is None:
-        return out
-    base = []
-    for b in task.baselines:
-        j = task.targets.index(b.target)
-        cmp_ = compare_to_operating_point(
-            labels.y[:, j], scores[:, j], b, inputs.weights, level=settings.level, seed=settings.seed
-        )
-        base.append(cmp_.to_dict())
-    if base:
-        out["baselines"] = base
-    if inputs.reads:
-        rows = []
-        for t, j, study in inputs.reads:
-            for c in study.compare(scores[:, j], level=settings.level):
-                d = c.to_dict()
-                d["target"] = t
-                rows.append(d)
-        out["readers"] = rows
-        out["readers_population"] = (
-            "each reader fixed, cases random: a per-reader conclusion covers that reader only, "
-            "reading cases like these"
-        )
-    if inputs.panels:
-        note = None
-        if task.resampling.cluster:
-            note = (
-                f"The jackknife leaves out one case at a time: cases of the same "
-                f"{task.resampling.cluster} are treated as independent here, unlike the bootstrap intervals."
-            )
-        out["mrmc"] = [
-            {"target": t, **panel.compare(scores[:, j], level=settings.level), "note": note}
-            for t, j, panel in inputs.panels
-        ]
-    return out
 
 
 def score_task(
@@ -376,23 +258,19 @@ def score_task(
     plan = strat_name = clusters = key = None
     jack = None
     if settings.replicates > 0 and S:
-        from ..stats import bootstrap as BT
-
         plan, strat_name, clusters, key = plan_for(task, labels, settings)
         kernels = [bm.kernel(sub.scores, len(labels)) for sub in submissions for bm in bound]
         if all(k is not None for k in kernels):
             # Every metric declares its terms: one fused pass over the plan, closed-form
             # jackknife.
-            from ..stats import kernels as K
-
-            reps = K.replicates(kernels, plan).reshape(S, Mn, -1)
+            reps = engine.replicates(kernels, plan).reshape(S, Mn, -1)
             if settings.method == "bca":
-                jack = K.jackknife(kernels, plan).reshape(S, Mn, -1)
+                jack = engine.jackknife(kernels, plan).reshape(S, Mn, -1)
         else:
             evaluators = [bm.evaluator(sub.scores) for sub in submissions for bm in bound]
-            reps = BT.bootstrap_replicates(evaluators, plan).reshape(S, Mn, -1)
+            reps = bootstrap_replicates(evaluators, plan).reshape(S, Mn, -1)
             if settings.method == "bca":
-                jack = BT.jackknife_values(evaluators, plan).reshape(S, Mn, -1)
+                jack = jackknife_values(evaluators, plan).reshape(S, Mn, -1)
 
     results = []
     compare_inputs = None  # built on first use, shared by every submission
@@ -458,7 +336,7 @@ def score_task(
             if compare_inputs is None:
                 compare_inputs = ComparisonInputs.build(task, labels, plan) or False
             if compare_inputs:
-                comparisons = _comparisons(task, labels, sub.scores, plan, settings, compare_inputs)
+                comparisons = compare_with_readers_of_task(task, labels, sub.scores, plan, settings, compare_inputs)
         warnings = [w.format() for w in sub.warnings] + list(labels.notes) + degenerate_warnings
         results.append(
             ScoreResult(
@@ -510,8 +388,6 @@ def compare_two(
     whose cases are clustered (e.g. by patient) the DeLong result carries a ``note`` that it
     treats cases as independent, while the bootstrap interval and p-value resample clusters.
     """
-    from ..stats import bootstrap as BT
-
     if settings.replicates == 0:
         raise UsageError("a paired comparison needs bootstrap replicates (--bootstrap >= 100).")
     ts = score_task(task, labels, [a, b], names, settings, with_comparisons=False)
@@ -529,7 +405,7 @@ def compare_two(
     cluster = ts.results[0].bootstrap.cluster
     for j, bm in enumerate(ts.bound):
         spec = bm.spec
-        pdiff = BT.paired_difference(
+        pdiff = paired_difference(
             ts.replicates[0, j], ts.replicates[1, j], ts.points[0, j], ts.points[1, j],
             settings.level,
         )
@@ -552,13 +428,13 @@ def compare_two(
             "better": better,
             "undefined_replicates": pdiff.n_undefined,
         }
-        if spec.fn == "roc_auc":
+        if spec.metric.supports_delong:
             sa = a.scores if bm.mask is None else a.scores[bm.mask]
             sb = b.scores if bm.mask is None else b.scores[bm.mask]
             y, xa = _slice(spec, bm.y, sa)
             _, xb = _slice(spec, bm.y, sb)
             if min(int(y.sum()), int((1 - y).sum())) >= 2:
-                t = BT.delong_paired_test(y, xa, xb, settings.level)
+                t = delong_paired_test(y, xa, xb, settings.level)
                 entry["delong"] = {
                     "difference": float(t.difference),
                     "se": float(t.se),

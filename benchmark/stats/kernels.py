@@ -5,8 +5,8 @@ A metric declares how it is computed from its cases (``Metric.kernel``):
 * :class:`LinearTerms` -- the metric is a function of weighted sums of per-case terms,
   ``value = combine(weights @ terms)`` (every loss of the registry: a ratio of a weighted
   loss total to a weighted count, or a mean of such ratios). The terms are computed once per
-  submission, and :func:`replicates` evaluates the terms of every linear metric of every
-  submission with **one** matrix product per block of replicates.
+  submission, and :func:`benchmark.stats.engine.replicates` evaluates the terms of every
+  linear metric of every submission with **one** matrix product per block of replicates.
 * :class:`AUCTerms` -- the mean of the ROC AUCs of one or more score columns. Each column's
   cases are sorted once; a replicate is then evaluated in time linear in the number of cases
   from the integer multiplicities (a cumulative count of negative weight along the sorted
@@ -44,16 +44,20 @@ from __future__ import annotations
 import contextlib
 
 import numpy as np
+from threadpoolctl import ThreadpoolController
+
 
 __all__ = [
     "AUCColumn",
     "AUCTerms",
     "LinearTerms",
+    "TermGrid",
     "as_counts",
+    "cumsum_rows",
     "exact_sums",
-    "jackknife",
     "mean_of_ratios",
-    "replicates",
+    "one_blas_thread",
+    "ordered_sums",
     "running_dtype",
 ]
 
@@ -62,8 +66,6 @@ _MIN_EXPONENT = -900
 _AUC_CACHE_ELEMENTS = 1 << 19
 # Below this many (positive, negative) pairs a dense pair kernel is faster.
 _AUC_DENSE_MAX_PAIRS = 32_768
-# Elements of the float buffer of one sub-block of the fused linear product.
-_LINEAR_BUFFER_ELEMENTS = 1 << 21
 _AUC_DENSE_BLOCK_ROWS = 256
 
 
@@ -72,7 +74,7 @@ _PIN_MIN_ELEMENTS = 1 << 20
 
 
 @contextlib.contextmanager
-def _one_blas_thread():
+def one_blas_thread():
     """Limit BLAS to one thread while evaluating many products.
 
     Speed only: the sums of :func:`exact_sums` do not depend on threading. On a busy machine a
@@ -80,8 +82,6 @@ def _one_blas_thread():
     jobs running, see benchmarks/README.md). The library scan is done once per process.
     """
     if not _CONTROLLER:
-        from threadpoolctl import ThreadpoolController
-
         _CONTROLLER.append(ThreadpoolController())
     with _CONTROLLER[0].limit(limits=1, user_api="blas"):
         yield
@@ -164,7 +164,7 @@ def mean_of_ratios(sums):
     return acc / k
 
 
-class _Grid:
+class TermGrid:
     """Integer-valued parts of the columns of ``terms`` (see :func:`exact_sums`).
 
     With ``L = bit_length(4 n)``, a part holds ``53 - L`` bits, so the weighted sum of a part
@@ -208,7 +208,7 @@ class _Grid:
         return counts.size == 0 or counts.sum(axis=1, dtype=np.int64).max() <= self.max_total
 
 
-def _ordered_sums(weights, terms):
+def ordered_sums(weights, terms):
     """``weights @ terms`` by numpy's fixed-order reduction (any real weights)."""
     w = np.asarray(weights, dtype=np.float64)
     out = np.empty((w.shape[0], terms.shape[1]))
@@ -227,8 +227,8 @@ def exact_sums(weights, terms, grid=None):
         exact up to the grid of the terms (see the module notes), other weights an order-fixed
         reduction.
     terms : ndarray of shape (n, k)
-    grid : _Grid, default=None
-        ``_Grid(terms)``, when already computed.
+    grid : TermGrid, default=None
+        ``TermGrid(terms)``, when already computed.
 
     Returns
     -------
@@ -243,12 +243,12 @@ def exact_sums(weights, terms, grid=None):
     terms = np.asarray(terms, dtype=np.float64)
     counts = as_counts(weights)
     if counts is None or not np.all(np.isfinite(terms)):
-        return _ordered_sums(weights, terms)
-    grid = _Grid(terms) if grid is None else grid
+        return ordered_sums(weights, terms)
+    grid = TermGrid(terms) if grid is None else grid
     if not grid.exact_for(counts):
-        return _ordered_sums(weights, terms)
+        return ordered_sums(weights, terms)
     if counts.size >= _PIN_MIN_ELEMENTS:
-        with _one_blas_thread():
+        with one_blas_thread():
             part_sums = counts.astype(np.float64) @ grid.parts
     else:  # pinning costs about a millisecond: not worth it for a small product
         part_sums = counts.astype(np.float64) @ grid.parts
@@ -549,120 +549,3 @@ class AUCTerms:
         return self._mean(
             [c.jackknife(unit_of_case, n_units, self.scores[:, j]) for j, c in enumerate(self.columns)]
         )
-
-
-# --------------------------------------------------------------------------- #
-# Engine
-# --------------------------------------------------------------------------- #
-class _FusedLinear:
-    """All linear metrics of a task (and of several submissions) as one product."""
-
-    def __init__(self, kernels, positions, n):
-        self.kernels = kernels
-        self.positions = positions
-        columns, index, slots = [], {}, []
-        for k in kernels:
-            own = []
-            for j in range(k.terms.shape[1]):
-                col = np.ascontiguousarray(k.terms[:, j])
-                key = col.tobytes()
-                if key not in index:  # e.g. the column of ones of every ratio
-                    index[key] = len(columns)
-                    columns.append(col)
-                own.append(index[key])
-            slots.append(np.asarray(own, dtype=np.intp))
-        self.slots = slots
-        self.terms = np.column_stack(columns) if columns else np.zeros((n, 0))
-        self.finite = bool(np.all(np.isfinite(self.terms)))
-        self.grid = _Grid(self.terms) if self.finite else None
-
-    def evaluate(self, counts, out, rows):
-        if not self.kernels:
-            return
-        if not self.finite or not self.grid.exact_for(counts):
-            sums = _ordered_sums(counts, self.terms)
-        else:
-            parts = self.grid.parts
-            # Sub-blocks of rows through one small float buffer: stays in cache.
-            b, n = counts.shape
-            step = max(1, _LINEAR_BUFFER_ELEMENTS // max(n, 1))
-            buf = np.empty((min(step, b), n))
-            part_sums = np.empty((b, parts.shape[1]))
-            for start in range(0, b, step):
-                w = counts[start : start + step]
-                np.copyto(buf[: w.shape[0]], w)
-                np.matmul(buf[: w.shape[0]], parts, out=part_sums[start : start + w.shape[0]])
-            sums = self.grid.combine(part_sums)
-        for k, slot, e in zip(self.kernels, self.slots, self.positions):
-            out[e, rows] = k.combine(sums[:, slot])
-
-
-def _check_kernels(kernels, plan):
-    kernels = list(kernels)
-    for i, k in enumerate(kernels):
-        if not isinstance(k, (LinearTerms, AUCTerms)):
-            raise TypeError(
-                f"kernels[{i}] must be LinearTerms or AUCTerms. Got {type(k).__name__} instead."
-            )
-        n = k.terms.shape[0] if isinstance(k, LinearTerms) else k.scores.shape[0]
-        if n != plan.n:
-            raise ValueError(f"kernels[{i}] covers {n} cases; the plan has {plan.n}.")
-    return kernels
-
-
-def replicates(kernels, plan, *, max_bytes=None):
-    """Evaluate metrics on every bootstrap replicate of a plan, fused.
-
-    Each block of the plan's integer multiplicities is drawn once; the linear metrics of all
-    kernels are evaluated with one matrix product per block, the AUCs by the linear-time
-    integer kernel.
-
-    Parameters
-    ----------
-    kernels : sequence of LinearTerms or AUCTerms
-        Each covering the plan's ``n`` cases (see ``on_cases`` for subgroups).
-    plan : ResamplingPlan
-    max_bytes : int, default=None
-        Bound of one block of weights as float64 (the plan's default when ``None``).
-
-    Returns
-    -------
-    replicates : ndarray of shape (len(kernels), plan.replicates)
-        The same values as ``bootstrap_replicates`` with each metric's ``batch`` (bit for bit
-        for the AUC; for linear metrics the exact sum, which differs from a BLAS product by
-        at most its rounding).
-    """
-    from .bootstrap import DEFAULT_MAX_BYTES
-
-    kernels = _check_kernels(kernels, plan)
-    out = np.empty((len(kernels), plan.replicates))
-    linear = [i for i, k in enumerate(kernels) if isinstance(k, LinearTerms)]
-    fused = _FusedLinear([kernels[i] for i in linear], linear, plan.n)
-    aucs = [i for i, k in enumerate(kernels) if isinstance(k, AUCTerms)]
-    start = 0
-    with _one_blas_thread():
-        for counts in plan.count_chunks(max_bytes=max_bytes or DEFAULT_MAX_BYTES):
-            rows = slice(start, start + counts.shape[0])
-            fused.evaluate(counts, out, rows)
-            run = running_dtype(counts) if aucs else None
-            for i in aucs:
-                out[i, rows] = kernels[i].values_counts(counts, run)
-            start = rows.stop
-    return out
-
-
-def jackknife(kernels, plan):
-    """Leave-one-unit-out values of every kernel in closed form.
-
-    Returns
-    -------
-    values : ndarray of shape (len(kernels), plan.n_units)
-        Agrees with ``jackknife_values`` over the plan's 0/1 masks to rounding (bit for bit
-        for the AUC).
-    """
-    kernels = _check_kernels(kernels, plan)
-    unit = np.asarray(plan.unit_of_case, dtype=np.intp)
-    out = np.empty((len(kernels), plan.n_units))
-    for i, k in enumerate(kernels):
-        out[i] = k.jackknife(unit, plan.n_units)
-    return out

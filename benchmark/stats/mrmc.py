@@ -46,6 +46,7 @@ from typing import Optional
 import numpy as np
 from scipy import stats as st
 
+from .checks import check_level
 from .mrmc_io import FOMS, MRMCData, check_design
 
 __all__ = [
@@ -172,13 +173,6 @@ def _components(C: np.ndarray, T: int, J: int) -> dict:
 # --------------------------------------------------------------------------------------------
 # small inference helpers
 # --------------------------------------------------------------------------------------------
-def _check_level(level: float) -> float:
-    level = float(level)
-    if not 0 < level < 1:
-        raise ValueError(f"level must be in (0, 1). Got {level} instead.")
-    return level
-
-
 def _finite(x) -> Optional[float]:
     return float(x) if x is not None and math.isfinite(x) else None
 
@@ -239,7 +233,7 @@ def or_analysis(theta: np.ndarray, jack: np.ndarray, modalities, readers, level:
         pairwise difference (``a - b`` for ``a`` before ``b``) and the single-modality
         intervals; with one modality only the single-modality intervals.
     """
-    level = _check_level(level)
+    level = check_level(level)
     T, J, K = jack.shape
     if J < 2:
         raise ValueError(f"an OR analysis needs at least 2 readers. Got {J} instead.")
@@ -387,7 +381,7 @@ def model_vs_readers(theta_model: float, jack_model: np.ndarray, theta: np.ndarr
     >>> round(out["analyses"]["RRFC"]["t"], 6), out["analyses"]["RRFC"]["df"]
     (2.645751, 2.0)
     """
-    level = _check_level(level)
+    level = check_level(level)
     theta = np.asarray(theta, dtype=np.float64)
     J = theta.shape[0]
     if J < 2:
@@ -435,7 +429,7 @@ def mrmc_analysis(data: MRMCData, fom: str = "auc", model: Optional[str] = None,
         model), ``n_cases``, ``n_positive``, ``fom_by_modality_reader``, ``modality_means`` and
         ``analyses``; with ``model`` also ``model``, ``model_fom`` and ``reader_mean_fom``.
     """
-    level = _check_level(level)
+    level = check_level(level)
     check_design(data, fom, model)
     theta, jack = fom_jackknife(data.ratings, data.truth, fom)
     panel = [j for j, r in enumerate(data.readers) if r != model]

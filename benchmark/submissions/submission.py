@@ -1121,7 +1121,7 @@ def _check_values(df: pd.DataFrame, numeric: bool, cols: list[tuple[str, int]], 
 
 
 def _auc_task(task: Task) -> bool:
-    return any(spec.fn.endswith("_auc") or spec.fn == "roc_auc" for spec in task.metric_specs())
+    return any(spec.metric.rank_based for spec in task.metric_specs())
 
 
 def _check_hard_predictions(task: Task, scores: np.ndarray, rep: _Report) -> None:

@@ -16,7 +16,7 @@ from typing import Optional
 
 from ... import __version__
 from ...core.formatting import DEGENERATE_NOTE, DEMO_BANNER
-from ...stats.reader_studies import wilson_interval
+from ...stats.intervals import wilson_interval
 from .. import compare
 from ..compare import score_history, subgroup_differences
 from ..curves import CALIBRATION_BINS, CALIBRATION_MIN_BIN_CASES
@@ -63,8 +63,7 @@ def _baseline_ci(value_ci, counts, n_readers, level):
         k, m = int(counts[0]), int(counts[1])
         cases = m // (n_readers or 1)
         how = f"Wilson {level:.0%} interval over {cases} cases" if cases != m else f"Wilson {level:.0%} interval from the counts"
-        # pooled reads: the average number of successes per case, rounded to a whole case
-        return wilson_interval(int(round(k * cases / m)), cases, level), how
+        return wilson_interval(k * cases / m, cases, level), how
     return None, None
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Optional
 
-from ...stats.reader_studies import wilson_interval
+from ...stats.intervals import wilson_interval
 from . import entry_figures, task_figures
 from .svg import both_sizes
 from .views import entry_label

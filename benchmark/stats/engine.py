@@ -1,0 +1,132 @@
+"""The engine: every metric kernel of a task evaluated on every replicate of a plan, fused.
+
+:func:`replicates` draws each block of the plan's integer multiplicities once and evaluates
+all linear metrics of all kernels with one matrix product per block (:class:`FusedLinear`;
+a column of terms shared by several metrics, e.g. the ones of every ratio, enters once) and
+every AUC by the linear-time integer kernel of :mod:`benchmark.stats.kernels`.
+:func:`jackknife` gives the leave-one-unit-out values of the BCa acceleration in closed form.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .kernels import AUCTerms, LinearTerms, TermGrid, one_blas_thread, ordered_sums, running_dtype
+from .resampling import DEFAULT_MAX_BYTES
+
+__all__ = ["FusedLinear", "jackknife", "replicates"]
+
+# Elements of the float buffer of one sub-block of the fused linear product.
+_LINEAR_BUFFER_ELEMENTS = 1 << 21
+
+
+class FusedLinear:
+    """All linear metrics of a task (and of several submissions) as one product."""
+
+    def __init__(self, kernels, positions, n):
+        self.kernels = kernels
+        self.positions = positions
+        columns, index, slots = [], {}, []
+        for k in kernels:
+            own = []
+            for j in range(k.terms.shape[1]):
+                col = np.ascontiguousarray(k.terms[:, j])
+                key = col.tobytes()
+                if key not in index:  # e.g. the column of ones of every ratio
+                    index[key] = len(columns)
+                    columns.append(col)
+                own.append(index[key])
+            slots.append(np.asarray(own, dtype=np.intp))
+        self.slots = slots
+        self.terms = np.column_stack(columns) if columns else np.zeros((n, 0))
+        self.finite = bool(np.all(np.isfinite(self.terms)))
+        self.grid = TermGrid(self.terms) if self.finite else None
+
+    def evaluate(self, counts, out, rows):
+        if not self.kernels:
+            return
+        if not self.finite or not self.grid.exact_for(counts):
+            sums = ordered_sums(counts, self.terms)
+        else:
+            parts = self.grid.parts
+            # Sub-blocks of rows through one small float buffer: stays in cache.
+            b, n = counts.shape
+            step = max(1, _LINEAR_BUFFER_ELEMENTS // max(n, 1))
+            buf = np.empty((min(step, b), n))
+            part_sums = np.empty((b, parts.shape[1]))
+            for start in range(0, b, step):
+                w = counts[start : start + step]
+                np.copyto(buf[: w.shape[0]], w)
+                np.matmul(buf[: w.shape[0]], parts, out=part_sums[start : start + w.shape[0]])
+            sums = self.grid.combine(part_sums)
+        for k, slot, e in zip(self.kernels, self.slots, self.positions):
+            out[e, rows] = k.combine(sums[:, slot])
+
+
+def _check_kernels(kernels, plan):
+    kernels = list(kernels)
+    for i, k in enumerate(kernels):
+        if not isinstance(k, (LinearTerms, AUCTerms)):
+            raise TypeError(
+                f"kernels[{i}] must be LinearTerms or AUCTerms. Got {type(k).__name__} instead."
+            )
+        n = k.terms.shape[0] if isinstance(k, LinearTerms) else k.scores.shape[0]
+        if n != plan.n:
+            raise ValueError(f"kernels[{i}] covers {n} cases; the plan has {plan.n}.")
+    return kernels
+
+
+def replicates(kernels, plan, *, max_bytes=None):
+    """Evaluate metrics on every bootstrap replicate of a plan, fused.
+
+    Each block of the plan's integer multiplicities is drawn once; the linear metrics of all
+    kernels are evaluated with one matrix product per block, the AUCs by the linear-time
+    integer kernel.
+
+    Parameters
+    ----------
+    kernels : sequence of LinearTerms or AUCTerms
+        Each covering the plan's ``n`` cases (see ``on_cases`` for subgroups).
+    plan : ResamplingPlan
+    max_bytes : int, default=None
+        Bound of one block of weights as float64 (the plan's default when ``None``).
+
+    Returns
+    -------
+    replicates : ndarray of shape (len(kernels), plan.replicates)
+        The same values as ``bootstrap_replicates`` with each metric's ``batch`` (bit for bit
+        for the AUC; for linear metrics the exact sum, which differs from a BLAS product by
+        at most its rounding).
+    """
+    kernels = _check_kernels(kernels, plan)
+    out = np.empty((len(kernels), plan.replicates))
+    linear = [i for i, k in enumerate(kernels) if isinstance(k, LinearTerms)]
+    fused = FusedLinear([kernels[i] for i in linear], linear, plan.n)
+    aucs = [i for i, k in enumerate(kernels) if isinstance(k, AUCTerms)]
+    start = 0
+    with one_blas_thread():
+        for counts in plan.count_chunks(max_bytes=max_bytes or DEFAULT_MAX_BYTES):
+            rows = slice(start, start + counts.shape[0])
+            fused.evaluate(counts, out, rows)
+            run = running_dtype(counts) if aucs else None
+            for i in aucs:
+                out[i, rows] = kernels[i].values_counts(counts, run)
+            start = rows.stop
+    return out
+
+
+def jackknife(kernels, plan):
+    """Leave-one-unit-out values of every kernel in closed form.
+
+    Returns
+    -------
+    values : ndarray of shape (len(kernels), plan.n_units)
+        Agrees with ``jackknife_values`` over the plan's 0/1 masks to rounding (bit for bit
+        for the AUC).
+    """
+    kernels = _check_kernels(kernels, plan)
+    unit = np.asarray(plan.unit_of_case, dtype=np.intp)
+    out = np.empty((len(kernels), plan.n_units))
+    for i, k in enumerate(kernels):
+        out[i] = k.jackknife(unit, plan.n_units)
+    return out
