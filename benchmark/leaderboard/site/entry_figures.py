@@ -214,7 +214,7 @@ def mrmc(size: Size, data: dict) -> str:
     y = PAD
     for r in rows:
         y += f + 4
-        d.text(x0, y, short_label(r["label"], 48), title=r["label"], weight="600")
+        d.text(x0, y, short_label(r["label"]), title=r["label"], weight="600")
         cy = y + rh / 2
         d.line(x0, cy, x1, cy, "var(--plot-grid)", 0.8)
         for rid, v in sorted(r["readers"].items()):

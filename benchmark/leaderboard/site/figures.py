@@ -11,13 +11,13 @@ from typing import Optional
 
 from ...stats.intervals import wilson_interval
 from . import entry_figures, task_figures
-from .svg import both_sizes
+from .svg import FigureCache, both_sizes
 from .views import entry_label
 
 __all__ = ["task_figures_of", "entry_figures_of"]
 
 
-def _forest(task: dict) -> Optional[dict]:
+def _forest(task: dict, cache=None) -> Optional[dict]:
     prim = task["primary"]
     rows = []
     for e in task["entries"]:
@@ -47,10 +47,10 @@ def _forest(task: dict) -> Optional[dict]:
     data = {"rows": rows, "metric": name, "higher_is_better": task["higher_is_better"], "level": task["level"],
             "title": f"{name}: entries" + (" and published references" if refs else ""), "alt": alt,
             "desc": caption}
-    return {"svg": both_sizes(task_figures.forest, data), "alt": alt, "caption": caption}
+    return {"svg": both_sizes(task_figures.forest, data, cache), "alt": alt, "caption": caption}
 
 
-def _ranks(task: dict) -> Optional[dict]:
+def _ranks(task: dict, cache=None) -> Optional[dict]:
     ranked = [e for e in task["entries"] if e["rank_counts"]]
     total = sum(1 for e in task["entries"] if e["rank_interval"])
     if len(ranked) < 2:
@@ -66,10 +66,10 @@ def _ranks(task: dict) -> Optional[dict]:
             "median": [e["median_rank"] for e in ranked], "interval": [e["rank_interval"] for e in ranked],
             "n_replicates": B, "level": task["level"], "title": "Rank distribution over the bootstrap replicates",
             "alt": alt, "desc": caption}
-    return {"svg": both_sizes(task_figures.rank_plot, data), "alt": alt, "caption": caption}
+    return {"svg": both_sizes(task_figures.rank_plot, data, cache), "alt": alt, "caption": caption}
 
 
-def _significance(task: dict) -> Optional[dict]:
+def _significance(task: dict, cache=None) -> Optional[dict]:
     sig = task["significance"]
     if not sig or len(sig["names"]) < 2:
         return None
@@ -94,13 +94,14 @@ def _significance(task: dict) -> Optional[dict]:
             "untested_label": f"hatched: not testable at B = {B:,}",
             "title": f"Pairwise paired tests (studentised, Holm, \u03b1 = {sig['alpha']:g})", "alt": alt,
             "desc": caption}
-    return {"svg": both_sizes(task_figures.significance_map, data), "alt": alt, "note": note, "caption": caption,
+    return {"svg": both_sizes(task_figures.significance_map, data, cache), "alt": alt, "note": note, "caption": caption,
             "data": data, "shown": len(labels), "total": sig["n_total"]}
 
 
-def task_figures_of(task: dict) -> dict:
-    """Forest plot, rank plot and significance map of a task page (None where not drawn)."""
-    return {"forest": _forest(task), "blob": _ranks(task), "significance": _significance(task)}
+def task_figures_of(task: dict, cache: Optional[FigureCache] = None) -> dict:
+    """Forest plot, rank plot and significance map of a task page (None where not drawn);
+    ``cache``: drawn figures kept between builds."""
+    return {"forest": _forest(task, cache), "blob": _ranks(task, cache), "significance": _significance(task, cache)}
 
 
 def _rate_ci(rate: float, m: int, level: float) -> Optional[list]:
@@ -142,7 +143,7 @@ def _readers(task: dict, e: dict, g: dict) -> list[dict]:
     return out
 
 
-def _mrmc(task: dict, e: dict) -> Optional[dict]:
+def _mrmc(task: dict, e: dict, cache=None) -> Optional[dict]:
     names = {"auc": "AUC of ratings", "sensitivity": "sensitivity", "specificity": "specificity"}
     rows = []
     for m in e.get("mrmc") or []:
@@ -160,12 +161,12 @@ def _mrmc(task: dict, e: dict) -> Optional[dict]:
            "(random readers and random cases, Obuchowski-Rockette with Hillis's degrees of freedom).")
     data = {"rows": rows, "level": task["level"], "title": f"{entry_label(e)} versus the reader panel", "alt": alt,
             "desc": alt}
-    return {"svg": both_sizes(entry_figures.mrmc, data), "alt": alt, "caption": alt}
+    return {"svg": both_sizes(entry_figures.mrmc, data, cache), "alt": alt, "caption": alt}
 
 
-def entry_figures_of(task: dict, e: dict) -> dict:
-    """ROC and calibration figures of a submission page (None where not drawn)."""
-    figs: dict = {"roc": None, "calibration": None, "mrmc": _mrmc(task, e)}
+def entry_figures_of(task: dict, e: dict, cache: Optional[FigureCache] = None) -> dict:
+    """ROC, calibration and MRMC figures of a submission page (None where not drawn)."""
+    figs: dict = {"roc": None, "calibration": None, "mrmc": _mrmc(task, e, cache)}
     lvl = f"{task['level']:.0%}"
     panels = []
     for g in e["roc"]:
@@ -186,7 +187,7 @@ def entry_figures_of(task: dict, e: dict) -> dict:
                + "; the dotted diagonal is chance.")
         data = {"panels": panels, "level": task["level"], "title": f"ROC curves of {entry_label(e)}", "alt": alt,
                 "desc": alt}
-        figs["roc"] = {"svg": both_sizes(entry_figures.roc, data), "alt": alt, "caption": alt}
+        figs["roc"] = {"svg": both_sizes(entry_figures.roc, data, cache), "alt": alt, "caption": alt}
     if e["calibration"] and all("bins" in c for c in e["calibration"]):
         sparse = any(b["sparse"] for c in e["calibration"] for b in c["bins"])
         alt = (f"Reliability diagrams of {entry_label(e)}: observed event rate against mean predicted probability "
@@ -197,5 +198,5 @@ def entry_figures_of(task: dict, e: dict) -> dict:
         data = {"panels": [{"title": c["title"], "bins": c["bins"]} for c in e["calibration"]],
                 "level": task["level"], "min_bin_cases": task["calibration_min_bin_cases"],
                 "title": f"Reliability diagrams of {entry_label(e)}", "alt": alt, "desc": alt}
-        figs["calibration"] = {"svg": both_sizes(entry_figures.calibration, data), "alt": alt, "caption": alt}
+        figs["calibration"] = {"svg": both_sizes(entry_figures.calibration, data, cache), "alt": alt, "caption": alt}
     return figs

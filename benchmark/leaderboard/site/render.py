@@ -44,6 +44,7 @@ from . import views
 from .data import site_data
 from .export import csv_cell, task_csv
 from .figures import entry_figures_of, task_figures_of
+from .svg import FigureCache
 from .markup import safe_url
 from .views import entry_label
 
@@ -188,10 +189,10 @@ def _write_site_json(w: _Writer, data: dict, cache_dir) -> None:
 def build_site(reg, boards: Iterable, out, cache_dir=None, workers: Optional[int] = None) -> Path:
     """Render the whole site into ``out``; returns the path of ``index.html``.
 
-    ``cache_dir`` holds compiled templates and the memo of ``leaderboard.json`` (default: the
-    boards' result cache, else ``<root>/.cache/results``); ``False`` uses none. ``workers`` is
-    accepted for compatibility and unused: figures are written as SVG text in this process,
-    which takes about a millisecond each.
+    ``cache_dir`` holds compiled templates, drawn figures and the memo of ``leaderboard.json``
+    (default: the boards' result cache, else ``<root>/.cache/results``); ``False`` uses none.
+    ``workers`` is accepted for compatibility and unused: figures are written as SVG text in
+    this process (a few milliseconds each).
     """
     boards = list(boards)
     out = Path(out)
@@ -203,6 +204,7 @@ def build_site(reg, boards: Iterable, out, cache_dir=None, workers: Optional[int
     out.mkdir(parents=True, exist_ok=True)
     data = site_data(reg, boards)
     env = _env(cache_dir)
+    figure_cache = FigureCache(cache_dir)
     w = _Writer(out)
     common = {"site": data, "banner": data["banner"], "version": __version__}
 
@@ -221,7 +223,7 @@ def build_site(reg, boards: Iterable, out, cache_dir=None, workers: Optional[int
     for task in data["tasks"]:
         tid = task["id"]
         w.text(f"{tid}/{task['csv']}", task_csv(task))
-        figs = task_figures_of(task)
+        figs = task_figures_of(task, figure_cache)
         w.text(
             f"{tid}/index.html",
             task_tpl.render(root="../", page_title=task["title"], task=task, figs=figs,
@@ -232,7 +234,7 @@ def build_site(reg, boards: Iterable, out, cache_dir=None, workers: Optional[int
                 f"{tid}/{e['page']}",
                 entry_tpl.render(
                     root="../", page_title=f"{entry_label(e)} \u2013 {task['title']}", task=task, e=e,
-                    figs=entry_figures_of(task, e), subgroups=_subgroup_table(task, e), **common,
+                    figs=entry_figures_of(task, e, figure_cache), subgroups=_subgroup_table(task, e), **common,
                 ),
             )
     w.finish()

@@ -20,13 +20,19 @@ Rules every figure follows:
 
 from __future__ import annotations
 
+import hashlib
 import html
+import json
 import math
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+from ...core.fileio import atomic_write_text
 
 __all__ = [
     "Size", "WIDE", "NARROW", "SIZES", "LABEL_CHARS", "short_label", "esc", "n", "text_width",
-    "nice_ticks", "Drawing", "both_sizes",
+    "nice_ticks", "Drawing", "both_sizes", "FigureCache",
 ]
 
 LABEL_CHARS = 24  # the one truncation rule of figure labels (full text in the <title>)
@@ -196,6 +202,41 @@ class _Group:
         return False
 
 
-def both_sizes(draw, *args) -> str:
-    """The wide and the narrow drawing of one figure: ``draw(size, *args)`` returns an SVG."""
-    return "\n".join(draw(size, *args) for size in SIZES) + "\n"
+HERE = Path(__file__).resolve().parent
+#: The drawing code: part of every cached figure's key.
+SOURCE = hashlib.sha256(b"".join((HERE / f).read_bytes() for f in ("svg.py", "task_figures.py",
+                                                                     "entry_figures.py"))).hexdigest()
+
+
+class FigureCache:
+    """Drawn figures under ``<folder>/svg/``, keyed by the drawing function, its data and
+    :data:`SOURCE`, so an unchanged rebuild draws nothing. ``folder=None``: no cache."""
+
+    def __init__(self, folder=None):
+        self.folder = None if folder is None else Path(folder) / "svg"
+
+    def get(self, draw, data: dict) -> str:
+        if self.folder is None:
+            return _both(draw, data)
+        text = json.dumps({"fn": draw.__name__, "data": data, "src": SOURCE}, sort_keys=True, default=str)
+        key = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        path = self.folder / key[:2] / f"{key}.svg"
+        try:
+            return path.read_text(encoding="utf-8")
+        except OSError:
+            svg = _both(draw, data)
+            atomic_write_text(path, svg)
+            return svg
+
+
+def _both(draw, data: dict) -> str:
+    return "\n".join(draw(size, data) for size in SIZES) + "\n"
+
+
+def both_sizes(draw, data: dict, cache: Optional[FigureCache] = None) -> str:
+    """The wide and the narrow drawing of one figure (``draw(size, data)`` returns an SVG),
+    taken from ``cache`` when it holds them."""
+    return (cache or _NO_CACHE).get(draw, data)
+
+
+_NO_CACHE = FigureCache(None)
