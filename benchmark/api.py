@@ -134,7 +134,7 @@ def read_predictions(task: Task, path, expected, format=None, max_mb=None, displ
     """:func:`benchmark.submissions.submission.read_submission`, and when the file is invalid because its
     ids are another split's, a first problem saying so ("add --split valid")."""
     from .submissions.confidential import read_prediction_file
-    from .data.labels import other_split_problem
+    from .data.public import other_split_problem
     from .submissions.submission import read_submission
 
     try:
@@ -171,7 +171,7 @@ def validate(
     accepted oddities as ``warnings``); raises :class:`~benchmark.core.errors.SubmissionInvalid`
     with every problem otherwise.
     """
-    from .data.labels import load_public
+    from .data.public import load_public
 
     t = _task(task, root)
     expected = load_public(t, split)

@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 
 from benchmark.core.errors import SubmissionInvalid
-from benchmark.data.labels import load_public
+from benchmark.data.public import load_public
 from benchmark.submissions.submission import read_submission_bytes
 from benchmark.data.tasks import load_registry
 

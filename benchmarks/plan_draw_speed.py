@@ -14,7 +14,7 @@ Two measurements, each ``--repeats`` times, interleaved (min and median, ratio f
   plan of ``--n`` cases (``count_chunks``, as the AUC engine reads them);
 * ``auc``: one AUC at ``--n`` cases and ``--replicates`` replicates through
   ``benchmark.stats.engine.replicates`` in a fresh interpreter (wall time and peak resident
-  memory), with the current draw and, with ``--former``, the former one (and the sha256 of both
+  memory, ``VmHWM``), with the current draw and, with ``--former``, the former one (and the sha256 of both
   replicate vectors, which must agree).
 
 Usage::
@@ -71,7 +71,7 @@ def former_block(self, index, out):
 
 
 CHILD = r"""
-import hashlib, resource, sys, time
+import hashlib, sys, time
 import numpy as np
 sys.path.insert(0, sys.argv[4])
 from benchmark.metrics import registry as metrics
@@ -89,7 +89,8 @@ t0 = time.perf_counter()
 plan = ResamplingPlan.build(n, strata=y, replicates=B, seed=0, key="large")
 reps = engine.replicates([metrics.get("roc_auc").kernel(y, s)], plan)[0]
 elapsed = time.perf_counter() - t0
-rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+# VmHWM: this process's peak resident memory (ru_maxrss would include the parent's, forked)
+rss = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM")) / 1024
 print(elapsed, rss, hashlib.sha256(reps.tobytes()).hexdigest())
 """
 

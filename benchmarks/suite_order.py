@@ -70,6 +70,21 @@ def compare(a: Path, b: Path, factor: float, seconds: float) -> int:
     print(f"durations that differ by more than {factor:g}x and {seconds:g} s: {len(slow)}")
     for n in slow[:20]:
         print(f"  {n}: {ra[n][1]:.2f} s vs {rb[n][1]:.2f} s")
+    # A module-scoped fixture is set up by whichever of its tests runs first: per test its cost
+    # moves with the order, per module it does not. Modules are compared against the ratio of
+    # the two runs' totals (the machine's load scales every duration of a run alike).
+    ma, mb = {}, {}
+    for r, m in ((ra, ma), (rb, mb)):
+        for n, (_, t) in r.items():
+            m[n.split("::")[0]] = m.get(n.split("::")[0], 0.0) + t
+    overall = sum(ma.values()) / max(sum(mb.values()), 1e-9)
+    odd = sorted((k for k in ma.keys() & mb.keys() if abs(ma[k] - overall * mb[k]) > seconds
+                  and max(ma[k], overall * mb[k]) > factor * max(min(ma[k], overall * mb[k]), 1e-3)),
+                 key=lambda k: -abs(ma[k] - overall * mb[k]))
+    print(f"modules: {len(ma)}; ratio of the totals {overall:.2f}; modules off that ratio by more "
+          f"than {factor:g}x and {seconds:g} s: {len(odd)}")
+    for k in odd[:20]:
+        print(f"  {k}: {ma[k]:.1f} s vs {mb[k]:.1f} s")
     return 1 if differ or only else 0
 
 

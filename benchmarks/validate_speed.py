@@ -15,7 +15,7 @@ belongs to that validation alone (it includes the Python interpreter, numpy and 
 * ``cspine-long-1M-invalid``: the 1M-row file with 1% of the values out of range and 1% of the
   rows removed: the error path, which builds messages for a few rows per kind only.
 
-The expected :class:`~benchmark.data.labels.PublicCases` is built in the script; the synthetic ids
+The expected :class:`~benchmark.data.public.PublicCases` is built in the script; the synthetic ids
 are of the same shape as RSNA's (``1.2.826.0.1.3680043.<n>`` and 7-digit study ids). The time
 reported is the wall time of :func:`benchmark.submissions.submission.read_submission` (reading, hashing,
 validation and alignment); the best of ``--repeat`` runs is shown with the median.
@@ -48,7 +48,7 @@ import json, resource, sys, time
 import numpy as np, pandas as pd
 sys.path.insert(0, {root!r})
 from benchmark.data.tasks import load_registry
-from benchmark.data.labels import PublicCases
+from benchmark.data.public import PublicCases
 from benchmark.submissions.submission import read_submission
 from benchmark.core.errors import SubmissionInvalid
 task = load_registry({root!r}).get({task!r})

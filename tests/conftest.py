@@ -17,10 +17,12 @@ import atexit
 import os
 import shutil
 import tempfile
+import warnings
 from pathlib import Path
 
 import pytest
-from hypothesis import settings
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from hypothesis.configuration import set_hypothesis_home_dir
 
 from benchmark.data.tasks import load_registry
@@ -82,6 +84,18 @@ def working_tree_is_left_alone():
         f"the working tree changed during the test run ({len(changed)} paths): a test wrote "
         f"there (write to tmp_path instead), or a file was edited meanwhile:\n" + "\n".join(changed[:30])
     )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def hypothesis_is_warm(request):
+    """Hypothesis builds its Unicode tables and reads the project's constants on first use
+    (seconds): done here, before any test, when the run holds a Hypothesis test, so that no
+    test's time depends on whether it happens to run first."""
+    if any(getattr(getattr(item, "obj", None), "is_hypothesis_test", False)
+           for item in request.session.items):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            given(st.text(), st.characters())(lambda text, char: None)()
 
 
 @pytest.fixture(scope="session")

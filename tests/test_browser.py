@@ -219,6 +219,7 @@ WIDTHS = {"phone": (390, 844), "desktop": (1440, 900)}
 
 KEY_CELLS = """() => {
   const row = document.querySelector('#board tbody tr[data-kind=entry]:not([hidden])');
+  if (!row) return {cells: {}, vw: window.innerWidth};  // a task without entries yet
   const heads = Array.from(document.querySelectorAll('#board thead th'));
   const idx = c => heads.findIndex(h => h.dataset.col === c);
   const prim = heads.findIndex(h => h.classList.contains('primary'));

@@ -433,7 +433,10 @@ def test_quiet_and_verbose(root, tmp_path, capsys, monkeypatch):
         assert code == 0 and "result written to" not in out and "mean_auc" in out and err == ""
     code, out, err = run(["score", "mrnet", a, "--demo", "--bootstrap", "0", "-v"], capsys)
     assert code == 0 and "labels: " in err and "test_labels.csv" in err
-    code, out, err = run(["demo", "--no-site", "--bootstrap", "0", "-q"], capsys)
+    copy = tmp_path / "copy"  # `demo` caches results under its root: a copy, not the checkout
+    for folder in ("tasks", "submissions"):
+        shutil.copytree(root / folder, copy / folder)
+    code, out, err = run(["--root", str(copy), "demo", "--no-site", "--bootstrap", "0", "-q"], capsys)
     assert code == 0 and err == "" and "auc/C7" in out
     code, out, err = run(["score", "mrnet", a, "-q", "-v"], capsys)
     assert code == 2 and "not allowed with" in err

@@ -287,3 +287,11 @@ def test_multiclass_metric_on_a_binary_task(copy):
     assert message == (
         f"{task}: metrics[1].fn = 'rsna_lumbar_loss' (metric 'log_loss/{{target}}'): a multiclass "
         "metric cannot score a task of kind 'binary'. Use a binary or multilabel metric.")
+
+
+def test_loading_a_hook_writes_no_bytecode_beside_the_dataset(tmp_path, monkeypatch):
+    monkeypatch.setattr("sys.dont_write_bytecode", False)
+    shutil.copytree(ROOT / "tasks" / "_datasets" / "rsna-cspine", tmp_path / "rsna-cspine")
+    hook = load_metric_hook(tmp_path / "rsna-cspine" / "dataset.toml")
+    assert hook.CSPINE_TARGETS[0] == "patient_overall"
+    assert not list(tmp_path.rglob("__pycache__"))

@@ -27,7 +27,8 @@ from benchmark.leaderboard.curves import CALIBRATION_BINS
 from benchmark.cli.main import main
 from benchmark.data.disclosure import NOW_ENV, parse_now, resolve_now
 from benchmark.core.errors import SubmissionInvalid, UsageError
-from benchmark.data.labels import load_labels, load_public
+from benchmark.data.labels import load_labels
+from benchmark.data.public import load_public
 from benchmark.submissions.metadata import read_metadata
 from benchmark.leaderboard.site.render import MANIFEST, build_site, csv_cell
 from benchmark.submissions.submission import read_submission

@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from benchmark.core.errors import LabelError, LabelHashMismatch, UsageError
-from benchmark.data.labels import load_labels, load_public
+from benchmark.data.labels import load_labels
+from benchmark.data.public import load_public
 from benchmark.data.tasks import load_registry
 
 

@@ -71,6 +71,18 @@ def _same(a: float, b: float, rel=1e-10, abs_=1e-12) -> bool:
     return math.isclose(a, b, rel_tol=rel, abs_tol=abs_)
 
 
+def _fixed_case(m):
+    """Six cases of the metric's input kind, both classes in every column."""
+    rng = np.random.default_rng(5)
+    k = _columns(m)
+    if m.input == "multiclass":
+        return rng.integers(0, _classes(m), (6, k)), rng.dirichlet(np.ones(_classes(m)), (6, k)), None
+    shape = (6,) if m.input == "binary" else (6, k)
+    y = (rng.random(shape) < 0.5).astype(float)
+    y[0], y[1] = 0.0, 1.0
+    return y, rng.random(shape), None
+
+
 def _perfect(metric, y):
     if metric.input == "multiclass":
         return np.eye(_classes(metric))[np.where(y >= 0, y, 0)]
@@ -210,6 +222,34 @@ def test_confidently_wrong_submission_is_the_worst(name):
     check()
 
 
+@pytest.mark.parametrize("name", ALL)
+def test_batch_checks_the_weight_shape(name):
+    m = M.get(name)
+    y, s, _ = _fixed_case(m)
+    n = y.shape[0]
+    with pytest.raises(ValueError, match=rf"n_samples = {n}. Got shape \(3, {n - 1}\)"):
+        m.batch(y, s, np.ones((3, n - 1)))
+    with pytest.raises(ValueError, match=rf"Got shape \({n},\)"):
+        m.batch(y, s, np.ones(n))
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_fn_rejects_bad_inputs(name):
+    m = M.get(name)
+    y, s, _ = _fixed_case(m)
+    bad = s.copy()
+    bad.flat[5] = np.nan
+    with pytest.raises(ValueError, match="y_score must contain only finite values"):
+        m.fn(y, bad)
+    with pytest.raises(ValueError, match="sample_weight"):
+        m.fn(y, s, sample_weight=np.ones(y.shape[0] + 1))
+    with pytest.raises(ValueError, match="non-negative"):
+        m.fn(y, s, sample_weight=-np.ones(y.shape[0]))
+    with pytest.raises(ValueError):
+        m.fn(y[:-1], s)
+    assert np.isnan(m.fn(y, s, sample_weight=np.zeros(y.shape[0])))
+
+
 # -- invariants that follow a declared capability -------------------------------------------------
 RANK_BASED = [n for n in ALL if M.get(n).rank_based]
 DELONG = [n for n in ALL if M.get(n).supports_delong]
@@ -266,15 +306,6 @@ def test_metrics_with_a_column_order_refuse_other_widths(name):
     y, s, _ = _fixed_case(m)
     with pytest.raises(ValueError, match="shape"):
         m.fn(y[:, :-1], s[:, :-1])
-
-
-def _fixed_case(m):
-    rng = np.random.default_rng(5)
-    k = _columns(m)
-    if m.input == "multiclass":
-        return rng.integers(0, _classes(m), (6, k)), rng.dirichlet(np.ones(_classes(m)), (6, k)), None
-    y = (rng.random((6, k)) < 0.5).astype(float)
-    return y, rng.random((6, k)), None
 
 
 @pytest.mark.parametrize("name", READS_PROBABILITIES)

@@ -7,7 +7,8 @@ import pytest
 
 from benchmark.leaderboard.board import score_all_tasks
 from benchmark.cli.main import main
-from benchmark.data.labels import load_labels, load_public
+from benchmark.data.labels import load_labels
+from benchmark.data.public import load_public
 from benchmark.data.tasks import load_registry
 
 import test_demo_entries

@@ -22,7 +22,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from benchmark.data.labels import PublicCases, load_public
+from benchmark.data.public import PublicCases, load_public
 from benchmark.data.tasks import load_registry
 from benchmark.submissions.submission import Submission, read_submission, write_canonical
 

@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from benchmark.core.errors import Problem, SubmissionInvalid
-from benchmark.data.labels import PublicCases, load_public
+from benchmark.data.public import PublicCases, load_public
 from benchmark.data.tasks import load_registry
 from benchmark.submissions.submission import Submission, read_submission, write_canonical
 

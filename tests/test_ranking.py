@@ -525,7 +525,7 @@ def test_baseline_counts_must_match_n_readers():
             "sensitivity_counts": [7, 10], "n_readers": 3}
     with pytest.raises(ValueError, match="multiple of 3"):
         BL.compare_to_operating_point(y, s, base, np.ones((5, 20)))
-    from benchmark.data.tasks import BaselineDecl
+    from benchmark.data.declarations import BaselineDecl
 
     with pytest.raises(ValueError, match="multiple of n_readers"):
         BaselineDecl(name="b", target="t", sensitivity=0.7, specificity=0.8,

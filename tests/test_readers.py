@@ -21,7 +21,7 @@ from benchmark.stats import intervals as IV
 from benchmark.stats import reads as RD
 from benchmark.stats import reader_studies as R
 from benchmark.core.errors import LabelError
-from benchmark.data.tasks import BaselineDecl
+from benchmark.data.declarations import BaselineDecl
 
 Z95 = 1.959963984540054  # Phi^{-1}(0.975)
 

@@ -19,7 +19,8 @@ import pytest
 
 import benchmark.submissions.submission as submission_module
 from benchmark.core.errors import Problem, SubmissionInvalid, format_problems
-from benchmark.data.labels import LabelSet, PublicCases, load_public
+from benchmark.data.labels import LabelSet
+from benchmark.data.public import PublicCases, load_public
 from benchmark.submissions.submission import Submission, canonical_format, describe_formats, expected_header, read_submission, write_canonical
 from benchmark.data.tasks import load_registry
 
@@ -330,7 +331,7 @@ def test_size_is_checked_before_reading(tmp_path, mrnet, monkeypatch):
 @pytest.mark.parametrize(
     "content, code",
     [
-        (gzip.compress(b"case,abnormal,acl,meniscus\n"), "compressed"),
+        (gzip.compress(b"case,abnormal,acl,meniscus\n", mtime=0), "compressed"),
         (b"", "empty-file"),
         ("case,abnormal,acl,meniscus\n1130,0.1,0.2,0.3\n".encode("utf-16"), "utf16"),
         ("case,abnormal,acl,meniscus\n1130,0.1,0.2,0.3\n".encode("utf-16-le"), "utf16"),

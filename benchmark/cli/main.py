@@ -116,7 +116,7 @@ def _problem_report(task, split: str, file: str, exc: SubmissionInvalid, dest: O
 
 def cmd_validate(args) -> int:
     from ..api import read_predictions, validation_report
-    from ..data.labels import load_public
+    from ..data.public import load_public
 
     task = _registry(args).get(args.task)
     expected = load_public(task, args.split)
@@ -400,9 +400,9 @@ def cmd_split(args) -> int:
     path = Path(args.labels)
     if not path.is_file():
         raise UsageError(f"--labels {path} is not a file.")
-    from ..data.labels import _read_csv_str
+    from ..data.csvio import read_csv_str
 
-    df, _ = _read_csv_str(path)
+    df, _ = read_csv_str(path)
     wanted = {tg for t in tasks for tg in t.targets} | set(args.extra_label or [])
     label_cols = [c for c in df.columns if c in wanted] + sorted(wanted - set(df.columns))
     public_cols = list(t0.public_columns)
@@ -501,33 +501,53 @@ def _add_label_opts(s) -> None:
     s.add_argument("--cases", metavar="FILE", help="score only the cases listed in FILE (one id per line, optional header): one fold or a subset")
 
 
-#: Examples shown by ``benchmark COMMAND --help`` (run from a checkout; paths are the demo files).
+#: Examples shown by ``benchmark COMMAND --help``; ``{task}``, ``{split}`` and ``{dataset}`` are
+#: filled in from the first registered task (:func:`_example_values`).
 EXAMPLES = {
     "tasks": ["benchmark tasks"],
     "validate": [
-        "benchmark validate mrnet preds.csv",
-        "benchmark validate mrnet valid_preds.csv --split valid",
-        "benchmark validate rsna-cspine submission.csv --json report.json",
+        "benchmark validate {task} preds.csv",
+        "benchmark validate {task} {split}_preds.csv --split {split}",
+        "benchmark validate {task} submission.csv --json report.json",
     ],
     "score": [
-        "benchmark score mrnet preds.csv --labels /data/hidden/",
-        "benchmark score mrnet preds.csv --split valid --labels ~/MRNet-v1.0/   # valid-*.csv as released",
-        "benchmark score mrnet oof.csv --split train --labels ~/MRNet-v1.0/ --cases fold1.csv",
-        "benchmark score rsna-cspine oof.csv --labels train.csv --json result.json",
-        "benchmark score mrnet submissions/mrnet/demo-lab-a__resnet-baseline/predictions.csv --demo",
+        "benchmark score {task} preds.csv --labels /data/hidden/",
+        "benchmark score {task} preds.csv --split {split} --labels ~/release/   # the dataset's own label files",
+        "benchmark score {task} oof.csv --labels ~/release/train.csv --cases fold1.csv --json result.json",
+        "benchmark score {task} preds.csv --demo",
     ],
     "compare": [
-        "benchmark compare mrnet a.csv b.csv --labels /data/hidden/ --bootstrap 2000",
-        "benchmark compare mrnet a.csv b.csv --demo --json -",
+        "benchmark compare {task} a.csv b.csv --labels /data/hidden/ --bootstrap 2000",
+        "benchmark compare {task} a.csv b.csv --demo --json -",
     ],
     "split": [
-        "benchmark split scopemri --labels annotations.csv --test-fraction 0.2 --seed 586 --out hidden/",
+        "benchmark split {dataset} --labels annotations.csv --test-fraction 0.2 --seed 586 --out hidden/",
     ],
     "demo": ["benchmark demo", "benchmark demo --no-site --bootstrap 200"],
     "leaderboard": ["benchmark leaderboard build --labels /data/hidden/ --out site/"],
-    "task": ["benchmark task check", "benchmark task check toy-fracture --write-pins"],
+    "task": ["benchmark task check", "benchmark task check {task} --write-pins"],
     "readers": ["benchmark readers mrmc reads.csv", "benchmark readers mrmc reads.csv --model cnn --json -"],
 }
+
+
+#: What :data:`EXAMPLES` say when no task can be loaded.
+EXAMPLE_PLACEHOLDERS = {"task": "TASK", "split": "SPLIT", "dataset": "DATASET"}
+
+
+def _example_values(root) -> dict[str, str]:
+    """Task id and a split of the first registered task, and a dataset split by patient."""
+    try:
+        from ..data.tasks import load_registry  # lazy: the registry is read only for --help
+
+        tasks = list(load_registry(Path(root) if root else None))
+    except BenchmarkError:
+        tasks = []
+    if not tasks:
+        return EXAMPLE_PLACEHOLDERS
+    task = tasks[0]
+    others = [s for s in sorted(task.splits) if s != task.default_split]
+    clustered = next((t for t in tasks if t.resampling.cluster), task)
+    return {"task": task.id, "split": (others or [task.default_split])[0], "dataset": clustered.dataset.id}
 
 
 def _formats_text(root) -> str:
@@ -544,9 +564,10 @@ def _formats_text(root) -> str:
     return "\n".join(lines)
 
 
-def _add_cmd(sub, name: str, help: str, extra: str = "", parents=()):
+def _add_cmd(sub, name: str, help: str, extra: str = "", parents=(), values=None):
     """A subcommand whose --help has a description, examples and (for files) the format names."""
-    epilog = "examples:\n" + "\n".join(f"  {e}" for e in EXAMPLES.get(name, []))
+    values = values or EXAMPLE_PLACEHOLDERS
+    epilog = "examples:\n" + "\n".join(f"  {e.format(**values)}" for e in EXAMPLES.get(name, []))
     if extra:
         epilog += "\n\n" + extra
     return sub.add_parser(
@@ -576,14 +597,16 @@ def build_parser(argv: Optional[Sequence[str]] = None) -> argparse.ArgumentParse
                        help="more detail: the label file used; a traceback for internal errors")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
-    def cmd(*a, **k):
-        return _add_cmd(*a, parents=[common], **k)
-
     words = list(sys.argv[1:] if argv is None else argv)
     wants_help = any(w in ("-h", "--help") for w in words)
+    root = words[words.index("--root") + 1] if "--root" in words[:-1] else None
+    values = _example_values(root) if wants_help and len(words) > 1 else None
+
+    def cmd(*a, **k):
+        return _add_cmd(*a, parents=[common], values=values, **k)
+
     formats = ""
     if wants_help and any(w in ("validate", "score", "compare") for w in words):
-        root = words[words.index("--root") + 1] if "--root" in words[:-1] else None
         formats = _formats_text(root)
 
     s = cmd(sub, "tasks", "list the tasks with their primary metric and direction")
@@ -648,7 +671,7 @@ def build_parser(argv: Optional[Sequence[str]] = None) -> argparse.ArgumentParse
     s.set_defaults(func=cmd_readers_mrmc)
 
     s = cmd(sub, "split", "make a patient-level stratified hidden test split")
-    s.add_argument("dataset", help="dataset id (e.g. scopemri)")
+    s.add_argument("dataset", help="dataset id (the [dataset] id of a dataset.toml)")
     s.add_argument("--labels", required=True, help="full label table (CSV)")
     s.add_argument("--test-fraction", type=float, default=0.2, help="share of patients in the test split (default: 0.2)")
     s.add_argument("--seed", type=int, default=0, help="random seed of the split (default: 0)")

@@ -3,9 +3,12 @@
 A dataset folder may carry a small Python module beside its ``dataset.toml`` (a competition's
 own metric, a native label format no generic reader covers), as lm-evaluation-harness keeps a
 ``utils.py`` beside a task's YAML and mle-bench a ``grade.py`` in each competition folder. The
-declaring file names the module by a path relative to itself::
+declaring file names the module by a path relative to itself, e.g. a competition's metrics
+(registered and checked by :mod:`benchmark.data.contracts`)::
 
-    hooks = "hooks.py"
+    [hooks.metrics]
+    file = "metrics.py"
+    names = ["..."]
 
 The package never imports a hook by name: :func:`load_hook` loads it from its path, once per
 resolved path, under a private module name derived from the file's location, so two datasets
@@ -16,6 +19,7 @@ may both call their module ``hooks.py``. A hook that is missing or fails to impo
 from __future__ import annotations
 
 import hashlib
+import importlib.machinery
 import importlib.util
 import sys
 import threading
@@ -26,6 +30,14 @@ from ..core.errors import TaskError
 
 #: Prefix of the module names hooks are registered under in ``sys.modules``.
 HOOK_PACKAGE = "benchmark_dataset_hooks"
+
+class _SourceOnlyLoader(importlib.machinery.SourceFileLoader):
+    """Loads a hook from its source and never writes ``__pycache__`` beside a dataset's files
+    (a checkout, or the read-only copy inside an installed package)."""
+
+    def set_data(self, path, data, *, _mode=0o666):
+        return None
+
 
 _LOCK = threading.Lock()
 _LOADED: dict[Path, ModuleType] = {}
@@ -65,7 +77,9 @@ def load_hook(declared_in: Path, relative: str, key: str = "hooks") -> ModuleTyp
             return _LOADED[path]
         digest = hashlib.sha256(str(path).encode("utf-8")).hexdigest()[:16]
         name = f"{HOOK_PACKAGE}.{path.parent.name.replace('-', '_')}_{path.stem}_{digest}"
-        spec = importlib.util.spec_from_file_location(name, path)
+        spec = importlib.util.spec_from_file_location(
+            name, path, loader=_SourceOnlyLoader(name, str(path))
+        )
         if spec is None or spec.loader is None:
             raise TaskError(f"{where}: {path} cannot be imported as a Python module.")
         module = importlib.util.module_from_spec(spec)

@@ -17,6 +17,9 @@ from typing import Optional
 
 from ..core.errors import BenchmarkError
 from ..core.fileio import atomic_write_text
+from .csvio import sha256_file
+from .labels import load_labels
+from .public import load_public
 from .tasks import Task, TaskRegistry
 
 __all__ = ["TaskCheck", "check_task", "write_pin"]
@@ -65,8 +68,6 @@ def write_pin(task: Task, split: str, digest: str) -> Path:
 
 
 def check_task(task: Task, write_pins: bool = False) -> TaskCheck:
-    from .labels import load_labels, load_public, sha256_file
-
     out = TaskCheck(task.id, [], [], [])
     for name, decl in sorted(task.splits.items()):
         try:

@@ -3,7 +3,7 @@
 ``python -m benchmark.data.taskdoc > docs/tasks.md`` writes it; ``tests/test_taskdoc.py`` fails
 when the committed file differs from what the models say, so the reference never goes stale.
 Each table of the file (``[resampling]``, ``[[metrics]]``, ``[splits.<name>]``, ...) is one
-pydantic model of :mod:`benchmark.data.tasks`; its keys, types, defaults and descriptions come from
+pydantic model of :mod:`benchmark.data.declarations`; its keys, types, defaults and descriptions come from
 the model's JSON Schema.
 """
 
@@ -18,14 +18,16 @@ __all__ = ["reference_markdown"]
 
 INTRO = """# Task file reference
 
-Generated from the task model (`benchmark/tasks.py`) by `python -m benchmark.data.taskdoc`; do not
+Generated from the task model (`benchmark/data/tasks.py`, `benchmark/data/declarations.py`) by `python -m benchmark.data.taskdoc`; do not
 edit by hand (a test compares this file with the generated text).
 
 A task is `tasks/<task-id>/task.toml`. Keys shared by every task of one dataset usually live in
 `tasks/_datasets/<dataset>/dataset.toml`, pulled in with `include = ["../_datasets/<dataset>/dataset.toml"]`:
 the included file is read first and the task file's own keys override it, tables merged key by
-key. Paths (`public_ids`, `demo_labels`, ...) are relative to the task folder. Unknown keys are
-errors, so a misspelt key never goes unnoticed.
+key. Paths (`public_ids`, `demo_labels`, a hook module, ...) are relative to the file that
+declares them: a dataset's files are named from its `dataset.toml` (`public_ids =
+"public/test_ids.csv"`), a task's from its `task.toml`. Unknown keys are errors, so a misspelt
+key never goes unnoticed.
 """
 
 

@@ -1007,7 +1007,8 @@ def _apply_limits(ctx: _Context, task, sr: SubmissionReport, team: str, rel: str
 
 
 def _grade_task(ctx: _Context, task, folders: list[str], report: GradeReport, score: bool):
-    from ..data.labels import load_labels, load_public
+    from ..data.labels import load_labels
+    from ..data.public import load_public
 
     split = _scored_split(task)
     labels = None

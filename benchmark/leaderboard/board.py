@@ -20,7 +20,8 @@ import numpy as np
 from ..core.errors import Problem, SubmissionInvalid
 from ..core.parallel import ordered_map, worker_count
 from ..data.disclosure import decide, demo_now, resolve_now
-from ..data.labels import LabelSet, load_labels, sha256_file
+from ..data.csvio import sha256_file
+from ..data.labels import LabelSet, load_labels
 from ..data.ladder import Ladder
 from ..data.tasks import Task, TaskRegistry, output_root
 from ..scoring.results import ScoreResult, SubmissionInfo

@@ -1,6 +1,6 @@
 """A submission compared with a published reader operating point (a task's baseline).
 
-A published reader operating point (:class:`~benchmark.data.tasks.BaselineDecl`) gives a
+A published reader operating point (:class:`~benchmark.data.declarations.BaselineDecl`) gives a
 sensitivity and a specificity. :func:`compare_to_operating_point` reads the submission's
 weighted ROC curve at the baseline's specificity and at its sensitivity (the convention of
 :mod:`benchmark.stats.operating_points`), on the full data and under every bootstrap

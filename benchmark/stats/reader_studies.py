@@ -100,7 +100,7 @@ class ReaderOperatingPoints:
     def as_baseline(self, name: str, target: str, source: str, readers: str = "") -> dict:
         """The pooled operating point as the fields of a task baseline with counts.
 
-        The mapping has the fields of :class:`~benchmark.data.tasks.BaselineDecl` and is
+        The mapping has the fields of :class:`~benchmark.data.declarations.BaselineDecl` and is
         accepted as is by :func:`benchmark.stats.baselines.compare_to_operating_point`.
         ``n_readers`` is the number of readers when every reader read as many positive and
         negative cases as the others (the pooled counts then hold ``n_readers`` reads per case),

@@ -308,7 +308,7 @@ def prepare(task, csv_path, out: Optional[os.PathLike] = None, *, metadata: Opti
         When the predictions or the metadata are invalid (nothing is written).
     """
     from ..core.fileio import atomic_write_bytes, atomic_write_text
-    from ..data.labels import load_public
+    from ..data.public import load_public
     from .metadata import parse_metadata
     from .submission import read_submission
 

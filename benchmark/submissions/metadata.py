@@ -342,7 +342,7 @@ class SubmissionMeta(BaseModel):
 _FIELDS = list(SubmissionMeta.model_fields)
 _LINK_FIELDS = list(Link.model_fields)
 _EXAMPLE = {
-    "task": 'task = "mrnet"',
+    "task": 'task = "<task-id>"',  # the folder under submissions/
     "team": 'team = "Knee Lab"',
     "model": 'model = "ResNet-3D v2"',
     "authors": 'authors = ["A. Researcher"]',

@@ -76,8 +76,9 @@ import pandas as pd
 
 from ..core.errors import Problem, SubmissionInvalid
 from ..core.fileio import atomic_write_text
-from ..data.labels import PublicCases
-from ..data.tasks import FormatDecl, Task
+from ..data.public import PublicCases
+from ..data.declarations import FormatDecl
+from ..data.tasks import Task
 
 __all__ = [
     "Submission",
@@ -1342,7 +1343,7 @@ def read_submission(
     path : str or path-like
         The prediction file (CSV).
     expected : PublicCases
-        The cases the submission must cover (:func:`benchmark.data.labels.load_public`); messages are
+        The cases the submission must cover (:func:`benchmark.data.public.load_public`); messages are
         built from the file and these public ids only.
     format : str, optional
         Name of one of ``task.formats``; detected from the first line when omitted.
