@@ -7,15 +7,24 @@ submissions per task derived from a demo submission by seeded noise), then times
   every figure drawn, the site written;
 * an unchanged rebuild with the warm cache, in the same process and through the CLI.
 
-Targets: cold < 60 s, unchanged rebuild < 3 s. Usage::
+Targets: cold < 20 s, unchanged rebuild < 2 s (2 cores). Usage::
 
     .venv/bin/python benchmarks/site_build.py [--per-task 100] [--keep DIR]
+    .venv/bin/python benchmarks/site_build.py --anchor OLD_CHECKOUT [--repeats 3]
+
+With ``--anchor``, the same builds are timed alternately with the code of another checkout
+(e.g. ``git archive <commit> | tar -x -C OLD_CHECKOUT``), each in a fresh process with its own
+cold cache, ``--repeats`` times; the report gives min and median of each and their ratio, and
+the load average around each run.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -26,11 +35,12 @@ from pathlib import Path
 import numpy as np
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
+CODE = Path(os.environ.get("SITE_BUILD_CODE", REPO))  # the code timed (set for --anchor runs)
+sys.path.insert(0, str(CODE))
 
-from benchmark.leaderboard.board import score_all_tasks
-from benchmark.leaderboard.site.render import build_site
-from benchmark.data.tasks import load_registry
+from benchmark.leaderboard.board import score_all_tasks  # noqa: E402
+from benchmark.leaderboard.site.render import build_site  # noqa: E402
+from benchmark.data.tasks import load_registry  # noqa: E402
 
 TASKS = {"mrnet": "mrnet", "scopemri-bankart": "scopemri", "rsna-cspine": "rsna-cspine", "rsna-lumbar": "rsna-lumbar"}
 
@@ -64,11 +74,12 @@ def _perturb(lines: list[str], rng: np.random.Generator, multiclass: bool, scale
     return out
 
 
-def make_root(dest: Path, per_task: int) -> None:
+def make_root(dest: Path, per_task: int, source: Path = REPO) -> None:
+    """A benchmark root with the task files of ``source`` and ``per_task`` submissions a task."""
     for task_id, dataset in TASKS.items():
-        shutil.copytree(REPO / "tasks" / task_id, dest / "tasks" / task_id)
+        shutil.copytree(source / "tasks" / task_id, dest / "tasks" / task_id)
         if not (dest / "tasks" / "_datasets" / dataset).exists():
-            shutil.copytree(REPO / "tasks" / "_datasets" / dataset, dest / "tasks" / "_datasets" / dataset)
+            shutil.copytree(source / "tasks" / "_datasets" / dataset, dest / "tasks" / "_datasets" / dataset)
         base = _base_submission(task_id)
         meta_text = (base / "submission.toml").read_text()
         raw = (base / "predictions.csv").read_text().splitlines()
@@ -91,40 +102,93 @@ def make_root(dest: Path, per_task: int) -> None:
             (folder / "submission.toml").write_text(meta + "\n")
 
 
+def child(root: Path, cache: Path, out: Path) -> dict:
+    """Cold build, unchanged rebuild in process and through the CLI, with the code imported."""
+    def build():
+        reg = load_registry(root)
+        boards = score_all_tasks(reg, cache_dir=cache)
+        return build_site(reg, boards, out, cache_dir=cache)
+
+    load = os.getloadavg()[0]
+    t = time.perf_counter()
+    build()
+    cold = time.perf_counter() - t
+    t = time.perf_counter()
+    build()
+    warm = time.perf_counter() - t
+    t = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "benchmark", "--root", str(root), "leaderboard", "build", "--out", str(out), "--cache", str(cache)],
+        check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=str(CODE),
+        env=dict(os.environ, PYTHONPATH=str(CODE)),
+    )
+    cli = time.perf_counter() - t
+    rank_bytes = len(json.dumps([e.get("rank_counts") for t_ in json.loads((out / "leaderboard.json").read_text())["tasks"]
+                                 for e in t_["entries"]]))
+    return {"cold": cold, "warm": warm, "cli": cli, "load_before": load, "load_after": os.getloadavg()[0],
+            "files": sum(1 for p in out.rglob("*") if p.is_file()), "rank_counts_bytes": rank_bytes}
+
+
+def compare_with(anchor: Path, per_task: int, repeats: int, tmp: Path, current: Path = REPO) -> None:
+    """Time ``current`` (this checkout) and ``anchor`` alternately, each run in a fresh process
+    and cache. Roots already generated in ``tmp`` (``--keep``) are reused."""
+    codes = {"anchor": anchor.resolve(), "current": current.resolve()}
+    roots = {}
+    for name, code in codes.items():
+        roots[name] = tmp / f"root-{name}"
+        if not roots[name].is_dir():
+            make_root(roots[name], per_task, code)
+    runs: dict = {name: [] for name in codes}
+    for rep in range(repeats):
+        for name, code in codes.items():
+            work = tmp / f"{name}-{rep}"
+            env = dict(os.environ, PYTHONPATH=str(code), SITE_BUILD_CODE=str(code))
+            res = subprocess.run(
+                [sys.executable, str(Path(__file__).resolve()), "--child", str(roots[name]), str(work / "cache"),
+                 str(work / "site")],
+                check=True, capture_output=True, text=True, env=env, cwd=str(code),
+            )
+            runs[name].append(json.loads(res.stdout.strip().splitlines()[-1]))
+            print(f"{name} run {rep + 1}: " + ", ".join(f"{k} {v:.2f}" if isinstance(v, float) else f"{k} {v}"
+                                                      for k, v in runs[name][-1].items()), file=sys.stderr, flush=True)
+            shutil.rmtree(work, ignore_errors=True)
+    print(f"{len(TASKS)} tasks x {per_task} submissions, {repeats} alternating runs each, {os.cpu_count()} CPUs")
+    for key in ("cold", "warm", "cli"):
+        a = [r[key] for r in runs["anchor"]]
+        c = [r[key] for r in runs["current"]]
+        print(f"{key:5s} anchor min {min(a):6.2f} s median {statistics.median(a):6.2f} s | current min {min(c):6.2f} s "
+              f"median {statistics.median(c):6.2f} s | ratio anchor/current (median) {statistics.median(a) / statistics.median(c):5.2f}")
+    loads = [r[k] for rs in runs.values() for r in rs for k in ("load_before", "load_after")]
+    print(f"load average (1 min) around the runs: {min(loads):.2f} to {max(loads):.2f}")
+    for name in codes:
+        print(f"{name}: {runs[name][0]['files']} files, rank_counts in leaderboard.json {runs[name][0]['rank_counts_bytes']:,} bytes")
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--per-task", type=int, default=100)
     ap.add_argument("--keep", help="generate into this folder and keep it")
+    ap.add_argument("--anchor", help="another checkout to time against (alternating runs)")
+    ap.add_argument("--current", help="the checkout to time with --anchor (default: this one)")
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--child", nargs=3, metavar=("ROOT", "CACHE", "OUT"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
+    if args.child:
+        print(json.dumps(child(*map(Path, args.child))))
+        return 0
     tmp = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="site-build-"))
     try:
+        if args.anchor:
+            compare_with(Path(args.anchor), args.per_task, args.repeats, tmp, Path(args.current or REPO))
+            return 0
         root = tmp / "root"
         t = time.perf_counter()
         make_root(root, args.per_task)
         print(f"generated {len(TASKS)} tasks x {args.per_task} submissions in {time.perf_counter() - t:.1f} s", file=sys.stderr)
-        cache, out = tmp / "cache", tmp / "site"
-
-        def build():
-            reg = load_registry(root)
-            boards = score_all_tasks(reg, cache_dir=cache, progress=lambda m: print(m, file=sys.stderr, flush=True))
-            return build_site(reg, boards, out, cache_dir=cache)
-
-        t = time.perf_counter()
-        build()
-        cold = time.perf_counter() - t
-        t = time.perf_counter()
-        build()
-        warm = time.perf_counter() - t
-        t = time.perf_counter()
-        subprocess.run(
-            [sys.executable, "-m", "benchmark", "--root", str(root), "leaderboard", "build", "--out", str(out), "--cache", str(cache)],
-            check=True, stdout=subprocess.DEVNULL, cwd=str(REPO),
-        )
-        cli = time.perf_counter() - t
-        n_files = sum(1 for p in out.rglob("*") if p.is_file())
-        print(f"cold build:        {cold:6.1f} s  (target < 60 s; {n_files} files written)")
-        print(f"unchanged rebuild: {warm:6.2f} s  (target < 3 s, in process)")
-        print(f"unchanged rebuild: {cli:6.2f} s  (CLI, including interpreter start and imports)")
+        r = child(root, tmp / "cache", tmp / "site")
+        print(f"cold build:        {r['cold']:6.1f} s  (target < 20 s; {r['files']} files written)")
+        print(f"unchanged rebuild: {r['warm']:6.2f} s  (target < 2 s, in process)")
+        print(f"unchanged rebuild: {r['cli']:6.2f} s  (CLI, including interpreter start and imports)")
     finally:
         if not args.keep:
             shutil.rmtree(tmp, ignore_errors=True)

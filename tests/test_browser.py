@@ -233,7 +233,7 @@ KEY_CELLS = """() => {
   return {cells: out, vw: window.innerWidth};
 }"""
 
-FIGURE_TEXT = """() => Array.from(document.querySelectorAll('figure svg text')).map(t => {
+FIGURE_TEXT = """() => Array.from(document.querySelectorAll('figure svg text')).filter(t => t.getClientRects().length).map(t => {
   const m = t.getScreenCTM();
   const size = parseFloat(getComputedStyle(t).fontSize) * Math.hypot(m.a, m.b);
   return [t.closest('svg').getAttribute('class'), t.textContent.trim().slice(0, 30), size];
@@ -252,6 +252,12 @@ def test_every_page_type_fits_both_widths_and_schemes(site, browser, tmp_path):
     targets.update({f"task-{t['id']}": site / t["id"] / "index.html" for t in data["tasks"]})
     with_entries = next(t for t in data["tasks"] if t["entries"])
     targets[f"entry-{with_entries['id']}"] = site / with_entries["id"] / with_entries["entries"][0]["page"]
+    # every figure kind of a submission page: ROC with its band and calibration (a public split),
+    # the comparison with the reader panel (MRMC)
+    for t in data["tasks"]:
+        e = next(iter(t["entries"]), None)
+        if e and (any("fpr" in g for g in e["roc"]) or e["mrmc"]):
+            targets[f"entry-{t['id']}"] = site / t["id"] / e["page"]
     for label, (w, h) in WIDTHS.items():
         for scheme in ("light", "dark"):
             g = Guard(browser, w, h, scheme)

@@ -22,7 +22,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from benchmark.leaderboard.board import CALIBRATION_BINS, score_all_tasks, score_board
+from benchmark.leaderboard.board import score_all_tasks, score_board
+from benchmark.leaderboard.curves import CALIBRATION_BINS
 from benchmark.cli.main import main
 from benchmark.data.disclosure import NOW_ENV, parse_now, resolve_now
 from benchmark.core.errors import SubmissionInvalid, UsageError
@@ -493,6 +494,9 @@ def test_ladder_task_publishes_only_the_ladder_score(tmp_path):
         assert repr(v) not in text and f"{v:.4f}" not in text
     page = (tmp_path / "site" / "toy" / task["entries"][0]["page"]).read_text()
     assert "This task uses the Ladder" in page or "only the rounded leaderboard score" in page
+    if len(task["entries"]) > 1:  # the missing rank figures say why, in place
+        task_page = (tmp_path / "site" / "toy" / "index.html").read_text()
+        assert "The rank plot and the significance map are withheld: this task uses the Ladder" in task_page
 
 
 def test_published_numbers_of_a_hidden_split_have_four_decimals(demo_sites):

@@ -16,7 +16,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from benchmark.leaderboard.board import calibration_stats, score_all_tasks, thin_curve
+from benchmark.leaderboard.board import score_all_tasks
+from benchmark.leaderboard.curves import calibration_stats, thin_curve
 from benchmark.leaderboard.site.render import build_site, safe_url
 from benchmark.data.tasks import load_registry
 
@@ -110,7 +111,10 @@ def test_site_layout_and_json(mrnet_site):
         assert d["difference"] <= 0 and d["ci"][0] <= d["difference"] <= d["ci"][1] + 1e-12
         lo, hi = e["rank_interval"]
         assert 1 <= lo <= hi <= len(task["entries"])
-        assert sum(e["rank_counts"]) == B
+        # sparse rank distribution: [[rank, count], ...] over the ranks reached, summing to B
+        assert sum(c for _, c in e["rank_counts"]) == B
+        assert all(c > 0 for _, c in e["rank_counts"]) and [r for r, _ in e["rank_counts"]] == sorted(
+            r for r, _ in e["rank_counts"])
     # MRNet's reader baseline is compared on every entry
     assert all(e["operating_points"] and e["operating_points"][0]["target"] == "abnormal" for e in task["entries"])
     assert task["references"] and task["baselines"]
@@ -132,8 +136,8 @@ def test_task_page_shows_the_table(mrnet_site):
     assert html.count('data-kind="reference"') == len(data["references"])
     for e in data["entries"]:
         assert e["metrics"]["mean_auc"]["display_value"] in html
-    for fig in ("forest", "blob", "significance"):
-        assert f'id="{fig}-' in html, fig
+    for fig in ("forest", "ranks", "significance"):  # each in a wide and a narrow drawing
+        assert f'id="{fig}-wide-' in html and f'id="{fig}-narrow-' in html, fig
     csv_rows = list(csv.DictReader(io.StringIO((site / "mrnet" / "mrnet.csv").read_text())))
     assert [r["entry"] for r in csv_rows] == [e["name"] for e in data["entries"]]
     assert float(csv_rows[0]["mean_auc"]) == data["entries"][0]["metrics"]["mean_auc"]["value"]
@@ -162,6 +166,9 @@ def test_entry_page_content(mrnet_site):
     assert "ROC curves" in html and 'id="roc-' not in html
     assert "ROC curves withheld: the labels of this split are hidden" in html
     assert all("fpr" not in g and g["auc"] is not None for g in e["roc"])
+    # the bootstrap band of a withheld ROC curve is withheld with it (it is drawn from the
+    # same case-level scores)
+    assert all("band" not in g for x in data["entries"] for g in x["roc"])
     assert e["reproduce"] in html
     assert e["submission"]["sha256"] in html
     assert "sensitivity at specificity" in html
@@ -250,7 +257,6 @@ def test_parallel_build_writes_the_bytes_of_a_serial_build(tmp_path, monkeypatch
     """Scoring batches and figures drawn in worker processes give exactly the serial output."""
     from benchmark.leaderboard import board
     from benchmark.core import parallel
-    from benchmark.leaderboard.site import plots
 
     root = small_root(tmp_path)
     serial = tmp_path / "serial"
@@ -258,41 +264,43 @@ def test_parallel_build_writes_the_bytes_of_a_serial_build(tmp_path, monkeypatch
     build_site(reg, score_all_tasks(reg, replicates=B, cache_dir=False, workers=1), serial, cache_dir=False, workers=1)
     # force the pools even for this small build
     monkeypatch.setattr(board, "POOL_MIN_SUBMISSIONS", 1)
-    monkeypatch.setattr(plots, "POOL_MIN_FIGURES", 1)
     used = []
     real = parallel.ProcessPoolExecutor
     monkeypatch.setattr(parallel, "ProcessPoolExecutor", lambda *a, **k: used.append(k) or real(*a, **k))
     pooled = tmp_path / "pooled"
     reg = load_registry(root)
     build_site(reg, score_all_tasks(reg, replicates=B, cache_dir=False, workers=2), pooled, cache_dir=False, workers=2)
-    assert len(used) == 2  # one pool for scoring, one for the figures
+    assert len(used) == 1  # one pool for scoring (figures are SVG text, written in process)
     assert tree(pooled) == tree(serial)
 
 
-def test_a_figure_is_the_same_bytes_whatever_was_drawn_before_it(mrnet_site, monkeypatch, tmp_path):
-    """``plots.draw`` is a pure function of its arguments: the site's figures drawn one after
-    another in this process equal the same figures drawn in the reverse order by a fresh
-    interpreter (whose first figure is drawn on nothing drawn before)."""
-    from benchmark.leaderboard.site import plots
+def test_a_figure_is_the_same_bytes_whatever_was_drawn_before_it(mrnet_site, tmp_path):
+    """The figures are pure functions of the page data: drawn one after another in this
+    process they equal the same figures drawn in the reverse order by a fresh interpreter."""
+    from benchmark.leaderboard.site.data import site_data
+    from benchmark.leaderboard.site.figures import entry_figures_of, task_figures_of
 
-    # every figure the site asks for; ROC figures of a hidden split are drawn only where
-    # predictions are confidential (or in a maintainer's view with nothing withheld, used here)
+    # ROC figures of a hidden split are drawn only where predictions are confidential (or in a
+    # maintainer's view with nothing withheld, used here)
     reg = load_registry(mrnet_site["root"])
     boards = score_all_tasks(reg, replicates=B, cache_dir=mrnet_site["tmp"] / "cache", withhold=False)
-    requests: list = []
-    real = plots.render_many
-    monkeypatch.setattr(plots, "render_many", lambda reqs, *a, **k: requests.extend(reqs) or real(reqs, *a, **k))
-    build_site(reg, boards, tmp_path / "site", cache_dir=False, workers=1)
-    kinds = [r[0] for r in requests]
-    assert kinds.count("roc") >= 3 and len(set(kinds)) >= 3, kinds
-    forward = [plots.draw(*r) for r in requests]
-    assert len(set(forward)) == len(forward)
+    task = site_data(reg, boards)["tasks"][0]
+    requests = [(task, None)] + [(task, e) for e in task["entries"]]
+
+    def draw(t, e):
+        figs = task_figures_of(t) if e is None else entry_figures_of(t, e)
+        return {k: v["svg"] for k, v in figs.items() if v}
+
+    forward = [draw(*r) for r in requests]
+    assert sum("roc" in f for f in forward) >= 3
     (tmp_path / "requests.pkl").write_bytes(pickle.dumps(requests[::-1]))
     script = (
         "import pickle, sys\n"
-        "from benchmark.leaderboard.site import plots\n"
+        "from benchmark.leaderboard.site.figures import entry_figures_of, task_figures_of\n"
         "reqs = pickle.loads(open(sys.argv[1], 'rb').read())\n"
-        "sys.stdout.buffer.write(pickle.dumps([plots.draw(*r) for r in reqs]))\n"
+        "out = [{k: v['svg'] for k, v in (task_figures_of(t) if e is None else entry_figures_of(t, e)).items() if v}"
+        " for t, e in reqs]\n"
+        "sys.stdout.buffer.write(pickle.dumps(out))\n"
     )
     out = subprocess.run([sys.executable, "-c", script, str(tmp_path / "requests.pkl")], check=True,
                          capture_output=True, env=dict(os.environ, PYTHONPATH=str(REPO)), cwd=tmp_path)
@@ -343,7 +351,7 @@ def test_calibration_bins_mark_sparse_bins():
 
 
 def test_lumbar_calibration_and_roc_use_rescaled_rows(registry):
-    from benchmark.leaderboard.board import submission_curves
+    from benchmark.leaderboard.curves import submission_curves
     from benchmark.data.labels import load_labels
     from benchmark.scoring.score import BootstrapSettings
 
@@ -395,11 +403,10 @@ def test_perfect_auc_is_flagged_as_a_degenerate_interval(tmp_path):
 
 
 def test_figure_captions_use_the_task_level_and_describe_the_map(mrnet_site):
-    from benchmark.leaderboard.site.render import _task_figures
+    from benchmark.leaderboard.site.figures import task_figures_of
 
     task = json.loads((mrnet_site["site"] / "leaderboard.json").read_text())["tasks"][0]
-    calls = []
-    figs = _task_figures(dict(task, level=0.9), lambda kind, data, uid, alt: calls.append((kind, data)) or "")
+    figs = task_figures_of(dict(task, level=0.9))
     assert "90% rank interval" in figs["blob"]["alt"] and "95%" not in figs["blob"]["alt"]
     assert "90% interval" in figs["forest"]["alt"]
     sig = task["significance"]
@@ -409,12 +416,9 @@ def test_figure_captions_use_the_task_level_and_describe_the_map(mrnet_site):
     s = len(sig["names"])
     sig2 = dict(sig, untested=[[("bootstrap standard error 0 at B = 200" if {i, j} == {0, 1} else None)
                                 for j in range(s)] for i in range(s)])
-    figs2 = _task_figures(dict(task, significance=sig2), lambda kind, data, uid, alt: calls.append((kind, data)) or "")
+    figs2 = task_figures_of(dict(task, significance=sig2))
     assert "1 pair(s) hatched could not be tested at B = 200" in figs2["significance"]["alt"]
-    data = calls[-1][1]
+    data = figs2["significance"]["data"]
     assert sum(map(sum, data["untested"])) == 2
-    from benchmark.leaderboard.site import plots
-
-    svg = plots.draw("significance", data, "sig", "alt")
-    assert "not testable at B = 200" in svg
-    assert "not testable" not in plots.draw("significance", dict(data, untested=None), "sig", "alt")
+    assert "not testable at B = 200" in figs2["significance"]["svg"]
+    assert "not testable" not in figs["significance"]["svg"]

@@ -14,7 +14,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from benchmark.leaderboard.board import score_all_tasks, score_history, subgroup_differences
+from benchmark.leaderboard.board import score_all_tasks
+from benchmark.leaderboard.compare import score_history, subgroup_differences
 from benchmark.leaderboard.site.markup import bibtex_escape, entry_bibtex, markdown_to_html
 from benchmark.leaderboard.site.render import build_site
 from benchmark.leaderboard.site.views import history_chart, nice_ticks

@@ -300,6 +300,9 @@ class LeaderboardDecl(_Frozen):
     ladder_step: Optional[float] = None
     reveal_date: Optional[_dt.date] = None
     split: Optional[str] = None
+    #: ROC and calibration panels of a multiclass task: panel name -> the targets pooled in it
+    #: (default: one panel pooling every target).
+    panels: dict[str, list[str]] = Field(default_factory=dict)
 
 
 class NativeDecl(_Frozen):

@@ -214,7 +214,7 @@ class Disclosure:
             return out
         withheld = {}
         if out.get("roc"):
-            out["roc"] = [{k: v for k, v in g.items() if k not in ("fpr", "tpr", "precision", "recall")}
+            out["roc"] = [{k: v for k, v in g.items() if k not in ("fpr", "tpr", "band", "precision", "recall")}
                           for g in out["roc"]]
             withheld["roc"] = self.reason("roc")
         if out.get("calibration"):

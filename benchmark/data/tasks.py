@@ -194,6 +194,10 @@ class Task(BaseModel):
             t = self.resampling.stratify.split(":", 1)[1]
             if t not in self.targets:
                 raise ValueError(f"resampling.stratify names unknown target {t!r}.")
+        for panel, members in self.leaderboard.panels.items():
+            unknown = [t for t in members if t not in self.targets]
+            if unknown or not members:
+                raise ValueError(f"leaderboard.panels.{panel} must list targets of the task. Got {members!r} instead.")
         if self.resampling.cluster and self.resampling.cluster not in self.public_columns:
             raise ValueError("resampling.cluster must be one of public_columns.")
         for sg in self.subgroups:

@@ -11,7 +11,6 @@ difference between subgroups.
 from __future__ import annotations
 
 import datetime as _dt
-import math
 import tomllib
 from pathlib import Path
 from typing import Optional
@@ -19,6 +18,7 @@ from typing import Optional
 from ...core.formatting import format_value
 from . import markup
 from .markup import safe_url
+from .svg import nice_ticks
 
 __all__ = ["entry_label", "history_chart", "subgroup_tables", "nice_ticks", "submit_guide", "project_repository"]
 
@@ -29,26 +29,6 @@ X_PAD = 3.0  # % of the width kept free at each end so end points are not cut
 def entry_label(e: dict) -> str:
     """``team / model`` (or the team alone)."""
     return f"{e['team']} / {e['model']}" if e["model"] else e["team"]
-
-
-def nice_ticks(lo: float, hi: float, n: int = 4) -> list[float]:
-    """About ``n`` round tick values covering ``[lo, hi]`` (steps of 1, 2 or 5 times a power of ten).
-
-    >>> nice_ticks(0.61, 0.93)
-    [0.6, 0.7, 0.8, 0.9, 1.0]
-    """
-    if not (math.isfinite(lo) and math.isfinite(hi)) or hi <= lo:
-        return [lo]
-    raw = (hi - lo) / max(n, 1)
-    mag = 10 ** math.floor(math.log10(raw))
-    step = next(m * mag for m in (1, 2, 5, 10) if m * mag >= raw)
-    first = math.floor(lo / step + 1e-9) * step
-    out = []
-    v = first
-    while v < hi + step - 1e-9:
-        out.append(round(v, 12))
-        v += step
-    return out
 
 
 def _day(iso: str) -> int:

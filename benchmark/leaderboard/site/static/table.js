@@ -191,29 +191,7 @@
     });
   }
 
-  /* A figure wider than a phone keeps its natural size and scrolls sideways inside its frame:
-     make that frame reachable by keyboard and say that it scrolls. */
-  function markScrollingFigures() {
-    each(document.querySelectorAll("figure.plot-figure"), function (fig) {
-      var scrolls = fig.scrollWidth > fig.clientWidth + 1;
-      if (scrolls) {
-        fig.setAttribute("data-scrolls", "");
-        fig.setAttribute("tabindex", "0");
-        fig.setAttribute("role", "group");
-        var svg = fig.querySelector("svg");
-        fig.setAttribute("aria-label", (svg && svg.getAttribute("aria-label") || "Figure") + " (scrolls sideways)");
-      } else if (fig.hasAttribute("data-scrolls")) {
-        fig.removeAttribute("data-scrolls");
-        fig.removeAttribute("tabindex");
-        fig.removeAttribute("role");
-        fig.removeAttribute("aria-label");
-      }
-    });
-  }
-
   function start() {
-    markScrollingFigures();
-    window.addEventListener("resize", markScrollingFigures);
     each(document.querySelectorAll("table.board"), labelCells);
     each(document.querySelectorAll("table.filterable[id], table.choosable[id]"), setupBoard);
     each(document.querySelectorAll("button.copy[data-copy]"), setupCopy);

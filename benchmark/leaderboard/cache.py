@@ -1,0 +1,118 @@
+"""The result cache of the leaderboard: every submission's result stored under its plan.
+
+Scoring a task with thousands of bootstrap replicates is the slow part of a build, so each
+submission's result is stored under ``<cache>/<task>/<plan>/<entry>.{json,npy}``:
+
+* ``<plan>`` hashes the cache schema, the harness version, the code, the task id, version and
+  full declaration, the split, the sha256 of the labels, and the bootstrap seed, replicates,
+  method and level — everything that defines the shared
+  :class:`~benchmark.stats.resampling.ResamplingPlan`;
+* ``<entry>`` adds the sha256 of the prediction file and its declared format.
+
+The ``.npy`` file holds the submission's replicate matrix ``(M, B)`` (one row per metric
+spec, primary first); the ``.json`` file holds the result record, ROC and calibration curves
+and reader comparisons. Because every submission of a task is evaluated on the same
+replicates, cached and freshly scored submissions compare exactly as if all had been scored
+together. An unchanged rebuild reads the cache only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+from pathlib import Path
+from typing import Optional
+
+import numpy as np
+
+from .. import __version__
+from ..core.canonical import canonical_json
+from ..core.fingerprint import source_fingerprint
+from ..core.fileio import atomic_write_bytes, atomic_write_text
+from ..data.labels import LabelSet
+from ..data.tasks import Task
+from ..scoring.results import ScoreResult
+from ..scoring.score import BootstrapSettings
+
+__all__ = ["CACHE_SCHEMA", "ResultCache", "code_fingerprint", "task_fingerprint", "plan_hash", "entry_key"]
+
+CACHE_SCHEMA = "leaderboard-cache-2"  # 2: ROC bands, per-bin Wilson intervals, sparse rank counts
+
+
+def sha(obj) -> str:
+    """sha256 of the sorted-key JSON text of ``obj``."""
+    return hashlib.sha256(json.dumps(obj, sort_keys=True, default=str).encode("utf-8")).hexdigest()
+
+
+def code_fingerprint() -> str:
+    """sha256 of the scoring code (:func:`benchmark.core.fingerprint.source_fingerprint`).
+
+    Part of the cache key, so a change to the code invalidates cached results even when the
+    harness version number was not raised.
+    """
+    return source_fingerprint()
+
+
+def task_fingerprint(task: Task) -> str:
+    """sha256 of the task's full declaration (its id, version, metrics, baselines...)."""
+    return sha(task.model_dump(mode="json"))
+
+
+def plan_hash(task: Task, labels: LabelSet, settings: BootstrapSettings) -> str:
+    return sha(
+        {
+            "schema": CACHE_SCHEMA,
+            "harness": __version__,
+            "code": code_fingerprint(),
+            "task": task.id,
+            "task_version": task.version,
+            "task_fingerprint": task_fingerprint(task),
+            "split": labels.split,
+            "labels_sha256": labels.sha256,
+            "seed": settings.seed,
+            "replicates": settings.replicates,
+            "method": settings.method,
+            "level": settings.level,
+        }
+    )
+
+
+class ResultCache:
+    """Per-submission results of one task and plan: ``<key>.json`` + ``<key>.npy``."""
+
+    def __init__(self, folder: Optional[Path]):
+        self.folder = Path(folder) if folder is not None else None
+
+    def load(self, key: str):
+        if self.folder is None:
+            return None
+        jpath = self.folder / f"{key}.json"
+        npath = self.folder / f"{key}.npy"
+        try:
+            record = json.loads(jpath.read_text(encoding="utf-8"))
+            reps = np.load(npath, allow_pickle=False) if record.get("has_replicates") else None
+            result = ScoreResult.model_validate(record["result"])
+        except (OSError, ValueError, KeyError):
+            return None
+        return result, reps, record.get("curves", {})
+
+    def store(self, key: str, result: ScoreResult, reps: Optional[np.ndarray], curves: dict) -> None:
+        if self.folder is None:
+            return
+        if reps is not None:
+            buf = io.BytesIO()
+            np.save(buf, np.ascontiguousarray(reps, dtype=np.float64), allow_pickle=False)
+            atomic_write_bytes(self.folder / f"{key}.npy", buf.getvalue())
+        record = {
+            "has_replicates": reps is not None,
+            "result": result.model_dump(mode="json"),
+            "curves": curves,
+        }
+        atomic_write_text(self.folder / f"{key}.json", canonical_json(record))
+
+
+def entry_key(plan_key: str, pred_sha: str, fmt: Optional[str], case_level: bool = False) -> str:
+    """Cache key of one prediction file (and its declared format) under a plan; ``case_level``:
+    whether case-level curves (the ROC bands) were computed for it."""
+    return sha({"plan": plan_key, "predictions_sha256": pred_sha, "format": fmt, "case_level": case_level})[:32]
