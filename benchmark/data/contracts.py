@@ -27,15 +27,16 @@ import tomllib
 from collections.abc import Sequence
 from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING, Optional
+from typing import Any, Optional
 
 from ..core.errors import TaskError
 from ..metrics import registry as metric_registry
 from ..metrics.registry import Metric
 from .hooks import hook_attribute, hook_path, load_hook
 
-if TYPE_CHECKING:  # annotations only: tasks.py calls this module while it loads a task
-    from .tasks import Task
+#: A :class:`benchmark.data.tasks.Task` (not imported: ``tasks.py`` calls this module while it
+#: loads a task, so the dependency points one way only).
+TaskModel = Any
 
 __all__ = [
     "HOOK_KINDS",
@@ -52,7 +53,7 @@ HOOK_KINDS = ("metrics",)
 METRICS_ATTRIBUTE = "METRICS"
 
 
-def check_task(task: "Task", path: Path) -> None:
+def check_task(task: TaskModel, path: Path) -> None:
     """Register the task's dataset metrics, then check every metric binding of ``task``.
 
     Parameters
@@ -79,7 +80,7 @@ def check_task(task: "Task", path: Path) -> None:
         _check_binding(task, path, i, decl, own)
 
 
-def register_task_hooks(task: "Task", path: Path) -> Optional[str]:
+def register_task_hooks(task: TaskModel, path: Path) -> Optional[str]:
     """Register the metrics of the task's ``[hooks.metrics]``; their fingerprint, or None.
 
     Also called when a task is unpickled in a worker process that did not load it (``spawn``
@@ -179,7 +180,7 @@ def _fingerprint(module: Path) -> str:
     return hashlib.sha256(Path(module).read_bytes()).hexdigest()
 
 
-def _check_binding(task: "Task", path: Path, i: int, decl, own: Optional[str]) -> None:
+def _check_binding(task: TaskModel, path: Path, i: int, decl, own: Optional[str]) -> None:
     key = f"metrics[{i}]"
     try:
         metric = metric_registry.get(decl.fn)
