@@ -38,7 +38,7 @@ def _command(module: str, function: str = "run"):
     """The function running a command, importing its module (``cli/<module>.py``) only then.
 
     A lazy import that buys start-up time: ``benchmark --help`` and light commands skip pandas,
-    scipy, matplotlib and jinja2 (measured by benchmarks/cli_startup.py, see benchmarks/README.md).
+    scipy and jinja2 (measured by benchmarks/cli_startup.py, see benchmarks/README.md).
     """
 
     def run(args) -> int:
