@@ -67,6 +67,8 @@ def tree_changes(before: dict, after: dict) -> list[str]:
 def pytest_addoption(parser):
     parser.addoption("--reverse", action="store_true",
                      help="run the tests in the reverse of the collected order")
+    parser.addoption("--screenshots", metavar="DIR",
+                     help="also keep the browser tests' screenshots in DIR (e.g. artifacts/screenshots)")
 
 
 def pytest_collection_modifyitems(config, items):
@@ -75,11 +77,15 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(scope="session", autouse=True)
-def working_tree_is_left_alone():
-    """Fails the session (an error at the last test's teardown) when the tree changed."""
+def working_tree_is_left_alone(request):
+    """Fails the session (an error at the last test's teardown) when the tree changed.
+
+    The one folder a run may write to is the one asked for with ``--screenshots DIR``."""
     before = tree_state(ROOT)
     yield
-    changed = tree_changes(before, tree_state(ROOT))
+    asked = request.config.getoption("--screenshots", default=None)
+    kept = os.path.relpath(Path(asked).resolve(), ROOT) + os.sep if asked else None
+    changed = [c for c in tree_changes(before, tree_state(ROOT)) if not (kept and c[2:].startswith(kept))]
     assert not changed, (
         f"the working tree changed during the test run ({len(changed)} paths): a test wrote "
         f"there (write to tmp_path instead), or a file was edited meanwhile:\n" + "\n".join(changed[:30])
