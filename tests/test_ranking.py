@@ -647,6 +647,68 @@ def test_vectorised_operating_points_equal_reference_with_ties(seed):
         assert np.array_equal(sp_all[i], sp_one[0], equal_nan=True)
 
 
+@settings(max_examples=60, deadline=None)
+@given(
+    n=st.integers(2, 40),
+    b=st.integers(1, 12),
+    decimals=st.integers(0, 2),
+    groups=st.integers(1, 3),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_counted_operating_points_equal_the_definition(n, b, decimals, groups, seed):
+    """Integer multiplicities read through exact integer counts (rates computed only where
+    the search looks) give the definition's value bit for bit, for one target per weighting
+    and for several."""
+    rng = np.random.default_rng(seed)
+    y = (rng.uniform(size=n) < 0.5).astype(float)
+    s = np.round(rng.normal(size=n) + y, decimals)  # ties for small `decimals`
+    W = rng.multinomial(n, np.full(n, 1 / n), size=b).astype(float)
+    if b > 1:
+        W[0] = np.where(y == 1, 0.0, W[0])  # no positive weight: undefined
+    WT = OP.transposed_counts(W)
+    assert WT.dtype.kind == "u" and np.array_equal(WT.T, W)
+    targets = np.round(rng.uniform(size=(groups, b)), 1)
+    targets[0, -1] = np.nan
+    roc = OP.SortedROC(y, s)
+    tp, fp = roc.counts(WT)
+    assert tp.dtype.kind == "i" and fp.dtype.kind == "i"
+    for matched in ("specificity", "sensitivity"):
+        got = OP.read_counts(tp, fp, targets, matched)
+        ref = [[_reference_operating_point(y, s, W[i], targets[g, i], matched) for i in range(b)]
+               for g in range(groups)]
+        assert np.array_equal(got, ref, equal_nan=True)
+        # the same as the whole rate matrices of float weights
+        assert got.tobytes() == OP.read_at(*roc.rates(OP.transposed(W)), targets, matched).tobytes()
+
+
+def test_points_at_equals_operating_threshold_per_target():
+    rng = np.random.default_rng(7)
+    y = (rng.uniform(size=50) < 0.4).astype(float)
+    s = np.round(rng.normal(size=50) + y, 1)
+    targets = [0.0, 0.35, 0.5, 0.8, 1.0]
+    for matched in ("specificity", "sensitivity"):
+        got = OP.SortedROC(y, s).points_at(targets, matched)
+        assert got == [OP.operating_threshold(y, s, q, matched) for q in targets]
+    with pytest.raises(ValueError, match="both classes"):
+        OP.SortedROC(np.ones(4), np.arange(4.0)).points_at([0.5])
+
+
+def test_weight_blocks_keep_their_transposes_and_read_like_the_plain_blocks():
+    rng = np.random.default_rng(3)
+    y = np.r_[np.ones(30), np.zeros(30)]
+    s = rng.normal(size=60) + y
+    blocks = [rng.multinomial(60, np.full(60, 1 / 60), size=k).astype(float) for k in (50, 30)]
+    wb = OP.WeightBlocks(blocks)
+    assert wb.replicates == 80 and len(wb) == 2
+    assert all(np.array_equal(t.T, w) and t.dtype == np.uint8 for w, t in zip(blocks, wb.transposed))
+    assert [id(t) for _, t in OP.iter_transposed(wb)] == [id(t) for t in wb.transposed]  # stored, not redone
+    base = {"name": "r", "target": "t", "sensitivity": 0.7, "specificity": 0.8,
+            "sensitivity_counts": [70, 100], "specificity_counts": [80, 100]}
+    a = BL.compare_to_operating_point(y, s, base, wb, seed=1)
+    b = BL.compare_to_operating_point(y, s, base, blocks, seed=1)
+    assert a == b
+
+
 # ------------------------------------------------------------------------------------------
 # competition ranks: the one ranking rule
 # ------------------------------------------------------------------------------------------

@@ -274,6 +274,73 @@ def test_parallel_build_writes_the_bytes_of_a_serial_build(tmp_path, monkeypatch
     assert tree(pooled) == tree(serial)
 
 
+def test_tasks_share_one_pool_and_write_the_bytes_of_a_serial_build(tmp_path, monkeypatch):
+    """The batches of every task go to one pool (no wait for a task's last batch before the
+    next starts), and the site is the serial site byte for byte."""
+    from benchmark.leaderboard import board
+    from benchmark.core import parallel
+
+    root = small_root(tmp_path)
+    small = small_root(tmp_path / "other", "scopemri-bankart", "scopemri")
+    for sub in ("tasks", "submissions"):
+        for item in (small / sub).iterdir():
+            shutil.copytree(item, root / sub / item.name, dirs_exist_ok=True)
+    serial = tmp_path / "serial"
+    reg = load_registry(root)
+    assert len(reg) == 2
+    build_site(reg, score_all_tasks(reg, replicates=B, cache_dir=False, workers=1), serial, cache_dir=False)
+    monkeypatch.setattr(board, "POOL_MIN_SUBMISSIONS", 1)
+    used = []
+    real = parallel.ProcessPoolExecutor
+    monkeypatch.setattr(parallel, "ProcessPoolExecutor", lambda *a, **k: used.append(k) or real(*a, **k))
+    log: list[str] = []
+    pooled = tmp_path / "pooled"
+    build_site(reg, score_all_tasks(reg, replicates=B, cache_dir=False, workers=2, progress=log.append), pooled,
+               cache_dir=False)
+    assert len(used) == 1, used  # one pool for both tasks
+    assert sum("validating and scoring" in m for m in log) == 2
+    assert tree(pooled) == tree(serial)
+
+
+def test_an_unchanged_site_is_kept_and_a_changed_file_is_rewritten(mrnet_site, tmp_path, monkeypatch):
+    """The site memo: nothing a page depends on changed and every file is as written, so the
+    rebuild renders nothing; a file edited on disk, or a changed template, is rendered again."""
+    from benchmark.leaderboard.site import render
+
+    cache = tmp_path / "cache"
+    shutil.copytree(mrnet_site["tmp"] / "cache", cache)
+    out = tmp_path / "site"
+    build(mrnet_site["root"], out, cache)
+    before = tree(out)
+    assert before == tree(mrnet_site["site"])
+
+    def no_rendering(*a, **k):
+        raise AssertionError("rendered although nothing changed")
+
+    real_env = render._env
+    monkeypatch.setattr(render, "_env", no_rendering)
+    build(mrnet_site["root"], out, cache)  # kept: no template environment needed
+    assert tree(out) == before
+
+    page = next(p for p in sorted((out / "mrnet").glob("*.html")) if p.name != "index.html")
+    page.write_text("<p>edited by hand</p>")
+    with pytest.raises(AssertionError, match="rendered although"):
+        build(mrnet_site["root"], out, cache)  # the edited page makes the memo miss
+    monkeypatch.setattr(render, "_env", real_env)
+    build(mrnet_site["root"], out, cache)
+    assert tree(out) == before
+
+    # a template change is part of the key: the pages are rendered again from the new template
+    here = tmp_path / "site-code"
+    shutil.copytree(render.HERE / "templates", here / "templates")
+    shutil.copytree(render.HERE / "static", here / "static")
+    base = here / "templates" / "base.html.j2"
+    base.write_text(base.read_text().replace("</body>", "<!-- changed template --></body>"))
+    monkeypatch.setattr(render, "HERE", here)
+    build(mrnet_site["root"], out, cache)
+    assert "<!-- changed template -->" in (out / "index.html").read_text()
+
+
 def test_a_figure_is_the_same_bytes_whatever_was_drawn_before_it(mrnet_site, tmp_path):
     """The figures are pure functions of the page data: drawn one after another in this
     process they equal the same figures drawn in the reverse order by a fresh interpreter."""

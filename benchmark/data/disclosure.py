@@ -51,6 +51,7 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import hmac
+import math
 import os
 import re
 from dataclasses import dataclass, replace
@@ -357,8 +358,15 @@ def label_commitment(path, key_path=None) -> str:
 
 
 def _rounded(obj, digits: int):
-    if isinstance(obj, float):
-        return round(obj, digits) if np.isfinite(obj) else obj
+    t = type(obj)
+    if t is float:
+        return round(obj, digits) if math.isfinite(obj) else obj
+    if t is dict:
+        return {k: _rounded(v, digits) for k, v in obj.items()}
+    if t is list or t is tuple:
+        return [_rounded(v, digits) for v in obj]
+    if isinstance(obj, float):  # a float subclass, e.g. numpy.float64
+        return round(obj, digits) if math.isfinite(obj) else obj
     if isinstance(obj, dict):
         return {k: _rounded(v, digits) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):

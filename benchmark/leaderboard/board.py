@@ -147,17 +147,29 @@ def _score_batch(job) -> list:
     return out
 
 
-def _validate_and_score(job, labels: LabelSet, all_labels: LabelSet) -> list:
+class TaskLabels:
+    """The labels every job of a build needs, by task id: ``{task_id: (shown, whole split)}``.
+
+    One object, so that a cluster receives it once (see :meth:`~benchmark.core.executor.
+    Executor.scatter`) and every job of every task reads its own task's labels from it.
+    """
+
+    def __init__(self, by_task: dict[str, tuple[LabelSet, LabelSet]]):
+        self.by_task = by_task
+
+
+def _validate_and_score(job, labels) -> list:
     """Validate and score one batch of pending entries: ``[(problems, scored)]`` in order.
 
-    ``job`` is ``(task, disclosure, settings, root, identity, rows)``; ``labels`` are the shown
-    labels, ``all_labels`` the whole split (its public ids validate the files). For an invalid
-    entry ``problems`` is ``(problems, warnings)`` of its :class:`SubmissionInvalid` and
-    ``scored`` is None; otherwise ``problems`` is None and ``scored`` is ``(result,
-    replicates, curves)``. A pure function of its arguments, run in a worker process or on a
-    cluster for large builds.
+    ``job`` is ``(task, disclosure, settings, root, identity, rows)``; ``labels`` a
+    :class:`TaskLabels` holding the task's shown labels and the whole split (its public ids
+    validate the files). For an invalid entry ``problems`` is ``(problems, warnings)`` of its
+    :class:`SubmissionInvalid` and ``scored`` is None; otherwise ``problems`` is None and
+    ``scored`` is ``(result, replicates, curves)``. A pure function of its arguments, run in a
+    worker process or on a cluster for large builds.
     """
     task, disc, settings, root, identity, rows = job
+    labels, all_labels = labels.by_task[task.id]
     outcomes: list = []
     valid = []
     for row in rows:
@@ -194,6 +206,129 @@ def _read_encrypted(task: Task, e, labels: LabelSet, fmt, shown: str, identity):
     return read_submission_bytes(task, plain, labels.public_cases(), format=fmt, display_path=shown)
 
 
+class _Build:
+    """One task's board while its submissions are being scored: what the cache holds is read,
+    what it misses is cut into batches (:meth:`jobs`), results are stored as they arrive
+    (:meth:`store`) and the board is completed when the last one has (:meth:`finish`)."""
+
+    def __init__(self, task: Task, root: Path, labels_path, replicates, cache_dir, now, withhold: bool,
+                 identity, progress):
+        self.task, self.root, self.identity, self.progress = task, root, identity, progress
+        self.labels_path, self.cache_dir = labels_path, cache_dir
+        self.all_labels = load_labels(task, None, labels_path)
+        self.rows = [BoardRow(e) for e in discover(root, task.id)]
+        dates = [r.entry.meta.date for r in self.rows if r.entry.meta is not None]
+        when = now if hasattr(now, "isoformat") else resolve_now(
+            now, default=lambda: demo_now(dates) if self.all_labels.synthetic and labels_path is None else None)
+        self.disc = decide(task, self.all_labels, when, withhold=withhold)
+        self.labels = self.disc.restrict(self.all_labels)
+        self.settings = BootstrapSettings.from_task(task, replicates=replicates)
+        pkey = plan_hash(task, self.labels, self.settings)
+        self.cache = ResultCache(Path(cache_dir) / task.id / pkey[:16] if cache_dir is not None else None)
+        self.names = [s.name for s in task.metric_specs()]
+        self.pending: list[tuple[BoardRow, str]] = []
+        self.batches: list[list[tuple[BoardRow, str]]] = []
+        self.done = 0
+        for row in self.rows:
+            e = row.entry
+            if e.meta_error is not None:
+                row.problems = e.meta_error
+                continue
+            fmt = e.meta.format if e.meta else None
+            key = None
+            if e.predictions.is_file():
+                key = entry_key(pkey, sha256_file(e.predictions), fmt, self.disc.case_level)
+                hit = self.cache.load(key)
+                if hit is not None:
+                    res, reps, curves = hit
+                    row.result = res.model_copy(update={"submission": _info(row, root, base=res.submission)})
+                    row.replicates, row.curves, row.cached = reps, curves, True
+                    continue
+            self.pending.append((row, key))
+        if self.pending and progress:
+            progress(
+                f"{task.id}: {len(self.rows) - len(self.pending)} cached, validating and scoring "
+                f"{len(self.pending)} submission(s) on {self.settings.replicates} paired replicates"
+            )
+
+    def jobs(self, size: int) -> list[tuple]:
+        """The pending entries in batches of ``size``, as jobs of :func:`_validate_and_score`."""
+        self.size = size
+        self.batches = [self.pending[start : start + size] for start in range(0, len(self.pending), size)]
+        return [(self.task, self.disc, self.settings, self.root, self.identity, [r for r, _ in b])
+                for b in self.batches]
+
+    def store(self, i: int, outcomes: list) -> None:
+        """Keep the outcomes of batch ``i`` (and cache what was scored)."""
+        for (row, key), (problems, scored) in zip(self.batches[i], outcomes):
+            if problems is not None:
+                row.problems = SubmissionInvalid(*problems)
+                continue
+            row.result, row.replicates, row.curves = scored
+            if key is not None:
+                self.cache.store(key, *scored)
+        self.done += len(self.batches[i])
+        if self.progress and len(self.pending) > self.size:
+            self.progress(f"{self.task.id}: scored {self.done}/{len(self.pending)}")
+
+    def finish(self) -> TaskBoard:
+        board = TaskBoard(
+            self.task, self.labels, self.rows, self.settings, self.names,
+            labels_arg=None if self.labels_path is None else str(self.labels_path),
+            cache_dir=None if self.cache_dir is None else Path(self.cache_dir),
+            disclosure=self.disc,
+        )
+        _disclose(board)
+        rank_board(board)
+        return board
+
+
+def _run_builds(builds: list[_Build], executor: Optional[Executor], workers: Optional[int]) -> list[TaskBoard]:
+    """Score what every build misses as jobs of one executor, and complete the boards.
+
+    The batches of all tasks go to the executor in one map, task after task, so the workers
+    stay busy across tasks (no wait for a task's last batch before the next task starts) and
+    a process pool is started once. Each board is completed as soon as its last batch is
+    stored, while the workers score the next tasks; results come back in job order, so the
+    output does not depend on where or in which order the jobs ran.
+    """
+    executor = executor or LocalExecutor(workers)
+    total = sum(len(b.pending) for b in builds)
+    pool = total >= POOL_MIN_SUBMISSIONS or executor.remote
+    owners: list[tuple[_Build, int]] = []
+    jobs: list[tuple] = []
+    for b in builds:
+        size = SCORE_BATCH
+        if executor.workers > 1 and pool and b.pending:
+            size = min(SCORE_BATCH, math.ceil(len(b.pending) / (2 * executor.workers)))  # balanced batches
+        for i, job in enumerate(b.jobs(size)):
+            owners.append((b, i))
+            jobs.append(job)
+    boards: dict[int, TaskBoard] = {}
+    left = {id(b): len(b.batches) for b in builds}
+
+    def _finish_ready(upto: int) -> None:
+        # every build whose batches are all stored, in task order up to build ``upto``
+        for k, b in enumerate(builds[: upto + 1]):
+            if k not in boards and left[id(b)] == 0:
+                boards[k] = b.finish()
+
+    index = {id(b): k for k, b in enumerate(builds)}
+
+    def _store(j: int, outcomes: list) -> None:
+        b, i = owners[j]
+        b.store(i, outcomes)
+        left[id(b)] -= 1
+        _finish_ready(index[id(b)])
+
+    _finish_ready(len(builds) - 1)  # nothing to score for these
+    if jobs:
+        shared = executor.scatter(TaskLabels({b.task.id: (b.labels, b.all_labels) for b in builds if b.batches}))
+        executor.map(_validate_and_score, jobs, shared, min_items=2 if pool else len(jobs) + 1, on_result=_store)
+    _finish_ready(len(builds) - 1)
+    return [boards[k] for k in range(len(builds))]
+
+
 def score_board(
     task: Task,
     root: Path,
@@ -221,80 +356,8 @@ def score_board(
     where the validation and scoring jobs run instead (e.g. a Dask cluster, see
     :func:`benchmark.core.executor.open_executor`). The result depends on neither.
     """
-    root = Path(root)
-    all_labels = load_labels(task, None, labels_path)
-    rows = [BoardRow(e) for e in discover(root, task.id)]
-    dates = [r.entry.meta.date for r in rows if r.entry.meta is not None]
-    when = now if hasattr(now, "isoformat") else resolve_now(
-        now, default=lambda: demo_now(dates) if all_labels.synthetic and labels_path is None else None)
-    disc = decide(task, all_labels, when, withhold=withhold)
-    labels = disc.restrict(all_labels)
-    settings = BootstrapSettings.from_task(task, replicates=replicates)
-    pkey = plan_hash(task, labels, settings)
-    cache = ResultCache(Path(cache_dir) / task.id / pkey[:16] if cache_dir is not None else None)
-    names = [s.name for s in task.metric_specs()]
-
-    pending: list[tuple[BoardRow, str]] = []
-    for row in rows:
-        e = row.entry
-        if e.meta_error is not None:
-            row.problems = e.meta_error
-            continue
-        fmt = e.meta.format if e.meta else None
-        key = None
-        if e.predictions.is_file():
-            key = entry_key(pkey, sha256_file(e.predictions), fmt, disc.case_level)
-            hit = cache.load(key)
-            if hit is not None:
-                res, reps, curves = hit
-                row.result = res.model_copy(update={"submission": _info(row, root, base=res.submission)})
-                row.replicates, row.curves, row.cached = reps, curves, True
-                continue
-        pending.append((row, key))
-
-    if pending and progress:
-        progress(
-            f"{task.id}: {len(rows) - len(pending)} cached, validating and scoring {len(pending)} "
-            f"submission(s) on {settings.replicates} paired replicates"
-        )
-    # Batches of pending entries are validated and scored independently (every one on the
-    # task's shared plan), in worker processes or on a cluster when there are several; the
-    # labels go to the workers once; results come back in batch order.
-    executor = executor or LocalExecutor(workers)
-    pool = len(pending) >= POOL_MIN_SUBMISSIONS or executor.remote
-    size = SCORE_BATCH
-    if executor.workers > 1 and pool:
-        size = min(SCORE_BATCH, math.ceil(len(pending) / (2 * executor.workers)))  # balanced batches
-    batches = [pending[start : start + size] for start in range(0, len(pending), size)]
-    jobs = [(task, disc, settings, root, identity, [r for r, _ in b]) for b in batches]
-    done = 0
-
-    def _store(i: int, outcomes: list) -> None:
-        nonlocal done
-        for (row, key), (problems, scored) in zip(batches[i], outcomes):
-            if problems is not None:
-                row.problems = SubmissionInvalid(*problems)
-                continue
-            row.result, row.replicates, row.curves = scored
-            if key is not None:
-                cache.store(key, *scored)
-        done += len(batches[i])
-        if progress and len(pending) > size:
-            progress(f"{task.id}: scored {done}/{len(pending)}")
-
-    if jobs:
-        executor.map(_validate_and_score, jobs, executor.scatter(labels), executor.scatter(all_labels),
-                     min_items=2 if pool else len(jobs) + 1, on_result=_store)
-
-    board = TaskBoard(
-        task, labels, rows, settings, names,
-        labels_arg=None if labels_path is None else str(labels_path),
-        cache_dir=None if cache_dir is None else Path(cache_dir),
-        disclosure=disc,
-    )
-    _disclose(board)
-    rank_board(board)
-    return board
+    build = _Build(task, Path(root), labels_path, replicates, cache_dir, now, withhold, identity, progress)
+    return _run_builds([build], executor, workers)[0]
 
 
 def _disclose(board: TaskBoard) -> None:
@@ -353,5 +416,6 @@ def score_all_tasks(
         cache_dir = output_root(reg.root) / ".cache" / "results"
     elif cache_dir is False:
         cache_dir = None
-    return [score_board(t, reg.root, labels, replicates, progress, cache_dir, workers, now, withhold, identity,
-                        executor) for t in reg]
+    root = Path(reg.root)
+    builds = [_Build(t, root, labels, replicates, cache_dir, now, withhold, identity, progress) for t in reg]
+    return _run_builds(builds, executor, workers)

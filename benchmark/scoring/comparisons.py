@@ -15,6 +15,7 @@ from typing import Optional
 from ..data.labels import LabelSet
 from ..data.tasks import Task
 from ..stats.baselines import compare_to_operating_point
+from ..stats.operating_points import WeightBlocks
 from ..stats.reader_studies import ReaderStudy
 from ..stats.reads import read_reads, reads_matrix
 
@@ -42,8 +43,9 @@ class ComparisonInputs:
 
     Attributes
     ----------
-    weights : list of ndarray of shape (b, n)
-        The plan's bootstrap weights, in blocks (drawn once instead of once per comparison).
+    weights : WeightBlocks
+        The plan's bootstrap weights, in blocks with their transposed counts (drawn and
+        transposed once instead of once per comparison).
     reads : list of tuple
         ``(target, column, study)`` per target of the case-level reader study, in sorted
         target order, ``study`` a :class:`~benchmark.stats.reader_studies.ReaderStudy` (the readers'
@@ -55,7 +57,7 @@ class ComparisonInputs:
         ``rating`` column, else sensitivity and specificity of the binary reads).
     """
 
-    weights: list
+    weights: WeightBlocks
     reads: list
     panels: list = field(default_factory=list)
 
@@ -67,7 +69,7 @@ class ComparisonInputs:
         reads_path = reads_file(task, labels)
         if not task.baselines and reads_path is None:
             return None
-        weights = list(plan.chunks())
+        weights = WeightBlocks(plan)
         reads = []
         panels = []
         if reads_path is not None:

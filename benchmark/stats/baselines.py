@@ -19,11 +19,12 @@ from .checks import check_binary_pair, check_level, check_rate, check_weights, f
 from .intervals import DEFAULT_MAX_UNDEFINED, percentile_ci, verdict
 from .operating_points import (
     SortedROC,
+    WeightBlocks,
+    iter_transposed,
     iter_weights,
-    read_at,
+    read_counts,
     sensitivity_at_specificity,
     specificity_at_sensitivity,
-    transposed,
 )
 
 __all__ = [
@@ -160,7 +161,7 @@ def _baseline_draws(value, counts, ci, n_readers, b, rng):
 
 def _n_replicates(weights) -> tuple[int, object]:
     """Number of weightings in ``weights`` and an object :func:`iter_weights` reads again."""
-    if hasattr(weights, "chunks") and callable(weights.chunks):
+    if isinstance(weights, WeightBlocks) or (hasattr(weights, "chunks") and callable(weights.chunks)):
         return int(weights.replicates), weights
     if isinstance(weights, np.ndarray):
         return (weights.shape[0] if weights.ndim == 2 else 0), weights
@@ -293,17 +294,17 @@ def compare_to_operating_point(
     sens_reps, spec_reps = [], []  # at the drawn matched coordinate: for the differences
     sens_fixed, spec_fixed = [], []  # at its point value: the submission's own interval
     start = 0
-    for w in iter_weights(weights):
+    for w, WT in iter_transposed(weights):
         w = check_weights(w, y.shape[0])
         stop = start + w.shape[0]
         if stop > b:
             raise ValueError(f"weights must hold {b} replicates. Got more instead.")
-        se, sp = roc.rates(transposed(w))
+        tp, fp = roc.counts(WT)
         # the matched coordinate is the baseline's own estimate: drawn in every replicate
-        sens_reps.append(read_at(se, sp, spec_draws[start:stop], "specificity"))
-        spec_reps.append(read_at(se, sp, sens_draws[start:stop], "sensitivity"))
-        sens_fixed.append(read_at(se, sp, base_spec, "specificity"))
-        spec_fixed.append(read_at(se, sp, base_sens, "sensitivity"))
+        sens_reps.append(read_counts(tp, fp, spec_draws[start:stop], "specificity"))
+        spec_reps.append(read_counts(tp, fp, sens_draws[start:stop], "sensitivity"))
+        sens_fixed.append(read_counts(tp, fp, base_spec, "specificity"))
+        spec_fixed.append(read_counts(tp, fp, base_sens, "sensitivity"))
         start = stop
     if start != b:
         raise ValueError(f"weights must hold {b} replicates. Got {start} instead.")

@@ -180,16 +180,19 @@ def _finite(x) -> Optional[float]:
 def _t_summary(estimate: float, se: float, df: Optional[float], level: float, stat: str = "t") -> dict:
     """Estimate, SE, df, two-sided p and CI from a t (``df`` finite) or normal reference."""
     normal = df is None or not math.isfinite(df)
-    dist = st.norm if normal else st.t(df)
+    # the distribution's functions with df as an argument: the same values as a frozen
+    # st.t(df), without building a frozen distribution object per call (about 1 ms each)
+    args = () if normal else (df,)
+    dist = st.norm if normal else st.t
     out = {"estimate": float(estimate), "se": _finite(se), "df": None if normal else float(df)}
     if se is None or not math.isfinite(se) or se <= 0:
         out.update({stat: None, "p": None, "ci": None})
         return out
-    q = float(dist.ppf(0.5 + level / 2))
+    q = float(dist.ppf(0.5 + level / 2, *args))
     z = estimate / se
     out.update({
         stat: float(z),
-        "p": float(2 * dist.sf(abs(z))),
+        "p": float(2 * dist.sf(abs(z), *args)),
         "ci": [float(estimate - q * se), float(estimate + q * se)],
     })
     return out

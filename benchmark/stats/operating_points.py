@@ -28,17 +28,21 @@ from typing import Optional
 import numpy as np
 
 from .checks import check_binary_pair, check_rate, check_weights
-from .kernels import cumsum_rows  # cumulative sums row by row (same bits as np.cumsum)
+from .kernels import as_counts, cumsum_rows  # cumsum_rows: cumulative sums row by row (same bits as np.cumsum)
 
 __all__ = [
     "SortedROC",
+    "WeightBlocks",
+    "iter_transposed",
     "iter_weights",
     "operating_threshold",
     "read_at",
+    "read_counts",
     "roc_operating_points",
     "sensitivity_at_specificity",
     "specificity_at_sensitivity",
     "transposed",
+    "transposed_counts",
 ]
 
 #: Relative slack when comparing a weighted rate with a target rate.
@@ -91,6 +95,13 @@ class SortedROC:
 
     @staticmethod
     def _cumulative(WT: np.ndarray, cols: np.ndarray, at: np.ndarray) -> np.ndarray:
+        if WT.dtype.kind in "ui":  # multiplicities: exact running counts in a small integer
+            dtype = _count_dtype(cols.size * int(np.iinfo(WT.dtype).max))
+            out = np.empty((cols.size + 1, WT.shape[1]), dtype=dtype)
+            out[0] = 0
+            if cols.size:
+                np.cumsum(WT[cols], axis=0, dtype=dtype, out=out[1:])
+            return out[at]
         out = np.empty((cols.size + 1, WT.shape[1]))
         out[0] = 0.0
         if cols.size:
@@ -104,11 +115,16 @@ class SortedROC:
         ----------
         WT : ndarray of shape (n_columns, b)
             Transposed weights (one row per case column, one column per weighting),
-            preferably C-contiguous (see :func:`transposed`).
+            preferably C-contiguous (see :func:`transposed`). Unsigned integer
+            multiplicities (:func:`transposed_counts`) are summed exactly in the smallest
+            integer type that holds every total; other weights in float64.
 
         Returns
         -------
         tp, fp : ndarray of shape (K + 1, b)
+            Integers for integer weights, else float64. Every total is an exact integer
+            either way when the weights are integers, so the rates read from them are the
+            same to the bit.
         """
         return (
             self._cumulative(WT, self._pos_cols, self._pos_at),
@@ -129,14 +145,65 @@ class SortedROC:
             nan columns for a weighting without positive (resp. negative) weight.
         """
         tp, fp = self.counts(WT)
+        tp = tp.astype(np.float64, copy=False)
+        fp = fp.astype(np.float64, copy=False)
         pos = tp[-1].copy()
         neg = fp[-1].copy()
         # A weighting without positive weight has tp = 0 everywhere, and 0 / 0 is nan: the
         # divisions give the nan columns without a separate mask.
         with np.errstate(invalid="ignore", divide="ignore"):
-            sens = np.divide(tp, pos, out=tp)
-            spec = np.divide(np.subtract(neg, fp, out=fp), neg, out=fp)
+            sens = np.divide(tp, pos, out=tp if tp.flags.writeable else None)
+            spec = np.divide(np.subtract(neg, fp), neg)
         return sens, spec
+
+    def points_at(self, targets, matched: str = "specificity") -> list[tuple[float, float, float]]:
+        """:func:`operating_threshold` (unit weights) at several targets in one search.
+
+        Parameters
+        ----------
+        targets : array-like of shape (G,)
+            Target specificities (``matched="specificity"``) or sensitivities.
+        matched : {"specificity", "sensitivity"}
+
+        Returns
+        -------
+        points : list of ``(threshold, sensitivity, specificity)``, one per target
+            The same values as :func:`operating_threshold` on these cases.
+
+        Raises
+        ------
+        ValueError
+            A target without an operating point (the cases lack a class).
+        """
+        n_columns = 1 + max(int(self._pos_cols.max(initial=-1)), int(self._neg_cols.max(initial=-1)))
+        tp, fp = self.counts(np.ones((n_columns, 1), dtype=np.uint8))
+        rates = _Rates(tp, fp)
+        targets = np.asarray(targets, dtype=np.float64).reshape(-1, 1)
+        idx = _pick(rates, targets, matched)
+        if (idx < 0).any():
+            raise ValueError("y must hold both classes to choose an operating point.")
+        sens, spec = rates.sens(idx)[:, 0], rates.spec(idx)[:, 0]
+        return [(float(self.thresholds[i]), float(a), float(b)) for i, a, b in zip(idx[:, 0], sens, spec)]
+
+
+def _count_dtype(largest: int):
+    """The smallest signed integer type holding every running count up to ``largest``."""
+    for dtype in (np.int16, np.int32):
+        if largest <= np.iinfo(dtype).max:
+            return dtype
+    return np.int64
+
+
+def transposed_counts(W: np.ndarray) -> np.ndarray:
+    """``W.T`` as a C-contiguous array, as unsigned integers when every weight is a
+    multiplicity (:func:`benchmark.stats.kernels.as_counts`), else as given.
+
+    Counting integer multiplicities moves an eighth of the memory that float64 weights do;
+    the operating points read from them are the same to the bit.
+    """
+    WT = transposed(W)
+    counts = as_counts(WT)
+    return WT if counts is None else np.ascontiguousarray(counts)
 
 
 def transposed(W: np.ndarray) -> np.ndarray:
@@ -180,77 +247,126 @@ def roc_operating_points(y, s, W=None):
     return roc.thresholds, sens.T, spec.T
 
 
-def _prefix_length(a: np.ndarray, test, shape: tuple) -> np.ndarray:
-    """Length of the prefix of every column of ``a`` on which ``test`` holds.
+def _prefix_length(get, k: int, test, shape: tuple) -> np.ndarray:
+    """Length of the prefix of every column of a ``(K, b)`` array on which ``test`` holds.
 
-    ``a`` is ``(K, b)``; ``test(values)`` maps an array of entries gathered from ``a`` (one per
-    search, ``shape`` = ``(b,)`` or ``(G, b)``, search ``[..., j]`` in column ``j``) to booleans
-    and must hold on a prefix of every column (True ... True False ... False). A binary search
-    run for every search at once: ``ceil(log2(K + 1))`` gathers of one entry per search
-    instead of a comparison of every entry. Equals ``np.count_nonzero(test(a), axis=0)``
-    whenever ``test`` is monotone along the columns (a constant test, as on a nan column,
-    included).
+    ``get(rows)`` gathers the entries ``a[rows, j]`` (``rows`` of shape ``shape`` = ``(b,)``
+    or ``(G, b)``, search ``[..., j]`` in column ``j``); ``test(values)`` maps them to
+    booleans and must hold on a prefix of every column (True ... True False ... False). A
+    binary search run for every search at once, by powers of two from the largest: a prefix
+    of ``pos`` entries grows by ``step`` when the test holds at entry ``pos + step - 1``;
+    ``ceil(log2(K + 1))`` gathers of one entry per search instead of a comparison of every
+    entry. Equals ``np.count_nonzero(test(a), axis=0)`` whenever ``test`` is monotone along
+    the columns (a constant test, as on a nan column, included).
     """
-    k, b = a.shape
-    cols = np.arange(b)
-    lo = np.zeros(shape, dtype=np.intp)
-    hi = np.full(shape, k, dtype=np.intp)
-    flat = a.reshape(-1)
-    for _ in range(k.bit_length()):
-        active = lo < hi
-        mid = (lo + hi) >> 1
-        holds = test(flat[np.minimum(mid, k - 1) * b + cols])
-        lo = np.where(active & holds, mid + 1, lo)
-        hi = np.where(active & ~holds, mid, hi)
-    return lo
+    pos = np.zeros(shape, dtype=np.intp)
+    if k <= 0:
+        return pos
+    step = 1 << (k.bit_length() - 1)
+    while step:
+        holds = test(get(np.minimum(pos + (step - 1), k - 1)))
+        holds &= pos + step <= k  # never past the end
+        np.add(pos, step, out=pos, where=holds)
+        step >>= 1
+    return pos
 
 
-def _pick(sens: np.ndarray, spec: np.ndarray, target, matched: str) -> np.ndarray:
+class _Rates:
+    """Sensitivity and specificity gathered entry by entry from the counts of
+    :meth:`SortedROC.counts`: each entry is computed exactly as :meth:`SortedROC.rates`
+    computes it (``tp / P`` and ``(N - fp) / N`` in float64), but only where a search
+    looks, not over the whole ``(K + 1, b)`` curve. ``rows`` holds one row index per
+    weighting (shape ``(b,)`` or ``(G, b)``, column ``j`` last)."""
+
+    def __init__(self, tp: np.ndarray, fp: np.ndarray):
+        self.k, self.b = tp.shape
+        self._tp, self._fp = tp.reshape(-1), fp.reshape(-1)
+        self._pos = tp[-1].astype(np.float64)
+        self._neg = fp[-1].astype(np.float64)
+        self._cols = np.arange(self.b)
+
+    def _flat(self, rows):
+        return rows * self.b + self._cols
+
+    def sens(self, rows):
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return self._tp.take(self._flat(rows)) / self._pos
+
+    def spec(self, rows):
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return (self._neg - self._fp.take(self._flat(rows))) / self._neg
+
+    @classmethod
+    def of_matrices(cls, sens: np.ndarray, spec: np.ndarray) -> "_Rates":
+        """Read from whole rate matrices (:meth:`SortedROC.rates`)."""
+        self = cls.__new__(cls)
+        self.k, self.b = sens.shape
+        self._cols = np.arange(self.b)
+        flat_sens, flat_spec = sens.reshape(-1), spec.reshape(-1)
+        self.sens = lambda rows: flat_sens.take(self._flat(rows))
+        self.spec = lambda rows: flat_spec.take(self._flat(rows))
+        return self
+
+
+def _pick(rates: "_Rates", target, matched: str) -> np.ndarray:
     """Index per weighting of the operating point chosen by the module's convention.
 
-    ``sens`` and ``spec`` are ``(K + 1, b)`` (:meth:`SortedROC.rates`); ``target`` is a scalar,
-    one target per weighting ``(b,)``, or ``G`` targets per weighting ``(G, b)`` (then the result
-    is ``(G, b)``). ``matched="specificity"``: among the points with specificity ``>= target``
-    (minus the rate slack) the one with maximal sensitivity, ties (within the slack) going to
-    the larger specificity; ``matched="sensitivity"``: the roles swapped. Returns -1 for an
-    undefined weighting (no positive or negative weight, nan target, or no admissible point).
+    ``rates`` reads sensitivity and specificity at ``(K + 1, b)`` points (:class:`_Rates`);
+    ``target`` is a scalar, one target per weighting ``(b,)``, or ``G`` targets per weighting
+    ``(G, b)`` (then the result is ``(G, b)``). ``matched="specificity"``: among the points
+    with specificity ``>= target`` (minus the rate slack) the one with maximal sensitivity,
+    ties (within the slack) going to the larger specificity; ``matched="sensitivity"``: the
+    roles swapped. Returns -1 for an undefined weighting (no positive or negative weight, nan
+    target, or no admissible point).
 
     Along a column sensitivity never decreases and specificity never increases (cumulative sums
     of non-negative weights, divided by a positive total: every rounding step is monotone), so
     the admissible points form a prefix (matched on specificity) or a suffix (matched on
     sensitivity), and every step is a search for the end of a prefix (:func:`_prefix_length`).
     """
-    k, b = sens.shape
+    k, b = rates.k, rates.b
+    sens, spec = rates.sens, rates.spec  # entries at one row index per search
     target = np.asarray(target, dtype=np.float64)
     shape = target.shape[:-1] + (b,) if target.ndim == 2 else (b,)
     target = np.broadcast_to(target.reshape(target.shape if target.ndim == 2 else (-1,)), shape)
     bound = target - _RATE_TOL * np.maximum(1.0, np.abs(target))
-    cols = np.arange(b)
     if matched == "specificity":
-        n_ok = _prefix_length(spec, lambda v: v >= bound, shape)  # admissible prefix
-        best = sens[np.maximum(n_ok - 1, 0), cols]  # largest sensitivity in it
+        n_ok = _prefix_length(spec, k, lambda v: v >= bound, shape)  # admissible prefix
+        best = sens(np.maximum(n_ok - 1, 0))  # largest sensitivity in it
         # first point within the slack of the best: of the tied ones, the largest specificity
         cut = best - _RATE_TOL
-        idx = _prefix_length(sens, lambda v: v < cut, shape)
+        idx = _prefix_length(sens, k, lambda v: v < cut, shape)
     else:
-        first = _prefix_length(sens, lambda v: ~(v >= bound), shape)  # admissible suffix
+        first = _prefix_length(sens, k, lambda v: ~(v >= bound), shape)  # admissible suffix
         n_ok = k - first
-        best = spec[np.minimum(first, k - 1), cols]  # largest specificity in it
+        best = spec(np.minimum(first, k - 1))  # largest specificity in it
         cut = best - _RATE_TOL
-        end = _prefix_length(spec, lambda v: v >= cut, shape) - 1  # last point within slack
-        top = sens[np.maximum(end, 0), cols]  # largest sensitivity among the tied ones
-        idx = _prefix_length(sens, lambda v: v < top, shape)  # its first occurrence
+        end = _prefix_length(spec, k, lambda v: v >= cut, shape) - 1  # last point within slack
+        top = sens(np.maximum(end, 0))  # largest sensitivity among the tied ones
+        idx = _prefix_length(sens, k, lambda v: v < top, shape)  # its first occurrence
     undefined = (n_ok == 0) | ~np.isfinite(best) | np.isnan(target)
     return np.where(undefined, -1, idx)
 
 
+def _read(rates: "_Rates", target, matched: str) -> np.ndarray:
+    idx = _pick(rates, target, matched)
+    get = rates.sens if matched == "specificity" else rates.spec
+    out = get(np.maximum(idx, 0))
+    return np.where(idx >= 0, out, np.nan)
+
+
 def read_at(sens: np.ndarray, spec: np.ndarray, target, matched: str) -> np.ndarray:
     """The matched quantity (sensitivity at specificity, or the reverse) per weighting;
-    ``(G, b)`` for ``G`` targets per weighting (see :func:`_pick`)."""
-    idx = _pick(sens, spec, target, matched)
-    values = sens if matched == "specificity" else spec
-    out = values[np.maximum(idx, 0), np.arange(values.shape[1])]
-    return np.where(idx >= 0, out, np.nan)
+    ``(G, b)`` for ``G`` targets per weighting (see :func:`_pick`). ``sens`` and ``spec``:
+    ``(K + 1, b)`` from :meth:`SortedROC.rates`."""
+    return _read(_Rates.of_matrices(sens, spec), target, matched)
+
+
+def read_counts(tp: np.ndarray, fp: np.ndarray, target, matched: str) -> np.ndarray:
+    """:func:`read_at` from the counts of :meth:`SortedROC.counts`, the same to the bit,
+    computing a rate only where the search looks (a few per weighting and target instead of
+    the whole curve)."""
+    return _read(_Rates(tp, fp), target, matched)
 
 
 def _at(y, s, target, W, matched):
@@ -355,7 +471,7 @@ def operating_threshold(y, s, target: float, matched: str = "specificity"):
     y, s = check_binary_pair(y, s)
     roc = SortedROC(y, s)
     sens, spec = roc.rates(np.ones((y.shape[0], 1)))
-    idx = int(_pick(sens, spec, target, matched)[0])
+    idx = int(_pick(_Rates.of_matrices(sens, spec), target, matched)[0])
     if idx < 0:
         raise ValueError("y must hold both classes to choose an operating point.")
     return float(roc.thresholds[idx]), float(sens[idx, 0]), float(spec[idx, 0])
@@ -375,6 +491,9 @@ def iter_weights(weights) -> Iterable[np.ndarray]:
     """
     if weights is None:
         return
+    if isinstance(weights, WeightBlocks):
+        yield from weights.blocks
+        return
     if hasattr(weights, "chunks") and callable(weights.chunks):
         yield from weights.chunks()
         return
@@ -387,3 +506,42 @@ def iter_weights(weights) -> Iterable[np.ndarray]:
         return
     for block in weights:
         yield np.asarray(block, dtype=np.float64)
+
+
+class WeightBlocks:
+    """Blocks of bootstrap weights read by many comparisons, each kept with its transposed
+    counts (:func:`transposed_counts`), so that the transposition is done once, not once
+    per submission and comparison.
+
+    Parameters
+    ----------
+    weights : ndarray of shape (b, n), iterable of such arrays, or a plan
+        Anything :func:`iter_weights` reads.
+
+    Attributes
+    ----------
+    blocks : list of ndarray of shape (b_k, n)
+    transposed : list of ndarray of shape (n, b_k)
+    replicates : int
+    """
+
+    def __init__(self, weights):
+        self.blocks = list(iter_weights(weights))
+        self.transposed = [transposed_counts(w) for w in self.blocks]
+        self.replicates = sum(w.shape[0] for w in self.blocks)
+
+    def __iter__(self):
+        return iter(self.blocks)
+
+    def __len__(self) -> int:
+        return len(self.blocks)
+
+
+def iter_transposed(weights) -> Iterable[tuple[np.ndarray, np.ndarray]]:
+    """``(block, transposed counts)`` for every block of ``weights`` (see
+    :func:`iter_weights`); a :class:`WeightBlocks` gives its stored transposes."""
+    if isinstance(weights, WeightBlocks):
+        yield from zip(weights.blocks, weights.transposed)
+        return
+    for w in iter_weights(weights):
+        yield w, transposed_counts(w)

@@ -39,7 +39,7 @@ import numpy as np
 
 from .checks import check_binary_pair, check_level, check_weights
 from .intervals import DEFAULT_MAX_UNDEFINED, percentile_ci, verdict, wilson_interval
-from .operating_points import SortedROC, iter_weights, operating_threshold, read_at, transposed
+from .operating_points import SortedROC, iter_transposed, iter_weights, read_counts
 
 __all__ = [
     "ReaderComparison",
@@ -415,13 +415,13 @@ class ReaderStudy:
         # Per block: the transposed weights and every group's replicate sensitivity and
         # specificity (the same matrix-vector products as a direct computation).
         self._blocks = []
-        for w in iter_weights(weights):
+        for w, WT in iter_transposed(weights):
             w = check_weights(w, y.shape[0])
             reps = []
             for TPv, Pv, TNv, Nv in per_case:
                 TP, P, TN, N = w @ TPv, w @ Pv, w @ TNv, w @ Nv
                 reps.append((_ratio(TP, P), _ratio(TN, N)))
-            self._blocks.append((transposed(w), reps))
+            self._blocks.append((WT, reps))
         if not self._blocks:
             raise ValueError("weights must hold at least one replicate. Got none instead.")
         # distinct sets of read cases (usually one: every reader read every case)
@@ -452,23 +452,27 @@ class ReaderStudy:
         """
         level = check_level(level)
         y, s = check_binary_pair(self.y, s)
-        # point quantities
-        points = []
-        for mask, (n_cases, r_sens, r_spec) in zip(self._masks, self._points):
-            thr, sub_sens, sub_spec = operating_threshold(y[mask], s[mask], r_spec, "specificity")
-            points.append((n_cases, thr, r_sens, r_spec, sub_sens, sub_spec))
-
-        # bootstrap differences: the submission's ROC is sorted once per distinct set of read
-        # cases and its rates computed once per block, then read at each group's replicate
-        # specificities.
+        # The submission's ROC is sorted once per distinct set of read cases.
         rocs = {key: SortedROC(y[cols], s[cols], columns=cols) for key, cols in self._mask_cols.items()}
         members = {key: [g for g, k in enumerate(self._mask_key) if k == key] for key in rocs}
+
+        # point quantities: every group on the same cases in one search (operating_threshold)
+        points: list = [None] * len(self.names)
+        for key, roc in rocs.items():
+            gs = members[key]
+            at = roc.points_at([self._points[g][2] for g in gs], "specificity")
+            for g, (thr, sub_sens, sub_spec) in zip(gs, at):
+                n_cases, r_sens, r_spec = self._points[g]
+                points[g] = (n_cases, thr, r_sens, r_spec, sub_sens, sub_spec)
+
+        # bootstrap differences: the rates are computed once per block, then read at each
+        # group's replicate specificities.
         diffs = [[] for _ in self.names]
         for WT, reps in self._blocks:
             for key, roc in rocs.items():
                 gs = members[key]
                 # every group on these cases at once: one search per (group, weighting)
-                sub = read_at(*roc.rates(WT), np.stack([reps[g][1] for g in gs]), "specificity")
+                sub = read_counts(*roc.counts(WT), np.stack([reps[g][1] for g in gs]), "specificity")
                 for row, g in enumerate(gs):
                     diffs[g].append(sub[row] - reps[g][0])
 

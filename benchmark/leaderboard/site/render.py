@@ -38,6 +38,7 @@ import jinja2
 from ... import __version__
 from ...core.canonical import canonical_json
 from ...core.fileio import atomic_write_text
+from ...core.fingerprint import source_fingerprint
 from ...core.formatting import format_value
 from ...data.tasks import output_root
 from . import views
@@ -156,41 +157,94 @@ class _Writer:
 
 
 SITE_JSON_MEMO = "site-json.memo"
+SITE_MEMO = "site.memo"
 
 
-def _write_site_json(w: _Writer, data: dict, cache_dir) -> None:
+def _data_key(data: dict) -> Optional[str]:
+    """sha256 of ``data``'s compact JSON (the standard library's C encoder); None when it is
+    not JSON."""
+    try:
+        compact = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    except (TypeError, ValueError):
+        return None
+    return hashlib.sha256(compact.encode("utf-8")).hexdigest()
+
+
+def _write_site_json(w: _Writer, data: dict, cache_dir, key: Optional[str]) -> None:
     """Write ``leaderboard.json`` unless it already holds the canonical text of ``data``.
 
     The canonical text (indented, sorted keys) is slow to produce for a large site. A memo in
-    ``cache_dir`` records the sha256 of ``data``'s compact JSON (written by the standard
-    library's C encoder) next to the sha256 of the canonical text last written for it; when
-    both match (same data, and the file on disk is that text) nothing is serialised again.
+    ``cache_dir`` records ``key`` (:func:`_data_key` of ``data``) next to the sha256 of the
+    canonical text last written for it; when both match (same data, and the file on disk is
+    that text) nothing is serialised again.
     """
-    key = None
     memo = Path(cache_dir) / SITE_JSON_MEMO if cache_dir is not None else None
-    if memo is not None:
-        try:
-            compact = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-            key = hashlib.sha256(compact.encode("utf-8")).hexdigest()
-        except (TypeError, ValueError):
-            key = None
     path = w.out / SITE_JSON
-    if key is not None and memo.is_file() and path.is_file():
+    if key is not None and memo is not None and memo.is_file() and path.is_file():
         recorded = memo.read_text(encoding="utf-8").split()
         if recorded[:1] == [key] and recorded[1:2] == [hashlib.sha256(path.read_bytes()).hexdigest()]:
             w.keep(SITE_JSON)
             return
     text = canonical_json(data)
     w.text(SITE_JSON, text)
-    if key is not None:
+    if key is not None and memo is not None:
         atomic_write_text(memo, f"{key} {hashlib.sha256(text.encode('utf-8')).hexdigest()}\n")
+
+
+def _site_key(data_key: Optional[str], guide) -> Optional[str]:
+    """What every page depends on: the site data, the submission guide, the version, the
+    package's code, templates and static files. None when the data has no key."""
+    if data_key is None:
+        return None
+    h = hashlib.sha256()
+    for part in (data_key, json.dumps(guide, sort_keys=True, default=str), __version__, source_fingerprint()):
+        h.update(part.encode("utf-8") + b"\0")
+    for folder in ("templates", "static"):
+        for f in sorted((HERE / folder).rglob("*")):
+            if f.is_file():
+                h.update(f.relative_to(HERE).as_posix().encode("utf-8") + b"\0" + f.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def _unchanged(out: Path, memo: Optional[Path], key: Optional[str]) -> Optional[list[str]]:
+    """The files of the previous build when it was made from the same ``key`` and every one of
+    them is still on disk with the bytes it wrote; else None."""
+    if key is None or memo is None:
+        return None
+    try:
+        lines = memo.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
+    if not lines or lines[0] != key:
+        return None
+    files = []
+    for line in lines[1:]:
+        digest, _, rel = line.partition(" ")
+        path = out / rel
+        if not rel or ".." in rel.split("/") or rel.startswith("/") or path.is_symlink() or not path.is_file():
+            return None
+        if hashlib.sha256(path.read_bytes()).hexdigest() != digest:
+            return None
+        files.append(rel)
+    return files or None
+
+
+def _record(out: Path, memo: Optional[Path], key: Optional[str], written) -> None:
+    if key is None or memo is None:
+        return
+    lines = [key] + [f"{hashlib.sha256((out / rel).read_bytes()).hexdigest()} {rel}"
+                     for rel in sorted(written) if rel != MANIFEST]
+    atomic_write_text(memo, "\n".join(lines) + "\n")
 
 
 def build_site(reg, boards: Iterable, out, cache_dir=None, workers: Optional[int] = None) -> Path:
     """Render the whole site into ``out``; returns the path of ``index.html``.
 
-    ``cache_dir`` holds compiled templates, drawn figures and the memo of ``leaderboard.json``
-    (default: the boards' result cache, else ``<root>/.cache/results``); ``False`` uses none.
+    ``cache_dir`` holds compiled templates, drawn figures, the memo of ``leaderboard.json`` and
+    the memo of the whole site (default: the boards' result cache, else
+    ``<root>/.cache/results``); ``False`` uses none. The site memo records what every page
+    depends on (:func:`_site_key`) and the sha256 of every file written: when neither the key
+    nor any of those files changed, an unchanged rebuild keeps them without rendering.
     ``workers`` is accepted for compatibility and unused: figures are written as SVG text in
     this process (a few milliseconds each).
     """
@@ -203,16 +257,27 @@ def build_site(reg, boards: Iterable, out, cache_dir=None, workers: Optional[int
         cache_dir = None
     out.mkdir(parents=True, exist_ok=True)
     data = site_data(reg, boards)
+    w = _Writer(out)
+    data_key = _data_key(data)
+    guide = views.submit_guide(getattr(reg, "root", None))
+    # Nothing that a page depends on changed and every page is still as written: keep them.
+    key = _site_key(data_key, guide)
+    memo = Path(cache_dir) / SITE_MEMO if cache_dir is not None else None
+    kept = _unchanged(out, memo, key)
+    if kept is not None:
+        for rel in kept:
+            w.keep(rel)
+        w.finish()
+        return out / "index.html"
+
     env = _env(cache_dir)
     figure_cache = FigureCache(cache_dir)
-    w = _Writer(out)
     common = {"site": data, "banner": data["banner"], "version": __version__}
 
-    _write_site_json(w, data, cache_dir)
+    _write_site_json(w, data, cache_dir, data_key)
     for name in STATIC_FILES:
         w.text(f"static/{name}", (HERE / "static" / name).read_text(encoding="utf-8"))
 
-    guide = views.submit_guide(getattr(reg, "root", None))
     common["submit_page"] = guide is not None
     if guide is not None:
         w.text("submit.html", env.get_template("submit.html.j2").render(
@@ -238,4 +303,5 @@ def build_site(reg, boards: Iterable, out, cache_dir=None, workers: Optional[int
                 ),
             )
     w.finish()
+    _record(out, memo, key, w.written)
     return index
