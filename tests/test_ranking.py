@@ -681,6 +681,26 @@ def test_counted_operating_points_equal_the_definition(n, b, decimals, groups, s
         assert got.tobytes() == OP.read_at(*roc.rates(OP.transposed(W)), targets, matched).tobytes()
 
 
+def test_counted_operating_points_of_wide_blocks_equal_the_float_rates():
+    """Blocks of many weightings are counted row by row: the same integers, the same reads."""
+    rng = np.random.default_rng(11)
+    n, b = 90, OP._ROW_LOOP_MIN_WIDTH + 44
+    y = (rng.uniform(size=n) < 0.4).astype(float)
+    s = np.round(rng.normal(size=n) + y, 1)
+    W = rng.multinomial(n, np.full(n, 1 / n), size=b).astype(float)
+    roc = OP.SortedROC(y, s)
+    tp, fp = roc.counts(OP.transposed_counts(W))
+    tpf, fpf = roc.counts(OP.transposed(W))
+    assert np.array_equal(tp, tpf) and np.array_equal(fp, fpf)
+    targets = np.round(rng.uniform(size=(3, b)), 2)
+    for matched in ("specificity", "sensitivity"):
+        got = OP.read_counts(tp, fp, targets, matched)
+        assert got.tobytes() == OP.read_at(*roc.rates(OP.transposed(W)), targets, matched).tobytes()
+        for i in range(0, b, 37):
+            assert got[1, i] == _reference_operating_point(y, s, W[i], targets[1, i], matched) or (
+                np.isnan(got[1, i]) and np.isnan(_reference_operating_point(y, s, W[i], targets[1, i], matched)))
+
+
 def test_points_at_equals_operating_threshold_per_target():
     rng = np.random.default_rng(7)
     y = (rng.uniform(size=50) < 0.4).astype(float)

@@ -15,9 +15,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from benchmark.leaderboard.board import score_all_tasks
-from benchmark.leaderboard.curves import calibration_stats, thin_curve
+from benchmark.leaderboard.curves import calibration_stats, rounded, rounded_list, thin_curve
 from benchmark.leaderboard.site.render import build_site, safe_url
 from benchmark.data.tasks import load_registry
 
@@ -61,6 +63,15 @@ def test_safe_url_keeps_only_http_and_https():
                 "https://github.com@evil.example/", "http://u:p@example.org",
                 "ftp://example.org", " https://example.org", "https://exa mple.org", "java\tscript:x", "", None, 3]:
         assert safe_url(bad) is None, bad
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.floats(allow_nan=True, allow_infinity=True, width=64), max_size=30), st.integers(0, 8))
+def test_rounded_list_equals_rounding_each_value(values, digits):
+    expected = [rounded(v, digits) for v in values]
+    got = rounded_list(values, digits)
+    assert got == expected or all((a is None and b is None) or a == b for a, b in zip(got, expected))
+    assert [type(v) for v in got] == [type(v) for v in expected]
 
 
 def test_thin_curve_is_lossless():

@@ -90,7 +90,9 @@ class ResultCache:
         jpath = self.folder / f"{key}.json"
         npath = self.folder / f"{key}.npy"
         try:
-            record = json.loads(jpath.read_text(encoding="utf-8"))
+            # non-finite numbers were written as NaN / Infinity: read back as None, as the
+            # canonical JSON of every published file writes them
+            record = json.loads(jpath.read_text(encoding="utf-8"), parse_constant=_none)
             reps = np.load(npath, allow_pickle=False) if record.get("has_replicates") else None
             result = ScoreResult.model_validate(record["result"])
         except (OSError, ValueError, KeyError):
@@ -109,7 +111,23 @@ class ResultCache:
             "result": result.model_dump(mode="json"),
             "curves": curves,
         }
-        atomic_write_text(self.folder / f"{key}.json", canonical_json(record))
+        atomic_write_text(self.folder / f"{key}.json", _record_text(record))
+
+
+def _none(_constant: str) -> None:
+    return None
+
+
+def _record_text(record: dict) -> str:
+    """The cache record as compact JSON, written by the standard library's C encoder (the
+    indented canonical text is written element by element in Python: several times slower
+    for the curves of a large task). Non-finite floats are written as ``NaN`` and
+    ``Infinity`` and read back as None (:meth:`ResultCache.load`), exactly what the canonical
+    text gives; values the encoder does not know (numpy integers) fall back to it."""
+    try:
+        return json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=True)
+    except (TypeError, ValueError):
+        return canonical_json(record)
 
 
 def entry_key(plan_key: str, pred_sha: str, fmt: Optional[str], case_level: bool = False) -> str:

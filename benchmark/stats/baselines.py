@@ -18,11 +18,11 @@ import numpy as np
 from .checks import check_binary_pair, check_level, check_rate, check_weights, float_or_none
 from .intervals import DEFAULT_MAX_UNDEFINED, percentile_ci, verdict
 from .operating_points import (
+    CountedROC,
     SortedROC,
     WeightBlocks,
     iter_transposed,
     iter_weights,
-    read_counts,
     sensitivity_at_specificity,
     specificity_at_sensitivity,
 )
@@ -299,12 +299,12 @@ def compare_to_operating_point(
         stop = start + w.shape[0]
         if stop > b:
             raise ValueError(f"weights must hold {b} replicates. Got more instead.")
-        tp, fp = roc.counts(WT)
+        counted = CountedROC(*roc.counts(WT))
         # the matched coordinate is the baseline's own estimate: drawn in every replicate
-        sens_reps.append(read_counts(tp, fp, spec_draws[start:stop], "specificity"))
-        spec_reps.append(read_counts(tp, fp, sens_draws[start:stop], "sensitivity"))
-        sens_fixed.append(read_counts(tp, fp, base_spec, "specificity"))
-        spec_fixed.append(read_counts(tp, fp, base_sens, "sensitivity"))
+        sens_reps.append(counted.read(spec_draws[start:stop], "specificity"))
+        spec_reps.append(counted.read(sens_draws[start:stop], "sensitivity"))
+        sens_fixed.append(counted.read(base_spec, "specificity"))
+        spec_fixed.append(counted.read(base_sens, "sensitivity"))
         start = stop
     if start != b:
         raise ValueError(f"weights must hold {b} replicates. Got {start} instead.")

@@ -28,9 +28,11 @@ from typing import Optional
 import numpy as np
 
 from .checks import check_binary_pair, check_rate, check_weights
+from .roc_search import Rates, pick, read
 from .kernels import as_counts, cumsum_rows  # cumsum_rows: cumulative sums row by row (same bits as np.cumsum)
 
 __all__ = [
+    "CountedROC",
     "SortedROC",
     "WeightBlocks",
     "iter_transposed",
@@ -45,8 +47,8 @@ __all__ = [
     "transposed_counts",
 ]
 
-#: Relative slack when comparing a weighted rate with a target rate.
-_RATE_TOL = 1e-12
+#: From this many weightings per block the running counts are summed row by row.
+_ROW_LOOP_MIN_WIDTH = 256
 
 
 class SortedROC:
@@ -99,7 +101,12 @@ class SortedROC:
             dtype = _count_dtype(cols.size * int(np.iinfo(WT.dtype).max))
             out = np.empty((cols.size + 1, WT.shape[1]), dtype=dtype)
             out[0] = 0
-            if cols.size:
+            if WT.shape[1] >= _ROW_LOOP_MIN_WIDTH:
+                # one contiguous row added at a time: several times faster than numpy's
+                # accumulation along the first axis for wide blocks (same integers)
+                for i, c in enumerate(cols):
+                    np.add(out[i], WT[c], out=out[i + 1])
+            elif cols.size:
                 np.cumsum(WT[cols], axis=0, dtype=dtype, out=out[1:])
             return out[at]
         out = np.empty((cols.size + 1, WT.shape[1]))
@@ -177,9 +184,9 @@ class SortedROC:
         """
         n_columns = 1 + max(int(self._pos_cols.max(initial=-1)), int(self._neg_cols.max(initial=-1)))
         tp, fp = self.counts(np.ones((n_columns, 1), dtype=np.uint8))
-        rates = _Rates(tp, fp)
+        rates = Rates(tp, fp)
         targets = np.asarray(targets, dtype=np.float64).reshape(-1, 1)
-        idx = _pick(rates, targets, matched)
+        idx = pick(rates, targets, matched)
         if (idx < 0).any():
             raise ValueError("y must hold both classes to choose an operating point.")
         sens, spec = rates.sens(idx)[:, 0], rates.spec(idx)[:, 0]
@@ -247,126 +254,29 @@ def roc_operating_points(y, s, W=None):
     return roc.thresholds, sens.T, spec.T
 
 
-def _prefix_length(get, k: int, test, shape: tuple) -> np.ndarray:
-    """Length of the prefix of every column of a ``(K, b)`` array on which ``test`` holds.
-
-    ``get(rows)`` gathers the entries ``a[rows, j]`` (``rows`` of shape ``shape`` = ``(b,)``
-    or ``(G, b)``, search ``[..., j]`` in column ``j``); ``test(values)`` maps them to
-    booleans and must hold on a prefix of every column (True ... True False ... False). A
-    binary search run for every search at once, by powers of two from the largest: a prefix
-    of ``pos`` entries grows by ``step`` when the test holds at entry ``pos + step - 1``;
-    ``ceil(log2(K + 1))`` gathers of one entry per search instead of a comparison of every
-    entry. Equals ``np.count_nonzero(test(a), axis=0)`` whenever ``test`` is monotone along
-    the columns (a constant test, as on a nan column, included).
-    """
-    pos = np.zeros(shape, dtype=np.intp)
-    if k <= 0:
-        return pos
-    step = 1 << (k.bit_length() - 1)
-    while step:
-        holds = test(get(np.minimum(pos + (step - 1), k - 1)))
-        holds &= pos + step <= k  # never past the end
-        np.add(pos, step, out=pos, where=holds)
-        step >>= 1
-    return pos
-
-
-class _Rates:
-    """Sensitivity and specificity gathered entry by entry from the counts of
-    :meth:`SortedROC.counts`: each entry is computed exactly as :meth:`SortedROC.rates`
-    computes it (``tp / P`` and ``(N - fp) / N`` in float64), but only where a search
-    looks, not over the whole ``(K + 1, b)`` curve. ``rows`` holds one row index per
-    weighting (shape ``(b,)`` or ``(G, b)``, column ``j`` last)."""
-
-    def __init__(self, tp: np.ndarray, fp: np.ndarray):
-        self.k, self.b = tp.shape
-        self._tp, self._fp = tp.reshape(-1), fp.reshape(-1)
-        self._pos = tp[-1].astype(np.float64)
-        self._neg = fp[-1].astype(np.float64)
-        self._cols = np.arange(self.b)
-
-    def _flat(self, rows):
-        return rows * self.b + self._cols
-
-    def sens(self, rows):
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return self._tp.take(self._flat(rows)) / self._pos
-
-    def spec(self, rows):
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return (self._neg - self._fp.take(self._flat(rows))) / self._neg
-
-    @classmethod
-    def of_matrices(cls, sens: np.ndarray, spec: np.ndarray) -> "_Rates":
-        """Read from whole rate matrices (:meth:`SortedROC.rates`)."""
-        self = cls.__new__(cls)
-        self.k, self.b = sens.shape
-        self._cols = np.arange(self.b)
-        flat_sens, flat_spec = sens.reshape(-1), spec.reshape(-1)
-        self.sens = lambda rows: flat_sens.take(self._flat(rows))
-        self.spec = lambda rows: flat_spec.take(self._flat(rows))
-        return self
-
-
-def _pick(rates: "_Rates", target, matched: str) -> np.ndarray:
-    """Index per weighting of the operating point chosen by the module's convention.
-
-    ``rates`` reads sensitivity and specificity at ``(K + 1, b)`` points (:class:`_Rates`);
-    ``target`` is a scalar, one target per weighting ``(b,)``, or ``G`` targets per weighting
-    ``(G, b)`` (then the result is ``(G, b)``). ``matched="specificity"``: among the points
-    with specificity ``>= target`` (minus the rate slack) the one with maximal sensitivity,
-    ties (within the slack) going to the larger specificity; ``matched="sensitivity"``: the
-    roles swapped. Returns -1 for an undefined weighting (no positive or negative weight, nan
-    target, or no admissible point).
-
-    Along a column sensitivity never decreases and specificity never increases (cumulative sums
-    of non-negative weights, divided by a positive total: every rounding step is monotone), so
-    the admissible points form a prefix (matched on specificity) or a suffix (matched on
-    sensitivity), and every step is a search for the end of a prefix (:func:`_prefix_length`).
-    """
-    k, b = rates.k, rates.b
-    sens, spec = rates.sens, rates.spec  # entries at one row index per search
-    target = np.asarray(target, dtype=np.float64)
-    shape = target.shape[:-1] + (b,) if target.ndim == 2 else (b,)
-    target = np.broadcast_to(target.reshape(target.shape if target.ndim == 2 else (-1,)), shape)
-    bound = target - _RATE_TOL * np.maximum(1.0, np.abs(target))
-    if matched == "specificity":
-        n_ok = _prefix_length(spec, k, lambda v: v >= bound, shape)  # admissible prefix
-        best = sens(np.maximum(n_ok - 1, 0))  # largest sensitivity in it
-        # first point within the slack of the best: of the tied ones, the largest specificity
-        cut = best - _RATE_TOL
-        idx = _prefix_length(sens, k, lambda v: v < cut, shape)
-    else:
-        first = _prefix_length(sens, k, lambda v: ~(v >= bound), shape)  # admissible suffix
-        n_ok = k - first
-        best = spec(np.minimum(first, k - 1))  # largest specificity in it
-        cut = best - _RATE_TOL
-        end = _prefix_length(spec, k, lambda v: v >= cut, shape) - 1  # last point within slack
-        top = sens(np.maximum(end, 0))  # largest sensitivity among the tied ones
-        idx = _prefix_length(sens, k, lambda v: v < top, shape)  # its first occurrence
-    undefined = (n_ok == 0) | ~np.isfinite(best) | np.isnan(target)
-    return np.where(undefined, -1, idx)
-
-
-def _read(rates: "_Rates", target, matched: str) -> np.ndarray:
-    idx = _pick(rates, target, matched)
-    get = rates.sens if matched == "specificity" else rates.spec
-    out = get(np.maximum(idx, 0))
-    return np.where(idx >= 0, out, np.nan)
-
-
 def read_at(sens: np.ndarray, spec: np.ndarray, target, matched: str) -> np.ndarray:
     """The matched quantity (sensitivity at specificity, or the reverse) per weighting;
-    ``(G, b)`` for ``G`` targets per weighting (see :func:`_pick`). ``sens`` and ``spec``:
+    ``(G, b)`` for ``G`` targets per weighting (see :func:`benchmark.stats.roc_search.pick`). ``sens`` and ``spec``:
     ``(K + 1, b)`` from :meth:`SortedROC.rates`."""
-    return _read(_Rates.of_matrices(sens, spec), target, matched)
+    return read(Rates.of_matrices(sens, spec), target, matched)
 
 
 def read_counts(tp: np.ndarray, fp: np.ndarray, target, matched: str) -> np.ndarray:
     """:func:`read_at` from the counts of :meth:`SortedROC.counts`, the same to the bit,
     computing a rate only where the search looks (a few per weighting and target instead of
-    the whole curve)."""
-    return _read(_Rates(tp, fp), target, matched)
+    the whole curve). To read the same counts several times, see :class:`CountedROC`."""
+    return read(Rates(tp, fp), target, matched)
+
+
+class CountedROC:
+    """The counts of :meth:`SortedROC.counts` read at several targets (:meth:`read`), each
+    read the same to the bit as :func:`read_counts`."""
+
+    def __init__(self, tp: np.ndarray, fp: np.ndarray):
+        self._rates = Rates(tp, fp)
+
+    def read(self, target, matched: str) -> np.ndarray:
+        return read(self._rates, target, matched)
 
 
 def _at(y, s, target, W, matched):
@@ -471,7 +381,7 @@ def operating_threshold(y, s, target: float, matched: str = "specificity"):
     y, s = check_binary_pair(y, s)
     roc = SortedROC(y, s)
     sens, spec = roc.rates(np.ones((y.shape[0], 1)))
-    idx = int(_pick(_Rates.of_matrices(sens, spec), target, matched)[0])
+    idx = int(pick(Rates.of_matrices(sens, spec), target, matched)[0])
     if idx < 0:
         raise ValueError("y must hold both classes to choose an operating point.")
     return float(roc.thresholds[idx]), float(sens[idx, 0]), float(spec[idx, 0])
