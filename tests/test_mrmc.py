@@ -612,3 +612,27 @@ def test_reads_file_fuzz_never_crashes(tmp_path_factory, rows, header):
         return
     res = mrmc_analysis(data)  # a file that passes validation can be analysed
     assert res["n_cases"] == len(data.cases)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    df=hs.one_of(hs.floats(0.01, 1e4), hs.integers(1, 200).map(float), hs.sampled_from([0.0, -1.0])),
+    q=hs.floats(0.5, 0.9999),
+    x=hs.one_of(hs.floats(0.0, 1e3), hs.just(0.0)),
+)
+def test_reference_distributions_equal_scipy_stats(df, q, x):
+    """The t, normal, chi-square and F functions of the analyses (through scipy.special, to
+    spare loading scipy.stats) give scipy.stats' values to the bit, nan for df <= 0 included."""
+    from benchmark.stats import mrmc as M
+
+    def same(a, b):
+        b = float(b)
+        return a == b or (np.isnan(a) and np.isnan(b))
+
+    assert same(M._t_ppf(q, df), stats.t.ppf(q, df))
+    assert same(M._t_sf(x, df), stats.t.sf(x, df))
+    assert same(M._t_ppf(q, None), stats.norm.ppf(q))
+    assert same(M._t_sf(x, None), stats.norm.sf(x))
+    assert same(M._chi2_sf(x, df), stats.chi2.sf(x, df))
+    assert same(M._f_sf(x, df, 2.5), stats.f.sf(x, df, 2.5))
+    assert same(M._f_sf(x, 3.0, df), stats.f.sf(x, 3.0, df))

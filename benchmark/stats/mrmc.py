@@ -44,7 +44,7 @@ import math
 from typing import Optional
 
 import numpy as np
-from scipy import stats as st
+from scipy import special
 
 from .checks import check_level
 from .mrmc_io import FOMS, MRMCData, check_design
@@ -177,22 +177,44 @@ def _finite(x) -> Optional[float]:
     return float(x) if x is not None and math.isfinite(x) else None
 
 
+# The reference distributions through scipy.special, the functions scipy.stats evaluates for
+# them (scipy 1.17: t._ppf = stdtrit, t._sf = stdtr(df, -x), norm = ndtri / ndtr(-x), chi2._sf =
+# chdtrc, f._sf = fdtrc), with scipy.stats' answer (nan) for a degree of freedom that is not
+# positive; loading scipy.stats itself takes about a second. tests/test_mrmc.py checks them
+# against scipy.stats.
+def _t_ppf(q: float, df: Optional[float]) -> float:
+    if df is None:
+        return float(special.ndtri(q))
+    return float(special.stdtrit(df, q)) if df > 0 else math.nan
+
+
+def _t_sf(x: float, df: Optional[float]) -> float:
+    if df is None:
+        return float(special.ndtr(-x))
+    return float(special.stdtr(df, -x)) if df > 0 else math.nan
+
+
+def _chi2_sf(x: float, df: float) -> float:
+    return float(special.chdtrc(df, x)) if df > 0 else math.nan
+
+
+def _f_sf(x: float, dfn: float, dfd: float) -> float:
+    return float(special.fdtrc(dfn, dfd, x)) if dfn > 0 and dfd > 0 else math.nan
+
+
 def _t_summary(estimate: float, se: float, df: Optional[float], level: float, stat: str = "t") -> dict:
     """Estimate, SE, df, two-sided p and CI from a t (``df`` finite) or normal reference."""
     normal = df is None or not math.isfinite(df)
-    # the distribution's functions with df as an argument: the same values as a frozen
-    # st.t(df), without building a frozen distribution object per call (about 1 ms each)
-    args = () if normal else (df,)
-    dist = st.norm if normal else st.t
+    ref = None if normal else df
     out = {"estimate": float(estimate), "se": _finite(se), "df": None if normal else float(df)}
     if se is None or not math.isfinite(se) or se <= 0:
         out.update({stat: None, "p": None, "ci": None})
         return out
-    q = float(dist.ppf(0.5 + level / 2, *args))
+    q = _t_ppf(0.5 + level / 2, ref)
     z = estimate / se
     out.update({
         stat: float(z),
-        "p": float(2 * dist.sf(abs(z), *args)),
+        "p": float(2 * _t_sf(abs(z), ref)),
         "ci": [float(estimate - q * se), float(estimate + q * se)],
     })
     return out
@@ -209,7 +231,7 @@ def _f_test(ms_t: float, den: float, df1: int, ddf: Optional[float]) -> dict:
     if den <= 0 or ddf is None:
         return {"f": None, "df1": df1, "ddf": _finite(ddf), "p": None}
     f = ms_t / den
-    p = st.chi2.sf(f * df1, df1) if not math.isfinite(ddf) else st.f.sf(f, df1, ddf)
+    p = _chi2_sf(f * df1, df1) if not math.isfinite(ddf) else _f_sf(f, df1, ddf)
     return {"f": float(f), "df1": df1, "ddf": _finite(ddf), "p": float(p)}
 
 
@@ -317,7 +339,7 @@ def or_analysis(theta: np.ndarray, jack: np.ndarray, modalities, readers, level:
     frrc = {"chi2": None, "df1": df_t, "p": None}
     if den_f > 0:
         chi2 = df_t * ms_t / den_f
-        frrc.update({"chi2": chi2, "p": float(st.chi2.sf(chi2, df_t))})
+        frrc.update({"chi2": chi2, "p": _chi2_sf(chi2, df_t)})
     frrc["ms_den"] = den_f
     se_f = math.sqrt(max(2 * den_f / J, 0.0))
     frrc["differences"] = [
