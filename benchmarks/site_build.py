@@ -11,6 +11,7 @@ Targets: cold < 20 s, unchanged rebuild < 2 s (2 cores). Usage::
 
     .venv/bin/python benchmarks/site_build.py [--per-task 100] [--keep DIR]
     .venv/bin/python benchmarks/site_build.py --anchor OLD_CHECKOUT [--repeats 3]
+    .venv/bin/python benchmarks/site_build.py --batch-costs [--repeats 3]
 
 With ``--anchor``, the same builds are timed alternately with the code of another checkout
 (e.g. ``git archive <commit> | tar -x -C OLD_CHECKOUT``), each in a fresh process with its own
@@ -164,6 +165,37 @@ def compare_with(anchor: Path, per_task: int, repeats: int, tmp: Path, current: 
         print(f"{name}: {runs[name][0]['files']} files, rank_counts in leaderboard.json {runs[name][0]['rank_counts_bytes']:,} bytes")
 
 
+def batch_costs(root: Path, repeats: int, size: int = 25) -> None:
+    """Where the cold build's time goes: one batch of ``size`` submissions of each task
+    validated and scored in this process (no cache), and the scoring of every task with one
+    worker and with two (alternating), ``repeats`` times each."""
+    from benchmark.leaderboard import board
+
+    reg = load_registry(root)
+    print(f"one batch of {size} submissions, in process, {repeats} runs (min / median):")
+    for task in reg:
+        b = board._Build(task, root, None, None, None, None, True, None, None)
+        labels = board.TaskLabels({task.id: (b.labels, b.all_labels)})
+        job = b.jobs(size)[0]
+        board._validate_and_score(job, labels)  # imports and first-use costs out of the timing
+        times = []
+        for _ in range(repeats):
+            t = time.perf_counter()
+            board._validate_and_score(job, labels)
+            times.append(time.perf_counter() - t)
+        print(f"  {task.id}: {min(times):.2f} / {statistics.median(times):.2f} s")
+    runs: dict = {1: [], 2: []}
+    for _ in range(repeats):
+        for workers in (1, 2):
+            t = time.perf_counter()
+            score_all_tasks(load_registry(root), cache_dir=False, workers=workers)
+            runs[workers].append(time.perf_counter() - t)
+    one, two = (statistics.median(runs[w]) for w in (1, 2))
+    print(f"scoring every task (no cache): 1 worker {min(runs[1]):.2f} / {one:.2f} s, 2 workers "
+          f"{min(runs[2]):.2f} / {two:.2f} s (min / median); 1 / 2 workers (medians) {one / two:.2f}x; "
+          f"load average {os.getloadavg()[0]:.2f}")
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--per-task", type=int, default=100)
@@ -171,6 +203,8 @@ def main(argv=None) -> int:
     ap.add_argument("--anchor", help="another checkout to time against (alternating runs)")
     ap.add_argument("--current", help="the checkout to time with --anchor (default: this one)")
     ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--batch-costs", action="store_true",
+                    help="time one batch per task and the scoring with 1 and 2 workers instead")
     ap.add_argument("--child", nargs=3, metavar=("ROOT", "CACHE", "OUT"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.child:
@@ -178,6 +212,12 @@ def main(argv=None) -> int:
         return 0
     tmp = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="site-build-"))
     try:
+        if args.batch_costs:
+            root = tmp / "root"
+            if not root.is_dir():
+                make_root(root, args.per_task)
+            batch_costs(root, args.repeats)
+            return 0
         if args.anchor:
             compare_with(Path(args.anchor), args.per_task, args.repeats, tmp, Path(args.current or REPO))
             return 0
