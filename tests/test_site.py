@@ -310,6 +310,10 @@ def test_tasks_share_one_pool_and_write_the_bytes_of_a_serial_build(tmp_path, mo
                cache_dir=False)
     assert len(used) == 1, used  # one pool for both tasks
     assert sum("validating and scoring" in m for m in log) == 2
+    # reported task by task: each task's header, then its batches, then the next task
+    tasks = [m.split(":", 1)[0] for m in log]
+    assert tasks == sorted(tasks, key=["mrnet", "scopemri-bankart"].index), log
+    assert "validating and scoring" in log[0] and any(m.startswith("mrnet: scored") for m in log), log
     assert tree(pooled) == tree(serial)
 
 

@@ -245,11 +245,15 @@ class _Build:
                     row.replicates, row.curves, row.cached = reps, curves, True
                     continue
             self.pending.append((row, key))
-        if self.pending and progress:
-            progress(
-                f"{task.id}: {len(self.rows) - len(self.pending)} cached, validating and scoring "
-                f"{len(self.pending)} submission(s) on {self.settings.replicates} paired replicates"
-            )
+        self.header = (
+            f"{task.id}: {len(self.rows) - len(self.pending)} cached, validating and scoring "
+            f"{len(self.pending)} submission(s) on {self.settings.replicates} paired replicates"
+        ) if self.pending else None
+
+    def announce(self) -> None:
+        """Say what this build scores (once its turn comes: tasks are reported one by one)."""
+        if self.header and self.progress:
+            self.progress(self.header)
 
     def jobs(self, size: int) -> list[tuple]:
         """The pending entries in batches of ``size``, as jobs of :func:`_validate_and_score`."""
@@ -306,12 +310,20 @@ def _run_builds(builds: list[_Build], executor: Optional[Executor], workers: Opt
             jobs.append(job)
     boards: dict[int, TaskBoard] = {}
     left = {id(b): len(b.batches) for b in builds}
+    announced: set[int] = set()
 
     def _finish_ready(upto: int) -> None:
         # every build whose batches are all stored, in task order up to build ``upto``
         for k, b in enumerate(builds[: upto + 1]):
             if k not in boards and left[id(b)] == 0:
                 boards[k] = b.finish()
+        # report the builds in task order: each one when every build before it is complete
+        for k, b in enumerate(builds):
+            if k not in announced:
+                announced.add(k)
+                b.announce()
+            if left[id(b)]:
+                break
 
     index = {id(b): k for k, b in enumerate(builds)}
 
