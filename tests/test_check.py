@@ -143,8 +143,8 @@ def test_hostile_file_names_cannot_act_on_the_terminal(repo, capsys, name):
     write_sub(repo, "lab-c__net", "Lab C", "net", predictions(1.0, 5))
     commit(repo, "lab-c net")
     (repo / "submissions/toy/lab-c__net" / name).write_text("x")
-    (repo / "submissions/toy" / f"fold\u2066er\n__x").mkdir()
-    (repo / "submissions/toy" / f"fold\u2066er\n__x" / "predictions.csv").write_text("case,a\n")
+    (repo / "submissions/toy" / "fold\u2066er\n__x").mkdir()
+    (repo / "submissions/toy" / "fold\u2066er\n__x" / "predictions.csv").write_text("case,a\n")
     code, out = check(repo, capsys)
     assert code == 2
     assert not any(ord(c) < 32 and c != "\n" or 0x7f <= ord(c) < 0xa0 for c in out)

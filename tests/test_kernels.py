@@ -14,8 +14,6 @@ References are independent of the code under test:
 
 import math
 from fractions import Fraction
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
