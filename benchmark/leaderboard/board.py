@@ -228,6 +228,7 @@ class _Build:
         self.names = [s.name for s in task.metric_specs()]
         self.pending: list[tuple[BoardRow, str]] = []
         self.batches: list[list[tuple[BoardRow, str]]] = []
+        self.size = SCORE_BATCH
         self.done = 0
         for row in self.rows:
             e = row.entry

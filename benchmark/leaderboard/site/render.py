@@ -28,6 +28,7 @@ labels was scored and what was withheld, and the pages say so where a figure is 
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata
 import json
 import os
 from pathlib import Path
@@ -193,11 +194,13 @@ def _write_site_json(w: _Writer, data: dict, cache_dir, key: Optional[str]) -> N
 
 def _site_key(data_key: Optional[str], guide) -> Optional[str]:
     """What every page depends on: the site data, the submission guide, the version, the
-    package's code, templates and static files. None when the data has no key."""
+    package's code, templates and static files, and the template engine's version (a new
+    jinja2 may render the same template differently). None when the data has no key."""
     if data_key is None:
         return None
     h = hashlib.sha256()
-    for part in (data_key, json.dumps(guide, sort_keys=True, default=str), __version__, source_fingerprint()):
+    engine = f"jinja2 {jinja2.__version__}, markupsafe {importlib.metadata.version('markupsafe')}"
+    for part in (data_key, json.dumps(guide, sort_keys=True, default=str), __version__, source_fingerprint(), engine):
         h.update(part.encode("utf-8") + b"\0")
     for folder in ("templates", "static"):
         for f in sorted((HERE / folder).rglob("*")):
