@@ -701,14 +701,21 @@ def test_counted_operating_points_of_wide_blocks_equal_the_float_rates():
                 np.isnan(got[1, i]) and np.isnan(_reference_operating_point(y, s, W[i], targets[1, i], matched)))
 
 
-def test_points_at_equals_operating_threshold_per_target():
+def test_points_at_follow_the_definition_per_target():
+    """Several targets in one search: each point is the definition's (sensitivity and
+    specificity), and calling positive at ``score >= threshold`` gives exactly those rates."""
     rng = np.random.default_rng(7)
     y = (rng.uniform(size=50) < 0.4).astype(float)
     s = np.round(rng.normal(size=50) + y, 1)
     targets = [0.0, 0.35, 0.5, 0.8, 1.0]
     for matched in ("specificity", "sensitivity"):
         got = OP.SortedROC(y, s).points_at(targets, matched)
-        assert got == [OP.operating_threshold(y, s, q, matched) for q in targets]
+        for q, (thr, sens, spec) in zip(targets, got):
+            value = sens if matched == "specificity" else spec
+            assert value == _reference_operating_point(y, s, np.ones(50), q, matched)
+            call = s >= thr
+            assert sens == call[y == 1].mean() and spec == (~call[y == 0]).mean()
+        assert got[1] == OP.operating_threshold(y, s, targets[1], matched)
     with pytest.raises(ValueError, match="both classes"):
         OP.SortedROC(np.ones(4), np.arange(4.0)).points_at([0.5])
 

@@ -265,7 +265,7 @@ def read_counts(tp: np.ndarray, fp: np.ndarray, target, matched: str) -> np.ndar
     """:func:`read_at` from the counts of :meth:`SortedROC.counts`, the same to the bit,
     computing a rate only where the search looks (a few per weighting and target instead of
     the whole curve). To read the same counts several times, see :class:`CountedROC`."""
-    return read(Rates(tp, fp), target, matched)
+    return CountedROC(tp, fp).read(target, matched)
 
 
 class CountedROC:
@@ -379,12 +379,7 @@ def operating_threshold(y, s, target: float, matched: str = "specificity"):
         )
     check_rate(target, "target")
     y, s = check_binary_pair(y, s)
-    roc = SortedROC(y, s)
-    sens, spec = roc.rates(np.ones((y.shape[0], 1)))
-    idx = int(pick(Rates.of_matrices(sens, spec), target, matched)[0])
-    if idx < 0:
-        raise ValueError("y must hold both classes to choose an operating point.")
-    return float(roc.thresholds[idx]), float(sens[idx, 0]), float(spec[idx, 0])
+    return SortedROC(y, s).points_at([target], matched)[0]
 
 
 def iter_weights(weights) -> Iterable[np.ndarray]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["RATE_TOL", "Rates", "index_dtype", "pick", "prefix_length", "prefix_length_near", "read"]
+__all__ = ["RATE_TOL", "Rates", "index_dtype", "pick", "prefix_length", "read"]
 
 #: Relative slack when comparing a weighted rate with a target rate.
 RATE_TOL = 1e-12
@@ -21,56 +21,30 @@ def _not_ge(v, t):
     return ~(v >= t)
 
 
-def prefix_length(get, k: int, test, thr: np.ndarray, cols=None, dtype=np.intp) -> np.ndarray:
+def prefix_length(get, k: int, test, thr: np.ndarray, dtype=np.intp) -> np.ndarray:
     """Length of the prefix of every column of a ``(K, b)`` array on which ``test`` holds.
 
-    ``get(rows, cols)`` gathers the entries ``a[rows, cols]`` (``cols=None``: search ``[..., j]``
-    runs in column ``j``, ``rows`` of shape ``(b,)`` or ``(G, b)``; else one column per search);
-    ``test(values, thr)`` maps them to booleans against each search's threshold ``thr`` and
-    must hold on a prefix of every column (True ... True False ... False). A binary search
-    run for every search at once, by powers of two from the largest: a prefix of ``pos``
-    entries grows by ``step`` when the test holds at entry ``pos + step - 1``;
-    ``ceil(log2(K + 1))`` gathers of one entry per search instead of a comparison of every
-    entry. Equals ``np.count_nonzero(test(a, thr), axis=0)`` whenever ``test`` is monotone
-    along the columns (a constant test, as on a nan column, included). ``dtype``: of the
-    positions (``int32`` halves the memory every step reads when the flat indices fit).
+    ``get(rows)`` gathers the entries ``a[rows, j]`` (``rows`` of shape ``(b,)`` or ``(G, b)``,
+    search ``[..., j]`` in column ``j``); ``test(values, thr)`` maps them to booleans against
+    each search's threshold ``thr`` and must hold on a prefix of every column (True ... True
+    False ... False). A binary search run for every search at once, by powers of two from the
+    largest: a prefix of ``pos`` entries grows by ``step`` when the test holds at entry
+    ``pos + step - 1``; ``ceil(log2(K + 1))`` gathers of one entry per search instead of a
+    comparison of every entry. Equals ``np.count_nonzero(test(a, thr), axis=0)`` whenever
+    ``test`` is monotone along the columns (a constant test, as on a nan column, included).
+    ``dtype``: of the positions (``int32`` halves the memory every step reads when the flat
+    indices fit).
     """
     pos = np.zeros(thr.shape, dtype=dtype)
     if k <= 0:
         return pos
     step = 1 << (k.bit_length() - 1)
     while step:
-        holds = test(get(np.minimum(pos + (step - 1), k - 1), cols), thr)
+        holds = test(get(np.minimum(pos + (step - 1), k - 1)), thr)
         holds &= pos + step <= k  # never past the end
         np.add(pos, step, out=pos, where=holds)
         step >>= 1
     return pos
-
-
-def prefix_length_near(get, k: int, test, thr: np.ndarray, hint: np.ndarray, holds_at_hint: bool,
-                        all_cols: np.ndarray) -> np.ndarray:
-    """:func:`prefix_length` when the test is known at ``hint`` in every search: False
-    (``holds_at_hint=False``: the prefix ends at or before ``hint``) or True (it ends after).
-
-    One look next to the hint settles a search whose prefix ends right there, the usual case
-    when the hint is the neighbouring operating point; the other searches (ties, nan columns)
-    are searched in full. The result equals :func:`prefix_length`'s.
-    """
-    hint = np.clip(hint, 0, k - 1)
-    if holds_at_hint:
-        nxt = np.minimum(hint + 1, k - 1)
-        after = test(get(nxt), thr)
-        done = (hint + 1 >= k) | ~after
-        out = hint + 1
-    else:
-        prv = np.maximum(hint - 1, 0)
-        done = (hint == 0) | test(get(prv), thr)
-        out = hint.copy()
-    rest = ~done
-    if rest.any():
-        cols = np.broadcast_to(all_cols, thr.shape)[rest]
-        out[rest] = prefix_length(get, k, test, thr[rest], cols, all_cols.dtype)
-    return out
 
 
 def index_dtype(k: int, b: int):
@@ -83,8 +57,7 @@ class Rates:
     :meth:`SortedROC.counts`: each entry is computed exactly as :meth:`SortedROC.rates`
     computes it (``tp / P`` and ``(N - fp) / N`` in float64), but only where a search
     looks, not over the whole ``(K + 1, b)`` curve. ``rows`` holds one row index per
-    weighting (shape ``(b,)`` or ``(G, b)``, column ``j`` last) unless ``cols`` names the
-    column of every entry."""
+    weighting (shape ``(b,)`` or ``(G, b)``, column ``j`` last)."""
 
     def __init__(self, tp: np.ndarray, fp: np.ndarray):
         self.k, self.b = tp.shape
@@ -103,33 +76,31 @@ class Rates:
         the one at ``rows`` by at least ``1 / P``, far beyond the rate slack, so this is the
         first point within the slack of the sensitivity at ``rows``: a search on the integer
         counts themselves (no division)."""
-        at = self._tp.take(self._flat(rows, None))
+        at = self._tp.take(self._flat(rows))
         return prefix_length(self._get_tp, self.k, np.less, at, dtype=self.cols.dtype)
 
     def run_end(self, rows):
         """Last row of the run of equal false-positive counts holding ``rows``: the last point
         within the slack of the specificity at ``rows`` (see :meth:`run_start`)."""
-        at = self._fp.take(self._flat(rows, None))
+        at = self._fp.take(self._flat(rows))
         return prefix_length(self._get_fp, self.k, np.less_equal, at, dtype=self.cols.dtype) - 1
 
-    def _get_tp(self, rows, cols=None):
-        return self._tp.take(self._flat(rows, cols))
+    def _get_tp(self, rows):
+        return self._tp.take(self._flat(rows))
 
-    def _get_fp(self, rows, cols=None):
-        return self._fp.take(self._flat(rows, cols))
+    def _get_fp(self, rows):
+        return self._fp.take(self._flat(rows))
 
-    def _flat(self, rows, cols):
-        return rows * self.b + (self.cols if cols is None else cols)
+    def _flat(self, rows):
+        return rows * self.b + self.cols
 
-    def sens(self, rows, cols=None):
-        pos = self._pos if cols is None else self._pos[cols]
+    def sens(self, rows):
         with np.errstate(invalid="ignore", divide="ignore"):
-            return self._tp.take(self._flat(rows, cols)) / pos
+            return self._tp.take(self._flat(rows)) / self._pos
 
-    def spec(self, rows, cols=None):
-        neg = self._neg if cols is None else self._neg[cols]
+    def spec(self, rows):
         with np.errstate(invalid="ignore", divide="ignore"):
-            return (neg - self._fp.take(self._flat(rows, cols))) / neg
+            return (self._neg - self._fp.take(self._flat(rows))) / self._neg
 
     @classmethod
     def of_matrices(cls, sens: np.ndarray, spec: np.ndarray) -> "Rates":
@@ -139,8 +110,8 @@ class Rates:
         self.cols = np.arange(self.b, dtype=index_dtype(self.k, self.b))
         self.runs = False
         flat_sens, flat_spec = sens.reshape(-1), spec.reshape(-1)
-        self.sens = lambda rows, cols=None: flat_sens.take(self._flat(rows, cols))
-        self.spec = lambda rows, cols=None: flat_spec.take(self._flat(rows, cols))
+        self.sens = lambda rows: flat_sens.take(self._flat(rows))
+        self.spec = lambda rows: flat_spec.take(self._flat(rows))
         return self
 
 
@@ -159,40 +130,36 @@ def pick(rates: "Rates", target, matched: str) -> np.ndarray:
     of non-negative weights, divided by a positive total: every rounding step is monotone), so
     the admissible points form a prefix (matched on specificity) or a suffix (matched on
     sensitivity), and every step is a search for the end of a prefix (:func:`prefix_length`).
-    The searches after the first start next to the point the previous one found
-    (:func:`prefix_length_near`).
+    With integer counts the points within the slack of the chosen one are the runs of equal
+    counts around it (:meth:`Rates.run_start`, :meth:`Rates.run_end`).
     """
     k, b = rates.k, rates.b
     sens, spec = rates.sens, rates.spec  # entries at one row index per search
+    dtype = rates.cols.dtype
     target = np.asarray(target, dtype=np.float64)
     shape = target.shape[:-1] + (b,) if target.ndim == 2 else (b,)
     target = np.broadcast_to(target.reshape(target.shape if target.ndim == 2 else (-1,)), shape)
     bound = target - RATE_TOL * np.maximum(1.0, np.abs(target))
     if matched == "specificity":
-        n_ok = prefix_length(spec, k, np.greater_equal, bound, dtype=rates.cols.dtype)  # admissible prefix
+        n_ok = prefix_length(spec, k, np.greater_equal, bound, dtype)  # admissible prefix
         last = np.maximum(n_ok - 1, 0)
         best = sens(last)  # largest sensitivity in it
         # first point within the slack of the best: of the tied ones, the largest specificity
-        # (sens < cut is False at the best point itself)
-        cut = best - RATE_TOL
         if rates.runs:
             idx = rates.run_start(last)
         else:
-            idx = prefix_length_near(sens, k, np.less, cut, last, False, rates.cols)
+            idx = prefix_length(sens, k, np.less, best - RATE_TOL, dtype)
     else:
-        first = prefix_length(sens, k, _not_ge, bound, dtype=rates.cols.dtype)  # admissible suffix
+        first = prefix_length(sens, k, _not_ge, bound, dtype)  # admissible suffix
         n_ok = k - first
         at = np.minimum(first, k - 1)
         best = spec(at)  # largest specificity in it
-        cut = best - RATE_TOL
         if rates.runs:
             idx = rates.run_start(rates.run_end(at))
         else:
-            # last point within slack (spec >= cut holds at the best point itself)
-            end = prefix_length_near(spec, k, np.greater_equal, cut, at, True, rates.cols) - 1
+            end = prefix_length(spec, k, np.greater_equal, best - RATE_TOL, dtype) - 1  # last within slack
             top = sens(np.maximum(end, 0))  # largest sensitivity among the tied ones
-            # its first occurrence (sens < top is False at `end`)
-            idx = prefix_length_near(sens, k, np.less, top, np.maximum(end, 0), False, rates.cols)
+            idx = prefix_length(sens, k, np.less, top, dtype)  # its first occurrence
     undefined = (n_ok == 0) | ~np.isfinite(best) | np.isnan(target)
     return np.where(undefined, -1, idx)
 

@@ -112,11 +112,13 @@ class _Writer:
     def __init__(self, out: Path):
         self.out = out
         self.written: set[str] = set()
+        self.digests: dict[str, str] = {}  # sha256 of every file this build wrote or kept
 
     def text(self, rel: str, text: str) -> Path:
         path = self.out / rel
         self.written.add(rel)
         data = text.encode("utf-8")
+        self.digests[rel] = hashlib.sha256(data).hexdigest()
         if not (path.is_file() and not path.is_symlink() and path.read_bytes() == data):
             if path.is_symlink():
                 path.unlink()
@@ -124,9 +126,11 @@ class _Writer:
             os.chmod(path, 0o644)
         return path
 
-    def keep(self, rel: str) -> Path:
-        """Count ``rel`` as written by this build without rewriting it."""
+    def keep(self, rel: str, digest: str) -> Path:
+        """Count ``rel`` (whose bytes have the sha256 ``digest``) as written by this build
+        without rewriting it."""
         self.written.add(rel)
+        self.digests[rel] = digest
         return self.out / rel
 
     def previous(self) -> list[str]:
@@ -183,8 +187,9 @@ def _write_site_json(w: _Writer, data: dict, cache_dir, key: Optional[str]) -> N
     path = w.out / SITE_JSON
     if key is not None and memo is not None and memo.is_file() and path.is_file():
         recorded = memo.read_text(encoding="utf-8").split()
-        if recorded[:1] == [key] and recorded[1:2] == [hashlib.sha256(path.read_bytes()).hexdigest()]:
-            w.keep(SITE_JSON)
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        if recorded[:1] == [key] and recorded[1:2] == [digest]:
+            w.keep(SITE_JSON, digest)
             return
     text = canonical_json(data)
     w.text(SITE_JSON, text)
@@ -209,9 +214,9 @@ def _site_key(data_key: Optional[str], guide) -> Optional[str]:
     return h.hexdigest()
 
 
-def _unchanged(out: Path, memo: Optional[Path], key: Optional[str]) -> Optional[list[str]]:
-    """The files of the previous build when it was made from the same ``key`` and every one of
-    them is still on disk with the bytes it wrote; else None."""
+def _unchanged(out: Path, memo: Optional[Path], key: Optional[str]) -> Optional[dict[str, str]]:
+    """The files of the previous build (path: sha256) when it was made from the same ``key``
+    and every one of them is still on disk with the bytes it wrote; else None."""
     if key is None or memo is None:
         return None
     try:
@@ -220,7 +225,7 @@ def _unchanged(out: Path, memo: Optional[Path], key: Optional[str]) -> Optional[
         return None
     if not lines or lines[0] != key:
         return None
-    files = []
+    files = {}
     for line in lines[1:]:
         digest, _, rel = line.partition(" ")
         path = out / rel
@@ -228,15 +233,15 @@ def _unchanged(out: Path, memo: Optional[Path], key: Optional[str]) -> Optional[
             return None
         if hashlib.sha256(path.read_bytes()).hexdigest() != digest:
             return None
-        files.append(rel)
+        files[rel] = digest
     return files or None
 
 
-def _record(out: Path, memo: Optional[Path], key: Optional[str], written) -> None:
+def _record(memo: Optional[Path], key: Optional[str], w: "_Writer") -> None:
+    """Write the site memo: ``key``, then the sha256 of every file the build wrote or kept."""
     if key is None or memo is None:
         return
-    lines = [key] + [f"{hashlib.sha256((out / rel).read_bytes()).hexdigest()} {rel}"
-                     for rel in sorted(written) if rel != MANIFEST]
+    lines = [key] + [f"{w.digests[rel]} {rel}" for rel in sorted(w.written) if rel != MANIFEST]
     atomic_write_text(memo, "\n".join(lines) + "\n")
 
 
@@ -268,8 +273,8 @@ def build_site(reg, boards: Iterable, out, cache_dir=None, workers: Optional[int
     memo = Path(cache_dir) / SITE_MEMO if cache_dir is not None else None
     kept = _unchanged(out, memo, key)
     if kept is not None:
-        for rel in kept:
-            w.keep(rel)
+        for rel, digest in kept.items():
+            w.keep(rel, digest)
         w.finish()
         return out / "index.html"
 
@@ -306,5 +311,5 @@ def build_site(reg, boards: Iterable, out, cache_dir=None, workers: Optional[int
                 ),
             )
     w.finish()
-    _record(out, memo, key, w.written)
+    _record(memo, key, w)
     return index
