@@ -9,7 +9,7 @@ fresh process (interpreter start, imports, labels, validation, scoring, JSON):
 * ``--ci bca`` (the same plus the leave-one-out jackknife for the acceleration),
 
 ``--repeat`` times each, interleaved, and prints min / median wall time, the ratio of each to the
-anchor's median, and the peak resident memory of the child (``ru_maxrss``). ``--code DIR`` runs
+anchor's median, and the peak resident memory of the child (its ``VmHWM``). ``--code DIR`` runs
 the same commands with another checkout of the package first on ``PYTHONPATH`` (e.g. the
 previous version, for a before/after table measured in one run); BCa is run for this checkout
 only (a previous version evaluating n leave-one-out masks needs hours at this size; the
@@ -39,6 +39,14 @@ PREVALENCE = np.array([146, 285, 73, 108, 162, 277, 393]) / 2019
 
 _CHILD = r"""
 import resource, runpy, sys
+def peak_kb():
+    # VmHWM: this process's own peak resident memory. ru_maxrss would also count the parent's
+    # peak, carried over to the child when it is started (fork, then exec).
+    try:
+        with open("/proc/self/status") as fh:
+            return next(int(line.split()[1]) for line in fh if line.startswith("VmHWM"))
+    except (OSError, StopIteration):
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 sys.argv = ["benchmark"] + sys.argv[1:]
 try:
     runpy.run_module("benchmark", run_name="__main__")
@@ -46,7 +54,7 @@ except SystemExit as exc:
     code = exc.code
 else:
     code = 0
-print("PEAK_KB", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)
+print("PEAK_KB", peak_kb(), file=sys.stderr)
 sys.exit(code)
 """
 

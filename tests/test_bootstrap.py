@@ -110,6 +110,37 @@ def test_large_strata_counted_a_row_at_a_time_follow_the_documented_stream(n):
     np.testing.assert_array_equal(got, np.stack(expected))
 
 
+def test_draws_made_a_few_rows_at_a_time_follow_the_documented_stream():
+    # n = 1,500 in two strata of 825 and 675 cases: blocks of 2**18 // 1500 = 174 replicates,
+    # each stratum's (174, m) draws made in several calls of a few rows (cache-sized); the
+    # documented stream makes them in one call per stratum and block. Labels unsorted, so
+    # the cases are not in stratum order.
+    rng = np.random.default_rng(21)
+    n, B, seed, key = 1500, 400, 4, "split|draws"
+    y = rng.permutation(np.r_[np.ones(675), np.zeros(825)])
+    plan = ResamplingPlan.build(n, strata=y, replicates=B, seed=seed, key=key)
+    entropy = (seed, int.from_bytes(hashlib.sha256(key.encode()).digest(), "big"))
+    rows = 2**18 // n
+    expected = np.zeros((B, n), dtype=np.int64)
+    for k, first in enumerate(range(0, B, rows)):
+        r = min(rows, B - first)
+        g = np.random.default_rng(np.random.SeedSequence(entropy, spawn_key=(k,)))
+        for value in (0, 1):
+            members = np.flatnonzero(y == value)
+            draws = g.integers(0, members.size, size=(r, members.size))
+            for i in range(r):
+                np.add.at(expected[first + i], members[draws[i]], 1)
+    for max_rows in (None, 50, rows):
+        got = np.concatenate(list(plan.count_chunks(max_rows=max_rows)))
+        np.testing.assert_array_equal(got, expected)
+    # As drawn: column j is the j-th case of the stratum order (negatives, then positives,
+    # each in case order).
+    order = np.r_[np.flatnonzero(y == 0), np.flatnonzero(y == 1)]
+    drawn = np.concatenate(list(plan.count_chunks(max_rows=rows, by_position=True)))
+    np.testing.assert_array_equal(drawn, expected[:, order])
+    np.testing.assert_array_equal(plan.position_of_case[order], np.arange(n))
+
+
 def test_stratified_plan_follows_documented_stream():
     # Strata in increasing order; within a stratum, draw j picks the j-th
     # smallest case index of that stratum.

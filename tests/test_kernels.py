@@ -108,6 +108,44 @@ def test_count_chunks_are_the_weights():
     assert np.array_equal(counts, plan.weights())
 
 
+@settings(max_examples=80, deadline=None)
+@given(
+    st.integers(1, 6), st.integers(1, 40), st.sampled_from([np.uint8, np.uint16]),
+    st.integers(0, 2**32 - 1),
+)
+def test_running_dtype_from_a_known_row_total_is_the_scanned_one(rows, n, dtype, seed):
+    # Definition: int32 when 2 * (largest row total) * (largest count) < 2**31. Rows of one
+    # total (as a plan without clusters draws them): knowing the total must not change it.
+    rng = np.random.default_rng(seed)
+    scale = int(rng.choice([1, 300, 60_000])) if dtype == np.uint16 else int(rng.choice([1, 200]))
+    counts = np.zeros((rows, n), dtype=dtype)
+    for r in range(rows):
+        counts[r] = rng.multinomial(n * scale, np.full(n, 1 / n)).clip(0, np.iinfo(dtype).max)
+    counts[:, 0] += (n * scale - counts.sum(axis=1, dtype=np.int64)).clip(0, None).astype(dtype)
+    totals = counts.sum(axis=1, dtype=np.int64)
+    if np.unique(totals).size != 1:
+        return  # a clip changed a row's total: not a constant-total case
+    expected = np.int32 if 2 * int(totals.max()) * int(counts.max()) < 2**31 else np.int64
+    assert K.running_dtype(counts) is expected
+    assert K.running_dtype(counts, row_total=int(totals[0])) is expected
+
+
+def test_auc_only_engine_reads_counts_as_drawn_with_the_same_bits():
+    # Labels in no particular order (so the plan's stratum order is not the case order),
+    # several blocks, two AUC kernels: the same replicates as every AUC computed by the
+    # previous kernel from the plan's weights in case order.
+    rng = np.random.default_rng(31)
+    n = 1500
+    y, s = _data(rng, n, prevalence=0.45, decimals=2)
+    plan = ResamplingPlan.build(n, strata=y, replicates=500, seed=2, key="positions")
+    assert not np.array_equal(plan.position_of_case, np.arange(n))
+    w = plan.weights()
+    s2 = np.round(s + rng.normal(size=n), 1)
+    got = engine.replicates([K.AUCTerms(y, s), K.AUCTerms(y, s2)], plan)
+    assert np.array_equal(got[0], _reference_auc_batch(y, s, w), equal_nan=True)
+    assert np.array_equal(got[1], _reference_auc_batch(y, s2, w), equal_nan=True)
+
+
 # --------------------------------------------------------------------------- #
 # Exact, order-independent linear sums
 # --------------------------------------------------------------------------- #

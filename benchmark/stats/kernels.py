@@ -97,11 +97,21 @@ def cumsum_rows(a: np.ndarray, out: np.ndarray) -> None:
         out[...] = np.cumsum(np.ascontiguousarray(a.T), axis=1).T
 
 
-def running_dtype(counts):
-    """``int32`` when ``2 * (largest row total) * (largest count)`` fits in it, else ``int64``."""
+def running_dtype(counts, row_total=None):
+    """``int32`` when ``2 * (largest row total) * (largest count)`` fits in it, else ``int64``.
+
+    ``row_total``: every row's total when known (a plan without clusters draws ``n`` cases
+    per replicate); the counts are then not summed, and not read at all when the largest
+    value of their dtype already fits.
+    """
     if counts.size == 0:
         return np.int32
-    total = int(counts.sum(axis=1, dtype=np.int64).max())
+    if row_total is None:
+        total = int(counts.sum(axis=1, dtype=np.int64).max())
+    else:
+        total = int(row_total)
+        if 2 * total * int(np.iinfo(counts.dtype).max) < 2**31:
+            return np.int32
     return np.int32 if 2 * total * int(counts.max()) < 2**31 else np.int64
 
 

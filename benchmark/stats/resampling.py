@@ -53,8 +53,9 @@ DEFAULT_MAX_BYTES = 128 * 2**20
 # block ``k`` can be generated without generating blocks ``0..k-1``.
 _BLOCK_DRAWS = 2**18
 _MAX_BLOCK_ROWS = 1024
-# Bins counted by one bincount when drawing a block (1 MB of int64 counts: stays in cache).
-_COUNT_BINS = 2**17
+# Draws made and counted by one call when drawing a block (256 KiB of int64 draws, and as
+# many counts: they stay in cache, and are small enough for the allocator to reuse them).
+_COUNT_BINS = 2**15
 
 
 def _encode_groups(values, n, name):
@@ -264,8 +265,25 @@ class ResamplingPlan:
         return "clustered" if self.strata is None else "clustered-stratified"
 
     # ------------------------------------------------------------------ #
-    def _block(self, index, out):
-        """Write the weights of internal block ``index`` into ``out`` (rows, n)."""
+    @property
+    def block_rows(self):
+        """Replicates per internal block of the random stream (see Notes)."""
+        return self._block_rows
+
+    @property
+    def position_of_case(self):
+        """Column of each case in the blocks of ``count_chunks(by_position=True)``.
+
+        Resampling units sorted by stratum (unit order within a stratum); case ``i`` reads
+        the count of its unit at column ``position_of_case[i]``. Read-only, shape (n,).
+        """
+        if self._case_position is None:
+            return _readonly(np.arange(self.n, dtype=np.intp))
+        return self._case_position
+
+    def _block(self, index, out, by_position=False):
+        """Write the counts of internal block ``index`` into ``out``: shape (rows, n) in case
+        order, or with ``by_position`` (rows, n_units) in unit position order."""
         rows = out.shape[0]
         seq = np.random.SeedSequence(entropy=self._entropy, spawn_key=(index,))
         rng = np.random.default_rng(seq)
@@ -273,30 +291,30 @@ class ResamplingPlan:
         # Counts by unit position (units sorted by stratum), each stratum counted on its own
         # positions by one bincount, then one gather to the cases: the same counts as a
         # bincount of every draw mapped to its unit, several times faster at large n.
-        by_position = out if self._case_position is None else np.empty(
-            (rows, self.n_units), dtype=out.dtype
-        )
+        gather = self._case_position is not None and not by_position
+        by_position = np.empty((rows, self.n_units), dtype=out.dtype) if gather else out
         for lo, hi in self._stratum_bounds:
             m = hi - lo
-            picks = rng.integers(0, m, size=(rows, m))  # the plan's stream: drawn in one call
-            # Counted a few rows at a time, so that the bins being incremented stay in cache
-            # (twice as fast as one bincount over every row's bins at n = 1,500); the counts
-            # are the same whatever the chunk.
+            # Drawn and counted a few rows at a time, so that the draws and the bins being
+            # incremented stay in cache and no large temporary is allocated (at n = 1,500,
+            # twice as fast as drawing and counting a whole block at once). Consecutive calls
+            # continue the generator's stream: the same draws, in the same order, as the one
+            # call ``rng.integers(0, m, size=(rows, m))`` of the documented stream (tested).
             step = max(1, _COUNT_BINS // max(m, 1))
             offsets = (np.arange(min(step, rows), dtype=np.int64) * m)[:, None]
             for r0 in range(0, rows, step):
                 r1 = min(rows, r0 + step)
-                chunk = picks[r0:r1]
+                picks = rng.integers(0, m, size=(r1 - r0, m))
                 if r1 - r0 > 1:
-                    chunk += offsets[: r1 - r0]
-                part = np.bincount(chunk.reshape(-1), minlength=(r1 - r0) * m)
+                    picks += offsets[: r1 - r0]
+                part = np.bincount(picks.reshape(-1), minlength=(r1 - r0) * m)
                 if limit is not None and part.size and part.max() > limit:
                     raise OverflowError("a multiplicity does not fit in the count dtype")
                 by_position[r0:r1, lo:hi] = part.reshape(r1 - r0, m)
-        if self._case_position is not None:
+        if gather:
             np.take(by_position, self._case_position, axis=1, out=out, mode="clip")
 
-    def _fill(self, start, out, cache):
+    def _fill(self, start, out, cache, by_position=False):
         """Write the weights of replicates ``start .. start + len(out)`` into ``out``.
 
         ``cache`` holds the last internal block that was only partly used, so
@@ -312,11 +330,11 @@ class ResamplingPlan:
             hi = min(stop, first + rows)
             target = out[pos - start : hi - start]
             if pos == first and hi == first + rows:
-                self._block(index, target)  # whole block: generate in place
+                self._block(index, target, by_position)  # whole block: generate in place
             else:
                 if cache.get("index") != index:
-                    block = np.empty((rows, self.n), dtype=out.dtype)
-                    self._block(index, block)
+                    block = np.empty((rows, out.shape[1]), dtype=out.dtype)
+                    self._block(index, block, by_position)
                     cache["index"], cache["block"] = index, block
                 target[...] = cache["block"][pos - first : hi - first]
             pos = hi
@@ -370,7 +388,9 @@ class ResamplingPlan:
         """Replicates per block of :meth:`chunks` and :meth:`count_chunks`."""
         return self._chunk_rows(max_rows, max_bytes)
 
-    def count_chunks(self, max_rows=None, max_bytes=DEFAULT_MAX_BYTES, start=0, stop=None):
+    def count_chunks(
+        self, max_rows=None, max_bytes=DEFAULT_MAX_BYTES, start=0, stop=None, *, by_position=False
+    ):
         """Iterate over the multiplicities as unsigned integers, in blocks.
 
         The same replicates as :meth:`chunks` (blocks of the same number of rows), as
@@ -382,22 +402,29 @@ class ResamplingPlan:
         starting at ``start``; with ``start`` a multiple of :meth:`chunk_rows` they are the
         blocks of the whole range, so ranges can be evaluated apart (e.g. on several workers).
 
+        ``by_position``: the counts of the resampling units, in the column order of
+        :attr:`position_of_case` (units sorted by stratum), as drawn: shape (b, n_units).
+        Case ``i``'s count is column ``position_of_case[i]``; skipping the gather to case
+        order saves a pass over the block for kernels that gather their cases anyway.
+
         Yields
         ------
-        counts : ndarray of shape (b, n), dtype uint8 or uint16
+        counts : ndarray of shape (b, n), or (b, n_units) with ``by_position``; dtype uint8
+            or uint16
         """
         rows = self._chunk_rows(max_rows, max_bytes)
         stop = self.replicates if stop is None else min(int(stop), self.replicates)
+        width = self.n_units if by_position else self.n
         cache = {}
         for start in range(int(start), stop, rows):
             b = min(rows, stop - start)
-            out = np.empty((b, self.n), dtype=np.uint8)
+            out = np.empty((b, width), dtype=np.uint8)
             try:
-                self._fill(start, out, cache)
+                self._fill(start, out, cache, by_position)
             except OverflowError:
                 cache = {}
-                out = np.empty((b, self.n), dtype=np.uint16)
-                self._fill(start, out, cache)
+                out = np.empty((b, width), dtype=np.uint16)
+                self._fill(start, out, cache, by_position)
                 cache = {}
             yield out
 
