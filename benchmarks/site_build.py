@@ -104,9 +104,19 @@ def make_root(dest: Path, per_task: int, source: Path = REPO) -> None:
 
 
 def child(root: Path, cache: Path, out: Path) -> dict:
-    """Cold build, unchanged rebuild in process and through the CLI, with the code imported."""
+    """Cold build, unchanged rebuild in process and through the CLI, with the code imported.
+
+    In process, the build is what ``benchmark leaderboard build`` runs: ``build_leaderboard``
+    where the code has it (it keeps an unchanged site), else scoring then ``build_site``."""
+    try:
+        from benchmark.leaderboard.build import build_leaderboard
+    except ImportError:
+        build_leaderboard = None
+
     def build():
         reg = load_registry(root)
+        if build_leaderboard is not None:
+            return build_leaderboard(reg, out, cache_dir=cache)
         boards = score_all_tasks(reg, cache_dir=cache)
         return build_site(reg, boards, out, cache_dir=cache)
 

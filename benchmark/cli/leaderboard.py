@@ -7,8 +7,7 @@ from pathlib import Path
 from ..core.errors import EXIT_OK
 from ..core.executor import open_executor
 from ..data.tasks import output_root
-from ..leaderboard.board import score_all_tasks
-from ..leaderboard.site.render import build_site
+from ..leaderboard.build import build_leaderboard
 from .common import registry
 from .terminal import Progress
 
@@ -21,9 +20,8 @@ def site_folder(reg, out) -> Path:
 def run(args) -> int:
     reg = registry(args)
     with Progress([t.id for t in reg]) as bar, open_executor(args.scheduler) as executor:
-        boards = score_all_tasks(reg, labels=args.labels, progress=bar, cache_dir=args.cache, now=args.now,
-                                 identity=args.identity, executor=executor)
-    index = build_site(reg, boards, site_folder(reg, args.out))
+        index = build_leaderboard(reg, site_folder(reg, args.out), labels=args.labels, progress=bar,
+                                  cache_dir=args.cache, now=args.now, identity=args.identity, executor=executor)
     print(index)
     return EXIT_OK
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields as dataclass_fields
 from pathlib import Path
 from typing import Callable, Optional
 
@@ -29,7 +29,7 @@ from ..scoring.score import BootstrapSettings, plan_for, score_task
 from ..submissions.confidential import decrypt, resolve_identity, sha256_hex
 from ..submissions.folders import Entry, discover
 from ..submissions.submission import read_submission, read_submission_bytes
-from .cache import ResultCache, entry_key, plan_hash
+from .cache import ResultCache, entry_key, plan_hash, sha as cache_sha
 from .compare import rank_board
 from .curves import class_probabilities, roc_bands, submission_curves
 from .tables import board_text_table
@@ -37,7 +37,7 @@ from .tables import board_text_table
 SCORE_BATCH = 25  # submissions scored together (bounds the replicate matrix in memory)
 POOL_MIN_SUBMISSIONS = 20  # fewer submissions to score: score them in this process
 
-__all__ = ["BoardRow", "TaskBoard", "score_board", "score_all_tasks"]
+__all__ = ["BoardRow", "TaskBoard", "prepare_builds", "results_folder", "run_builds", "score_board", "score_all_tasks"]
 
 
 # -- rows and boards ----------------------------------------------------------------------------
@@ -225,11 +225,16 @@ class _Build:
         self.settings = BootstrapSettings.from_task(task, replicates=replicates)
         pkey = plan_hash(task, self.labels, self.settings)
         self.cache = ResultCache(Path(cache_dir) / task.id / pkey[:16] if cache_dir is not None else None)
+        self.plan_key = pkey
         self.names = [s.name for s in task.metric_specs()]
         self.pending: list[tuple[BoardRow, str]] = []
         self.batches: list[list[tuple[BoardRow, str]]] = []
         self.size = SCORE_BATCH
         self.done = 0
+        self.header = None
+        # Each submission's cache key (None: no prediction file); rows with unreadable
+        # metadata are invalid as they stand.
+        self.keyed: list[tuple[BoardRow, Optional[str]]] = []
         for row in self.rows:
             e = row.entry
             if e.meta_error is not None:
@@ -239,15 +244,51 @@ class _Build:
             key = None
             if e.predictions.is_file():
                 key = entry_key(pkey, sha256_file(e.predictions), fmt, self.disc.case_level)
-                hit = self.cache.load(key)
-                if hit is not None:
-                    res, reps, curves = hit
-                    row.result = res.model_copy(update={"submission": _info(row, root, base=res.submission)})
-                    row.replicates, row.curves, row.cached = reps, curves, True
-                    continue
+            self.keyed.append((row, key))
+
+    def inputs(self) -> Optional[str]:
+        """sha256 of everything this task's board is made from, when every submission's result
+        is in the cache; None when one must be validated or scored (or there is no cache).
+
+        The plan key (code, task declaration and hooks, shown labels, reader study, bootstrap
+        settings), the disclosure decision (it depends on the date), what the board shows of
+        the labels, and per submission folder its name, metadata and cache key (the sha256 of
+        its predictions under the plan). Equal inputs give the same board, bit for bit.
+        """
+        if self.cache.folder is None:
+            return None
+        rows = []
+        keys = {r.entry.name: k for r, k in self.keyed}
+        for row in sorted(self.rows, key=lambda r: r.entry.name):  # a finished board is ranked
+            e = row.entry
+            if e.meta_error is not None:
+                rows.append([e.name, "invalid metadata", [p.to_dict() for p in e.meta_error.problems]])
+                continue
+            key = keys[e.name]
+            if key is None or not self.cache.holds(key):
+                return None
+            rows.append([e.name, e.predictions.relative_to(self.root).as_posix() if e.predictions.is_relative_to(self.root)
+                         else e.predictions.as_posix(), None if e.meta is None else e.meta.model_dump(mode="json"), key])
+        shown = {f.name: repr(getattr(self.labels, f.name)) for f in dataclass_fields(self.labels)
+                 if f.name not in ("ids", "y", "usage", "public")}
+        return cache_sha({
+            "plan": self.plan_key, "disclosure": repr(self.disc), "labels": shown, "n_cases": len(self.labels),
+            "labels_arg": None if self.labels_path is None else str(self.labels_path),
+            "cache_dir": None if self.cache_dir is None else str(self.cache_dir), "rows": rows,
+        })
+
+    def load(self) -> None:
+        """Read the cached results; what the cache misses is pending (see :meth:`jobs`)."""
+        for row, key in self.keyed:
+            hit = self.cache.load(key) if key is not None else None
+            if hit is not None:
+                res, reps, curves = hit
+                row.result = res.model_copy(update={"submission": _info(row, self.root, base=res.submission)})
+                row.replicates, row.curves, row.cached = reps, curves, True
+                continue
             self.pending.append((row, key))
         self.header = (
-            f"{task.id}: {len(self.rows) - len(self.pending)} cached, validating and scoring "
+            f"{self.task.id}: {len(self.rows) - len(self.pending)} cached, validating and scoring "
             f"{len(self.pending)} submission(s) on {self.settings.replicates} paired replicates"
         ) if self.pending else None
 
@@ -288,7 +329,7 @@ class _Build:
         return board
 
 
-def _run_builds(builds: list[_Build], executor: Optional[Executor], workers: Optional[int]) -> list[TaskBoard]:
+def run_builds(builds: list[_Build], executor: Optional[Executor], workers: Optional[int]) -> list[TaskBoard]:
     """Score what every build misses as jobs of one executor, and complete the boards.
 
     The batches of all tasks go to the executor in one map, task after task, so the workers
@@ -370,7 +411,8 @@ def score_board(
     :func:`benchmark.core.executor.open_executor`). The result depends on neither.
     """
     build = _Build(task, Path(root), labels_path, replicates, cache_dir, now, withhold, identity, progress)
-    return _run_builds([build], executor, workers)[0]
+    build.load()
+    return run_builds([build], executor, workers)[0]
 
 
 def _disclose(board: TaskBoard) -> None:
@@ -425,10 +467,25 @@ def score_all_tasks(
     ``workers``, ``now``, ``withhold``, ``executor``: see :func:`score_board`. ``identity``: age identity file
     opening confidential predictions (see :func:`benchmark.submissions.confidential.resolve_identity`).
     """
-    if cache_dir is None:
-        cache_dir = output_root(reg.root) / ".cache" / "results"
-    elif cache_dir is False:
-        cache_dir = None
+    cache_dir = results_folder(reg, cache_dir)
+    builds = prepare_builds(reg, labels, replicates, progress, cache_dir, now, withhold, identity)
+    for b in builds:
+        b.load()
+    return run_builds(builds, executor, workers)
+
+
+def prepare_builds(reg: TaskRegistry, labels=None, replicates: Optional[int] = None,
+                   progress: Optional[Callable[[str], None]] = None, cache_dir=None, now=None,
+                   withhold: bool = True, identity=None) -> list[_Build]:
+    """Every task's build with its labels, submissions and cache keys, nothing read from the
+    cache yet (arguments as for :func:`score_all_tasks`, ``cache_dir`` already resolved)."""
     root = Path(reg.root)
-    builds = [_Build(t, root, labels, replicates, cache_dir, now, withhold, identity, progress) for t in reg]
-    return _run_builds(builds, executor, workers)
+    return [_Build(t, root, labels, replicates, cache_dir, now, withhold, identity, progress) for t in reg]
+
+
+def results_folder(reg: TaskRegistry, cache_dir=None) -> Optional[Path]:
+    """The result cache of a build: ``cache_dir``, by default ``<root>/.cache/results``; None for
+    ``False`` (no cache)."""
+    if cache_dir is False:
+        return None
+    return Path(cache_dir) if cache_dir is not None else output_root(reg.root) / ".cache" / "results"

@@ -4,9 +4,10 @@ Scoring a task with thousands of bootstrap replicates is the slow part of a buil
 submission's result is stored under ``<cache>/<task>/<plan>/<entry>.{json,npy}``:
 
 * ``<plan>`` hashes the cache schema, the harness version, the code, the task id, version and
-  full declaration, the split, the sha256 of the labels, and the bootstrap seed, replicates,
-  method and level — everything that defines the shared
-  :class:`~benchmark.stats.resampling.ResamplingPlan`;
+  full declaration, the code of its dataset's hooks, the split, the sha256 of the labels, of
+  their public columns and of the reader study that goes with them, and the bootstrap seed,
+  replicates, method and level — everything that defines the shared
+  :class:`~benchmark.stats.resampling.ResamplingPlan` and what is scored on it;
 * ``<entry>`` adds the sha256 of the prediction file and its declared format.
 
 The ``.npy`` file holds the submission's replicate matrix ``(M, B)`` (one row per metric
@@ -30,8 +31,12 @@ from .. import __version__
 from ..core.canonical import canonical_json
 from ..core.fingerprint import source_fingerprint
 from ..core.fileio import atomic_write_bytes, atomic_write_text
+from ..data.csvio import sha256_file
+from ..data.hooks import hook_path
 from ..data.labels import LabelSet
 from ..data.tasks import Task
+from ..metrics import registry as metric_registry
+from ..scoring.comparisons import reads_file
 from ..scoring.results import ScoreResult
 from ..scoring.score import BootstrapSettings
 
@@ -55,11 +60,49 @@ def code_fingerprint() -> str:
 
 
 def task_fingerprint(task: Task) -> str:
-    """sha256 of the task's full declaration (its id, version, metrics, baselines...)."""
-    return sha(task.model_dump(mode="json"))
+    """sha256 of the task's full declaration (its id, version, metrics, baselines...) and of the
+    code of its dataset's hooks (the competition metrics a ``[hooks.metrics]`` module defines,
+    a native label reader): editing a hook changes what the task scores."""
+    return sha({"task": task.model_dump(mode="json"), "hooks": hook_fingerprints(task)})
+
+
+def hook_fingerprints(task: Task) -> dict:
+    """sha256 of every hook module the task's metrics and native label layouts run, by name."""
+    out = {}
+    for decl in task.metrics:
+        source, fingerprint = metric_registry.origin(decl.fn)
+        if fingerprint is not None:
+            out[f"metric {decl.fn}"] = fingerprint
+    for n in task.native:
+        if n.hook:
+            path = hook_path(n.declared_in or task.task_dir / "task.toml", n.hook)
+            out[f"native {n.name or n.hook}"] = _file_sha(path)
+    return out
+
+
+def _file_sha(path) -> Optional[str]:
+    try:
+        return sha256_file(path)
+    except OSError:
+        return None
+
+
+def labels_fingerprint(task: Task, labels: LabelSet) -> dict:
+    """What the scores depend on in the labels beyond their ``sha256``: the public columns
+    (the subgroups of subgroup metrics; the ``sha256`` of a shown part covers ids and labels
+    only) and the case-level reader study that goes with the labels."""
+    public = getattr(labels, "public", None)
+    reads = reads_file(task, labels)
+    return {
+        "public_sha256": None if public is None or public.shape[1] == 0 else hashlib.sha256(
+            public.to_csv(lineterminator="\n").encode("utf-8")).hexdigest(),
+        "reads_sha256": None if reads is None else _file_sha(reads),
+    }
 
 
 def plan_hash(task: Task, labels: LabelSet, settings: BootstrapSettings) -> str:
+    """The key of a task's results: everything that defines the shared plan and what is scored
+    on it (see the module docstring)."""
     return sha(
         {
             "schema": CACHE_SCHEMA,
@@ -70,6 +113,7 @@ def plan_hash(task: Task, labels: LabelSet, settings: BootstrapSettings) -> str:
             "task_fingerprint": task_fingerprint(task),
             "split": labels.split,
             "labels_sha256": labels.sha256,
+            "labels": labels_fingerprint(task, labels),
             "seed": settings.seed,
             "replicates": settings.replicates,
             "method": settings.method,
@@ -83,6 +127,12 @@ class ResultCache:
 
     def __init__(self, folder: Optional[Path]):
         self.folder = Path(folder) if folder is not None else None
+
+    def holds(self, key: str) -> bool:
+        """Whether a result is stored under ``key`` (its record, and its replicates if any)."""
+        if self.folder is None:
+            return False
+        return (self.folder / f"{key}.json").is_file()
 
     def load(self, key: str):
         if self.folder is None:

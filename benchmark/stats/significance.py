@@ -20,7 +20,6 @@ from dataclasses import asdict, dataclass, field
 from typing import Optional
 
 import numpy as np
-from scipy import special
 
 from .checks import check_level, check_names, check_points, check_reps_matrix, float_or_none, oriented
 from .intervals import DEFAULT_MAX_UNDEFINED, percentile_ci, verdict
@@ -173,6 +172,8 @@ def studentized_p_values(d, points_diff, max_undefined: float = DEFAULT_MAX_UNDE
         sq = np.nansum((d - mean[:, None]) ** 2, axis=1)
         se = np.where(n > 1, np.sqrt(sq / np.maximum(n - 1, 1)), np.nan)
         z = np.abs(diff) / se
+    from scipy import special  # lazy: about 0.15 s to load, and a build that keeps its site tests nothing
+
     p = 2.0 * special.ndtr(-z)
     # all replicate differences equal up to rounding: the standard error is 0, not the
     # rounding noise of the mean subtraction

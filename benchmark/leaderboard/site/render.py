@@ -245,6 +245,42 @@ def _record(memo: Optional[Path], key: Optional[str], w: "_Writer") -> None:
     atomic_write_text(memo, "\n".join(lines) + "\n")
 
 
+def site_inputs(root) -> str:
+    """sha256 of what the pages depend on besides the boards: the version, the package's code,
+    templates and static files, the template engine's version, and the two project files the
+    site reads (the submission guide ``docs/ci.md`` and ``pyproject.toml``'s repository URL)."""
+    h = hashlib.sha256()
+    engine = f"jinja2 {jinja2.__version__}, markupsafe {importlib.metadata.version('markupsafe')}"
+    for part in (__version__, source_fingerprint(), engine):
+        h.update(part.encode("utf-8") + b"\0")
+    for folder in ("templates", "static"):
+        for f in sorted((HERE / folder).rglob("*")):
+            if f.is_file():
+                h.update(f.relative_to(HERE).as_posix().encode("utf-8") + b"\0" + f.read_bytes() + b"\0")
+    for rel in (views.GUIDE_SOURCE, "pyproject.toml"):
+        path = None if root is None else Path(root) / rel
+        h.update(rel.encode("utf-8") + b"\0")
+        h.update(path.read_bytes() if path is not None and path.is_file() else b"(none)")
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+def keep_site(out, cache_dir, key: Optional[str]) -> Optional[Path]:
+    """Keep the site in ``out`` as the build recorded under site key ``key`` (in ``cache_dir``)
+    left it, when every file it wrote is still there with the same bytes; its ``index.html``,
+    else None (nothing touched)."""
+    out = Path(out)
+    memo = Path(cache_dir) / SITE_MEMO if cache_dir is not None else None
+    kept = _unchanged(out, memo, key)
+    if kept is None:
+        return None
+    w = _Writer(out)
+    for rel, digest in kept.items():
+        w.keep(rel, digest)
+    w.finish()
+    return out / "index.html"
+
+
 def build_site(reg, boards: Iterable, out, cache_dir=None, workers: Optional[int] = None) -> Path:
     """Render the whole site into ``out``; returns the path of ``index.html``.
 
@@ -256,6 +292,11 @@ def build_site(reg, boards: Iterable, out, cache_dir=None, workers: Optional[int
     ``workers`` is accepted for compatibility and unused: figures are written as SVG text in
     this process (a few milliseconds each).
     """
+    return render_site(reg, boards, out, cache_dir)[0]
+
+
+def render_site(reg, boards: Iterable, out, cache_dir=None) -> tuple[Path, Optional[str]]:
+    """:func:`build_site`, and the site key it recorded (None when the data has none)."""
     boards = list(boards)
     out = Path(out)
     if cache_dir is None:
@@ -271,12 +312,9 @@ def build_site(reg, boards: Iterable, out, cache_dir=None, workers: Optional[int
     # Nothing that a page depends on changed and every page is still as written: keep them.
     key = _site_key(data_key, guide)
     memo = Path(cache_dir) / SITE_MEMO if cache_dir is not None else None
-    kept = _unchanged(out, memo, key)
+    kept = keep_site(out, cache_dir, key)
     if kept is not None:
-        for rel, digest in kept.items():
-            w.keep(rel, digest)
-        w.finish()
-        return out / "index.html"
+        return kept, key
 
     env = _env(cache_dir)
     figure_cache = FigureCache(cache_dir)
@@ -312,4 +350,4 @@ def build_site(reg, boards: Iterable, out, cache_dir=None, workers: Optional[int
             )
     w.finish()
     _record(memo, key, w)
-    return index
+    return index, key
