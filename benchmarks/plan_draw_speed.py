@@ -42,8 +42,9 @@ from benchmark.stats.resampling import ResamplingPlan  # noqa: E402
 CURRENT_BLOCK = ResamplingPlan._block
 
 
-def former_block(self, index, out):
-    """The draw as it was: gather every draw to its unit, one bincount over all units."""
+def former_block(self, index, out, by_position=False):
+    """The draw as it was: gather every draw to its unit, one bincount over all units (with
+    ``by_position``, the counts then put in the column order the current draw writes)."""
     rows = out.shape[0]
     seq = np.random.SeedSequence(entropy=self._entropy, spawn_key=(index,))
     rng = np.random.default_rng(seq)
@@ -63,7 +64,9 @@ def former_block(self, index, out):
             part += row_offsets
     counts = np.bincount(draws.reshape(-1), minlength=rows * n_units)
     counts = counts.reshape(rows, n_units)
-    if self.clusters is not None:
+    if by_position:
+        counts = counts[:, np.argsort(self.unit_stratum, kind="stable")]
+    elif self.clusters is not None:
         counts = counts[:, self.unit_of_case]
     if out.dtype.kind == "u" and counts.size and counts.max() > np.iinfo(out.dtype).max:
         raise OverflowError("a multiplicity does not fit in the count dtype")

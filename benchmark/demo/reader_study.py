@@ -159,7 +159,7 @@ def generate_reader_study(labels: pd.DataFrame, seed: int = DEMO_READER_SEED) ->
     out.attrs["seed"] = int(seed)
     out.attrs["description"] = (
         f"7 simulated general radiologists, every case and target, seed {int(seed)}; "
-        "benchmark.readers.generate_reader_study; abnormality calibrated to the pooled reads "
+        "benchmark.demo.reader_study.generate_reader_study; abnormality calibrated to the pooled reads "
         "of Bien et al. 2018 (doi:10.1371/journal.pmed.1002699); ACL and meniscus rates are "
         "illustrative"
     )
