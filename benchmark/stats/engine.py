@@ -18,6 +18,26 @@ __all__ = ["FusedLinear", "jackknife", "replicates"]
 
 # Elements of the float buffer of one sub-block of the fused linear product.
 _LINEAR_BUFFER_ELEMENTS = 1 << 21
+# One array of this size, allocated and freed once per process (see _prime_allocator).
+_PRIME_BYTES = 1 << 24
+_PRIMED: list = []
+
+
+def _prime_allocator():
+    """Let the C allocator keep the engine's temporaries from one block to the next. Speed only.
+
+    glibc's ``malloc`` maps a request above its threshold (128 KiB when a process starts) afresh
+    and unmaps it on ``free``, so every block's temporaries of a few hundred kilobytes (the
+    draws, their counts, the AUC's running sums) are paid again in page faults: about 4,500 per
+    AUC interval at n = 1,500, a third of its time (benchmarks/README.md). glibc raises the
+    threshold to the size of a mapped block when one is freed (up to 32 MiB; ``mallopt(3)``,
+    "dynamic mmap threshold"), which any program freeing a large array does in passing; one
+    16 MiB array, allocated (untouched, so never resident) and freed once, makes the engine's
+    temporaries come from the heap and stay mapped. Other allocators are not affected.
+    """
+    if not _PRIMED:
+        np.empty(_PRIME_BYTES, dtype=np.uint8)
+        _PRIMED.append(True)
 
 
 class FusedLinear:
@@ -102,6 +122,7 @@ def replicates(kernels, plan, *, max_bytes=None, start=0, stop=None):
         at most its rounding).
     """
     kernels = _check_kernels(kernels, plan)
+    _prime_allocator()
     stop = plan.replicates if stop is None else min(int(stop), plan.replicates)
     out = np.empty((len(kernels), max(0, stop - start)))
     linear = [i for i, k in enumerate(kernels) if isinstance(k, LinearTerms)]
