@@ -27,7 +27,7 @@ Cases (each timed as the best of ``--repeat`` runs; all random data seeded):
 
 Usage::
 
-    python benchmarks/bootstrap_speed.py [--repeat 3] [--skip-r]
+    python benchmarks/bootstrap_speed.py [--repeat 3] [--skip-r] [--cases abcd] [--sizes 120,1500,100000]
 """
 
 from __future__ import annotations
@@ -155,7 +155,11 @@ def previous_auc_interval(y, s, replicates, key):
     return percentile_ci(reps, 0.95)
 
 
-def case_c(repeat, rscript, large_replicates):
+C_SIZES = (120, 1500, 100_000)
+C_TARGETS = {120: 50, 1500: 50, 100_000: 25}
+
+
+def case_c(repeat, rscript, large_replicates, sizes=C_SIZES):
     """Engine, previous engine and pROC interleaved, ``repeat`` times each: medians (and
     minima)."""
     rows = []
@@ -163,7 +167,7 @@ def case_c(repeat, rscript, large_replicates):
     with tempfile.TemporaryDirectory() as tmp:
         script = Path(tmp) / "timer.R"
         script.write_text(R_TIMER)
-        for n in (120, 1500, 100_000):
+        for n in sizes:
             y, s = binormal(n, seed=3)
             boot_n = B if n < 10_000 else large_replicates
             csv = Path(tmp) / f"data_{n}.csv"
@@ -243,27 +247,34 @@ def main(argv=None):
     parser.add_argument("--loop-replicates", type=int, default=1000)
     parser.add_argument("--proc-large-replicates", type=int, default=200)
     parser.add_argument("--skip-r", action="store_true")
+    parser.add_argument("--cases", default="abcd", help="the cases to run, e.g. c (default: abcd)")
+    parser.add_argument("--sizes", default=",".join(map(str, C_SIZES)),
+                        help="the n of case (c), comma-separated (default: 120,1500,100000)")
     args = parser.parse_args(argv)
+    sizes = tuple(int(v) for v in args.sizes.split(","))
 
     print(f"# machine: {os.cpu_count()} cores; numpy {np.__version__}; "
           f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '(unset)')}; "
           f"best of {args.repeat} runs; load average at start {os.getloadavg()[0]:.2f}")
-    a = case_a(args.repeat)
-    ours_b, loop_b = case_b(args.repeat, args.loop_replicates)
+    a = case_a(args.repeat) if "a" in args.cases else None
+    ours_b, loop_b = case_b(args.repeat, args.loop_replicates) if "b" in args.cases else (None, None)
     rscript = None if args.skip_r else r_available()
-    c_rows = case_c(args.repeat, rscript, args.proc_large_replicates)
-    d_rows = [(n, *case_d(args.repeat, n)) for n in (100_000, 1_000_000)]
+    c_rows = case_c(args.repeat, rscript, args.proc_large_replicates, sizes) if "c" in args.cases else []
+    d_rows = [(n, *case_d(args.repeat, n)) for n in (100_000, 1_000_000)] if "d" in args.cases else []
 
     print()
     print("| case | this engine | reference | ratio | target | met |")
     print("|---|---|---|---|---|---|")
-    print(f"| (a) 50 submissions x 3 targets, n=120, B=10,000 | {a:.3f} s | - | - | "
-          f"< 1 s | {'yes' if a < 1 else 'no'} |")
-    ratio_b = loop_b / ours_b
-    print(f"| (b) one AUC, n=120, B=10,000 vs sklearn loop "
-          f"(timed on {args.loop_replicates} replicates, scaled) | {ours_b * 1e3:.1f} ms | "
-          f"{loop_b:.2f} s | {ratio_b:.0f}x | >= 200x | {'yes' if ratio_b >= 200 else 'no'} |")
-    for (n, ours, r_in, r_wall, boot_n, before), target in zip(c_rows, (50, 50, 25)):
+    if a is not None:
+        print(f"| (a) 50 submissions x 3 targets, n=120, B=10,000 | {a:.3f} s | - | - | "
+              f"< 1 s | {'yes' if a < 1 else 'no'} |")
+    if ours_b is not None:
+        ratio_b = loop_b / ours_b
+        print(f"| (b) one AUC, n=120, B=10,000 vs sklearn loop "
+              f"(timed on {args.loop_replicates} replicates, scaled) | {ours_b * 1e3:.1f} ms | "
+              f"{loop_b:.2f} s | {ratio_b:.0f}x | >= 200x | {'yes' if ratio_b >= 200 else 'no'} |")
+    for n, ours, r_in, r_wall, boot_n, before in c_rows:
+        target = C_TARGETS.get(n, 25 if n >= 10_000 else 50)
         note = "" if boot_n == 2000 else f"; pROC timed on {boot_n} replicates, scaled"
         o_min, o_med = min(ours), float(np.median(ours))
         if not r_in:
