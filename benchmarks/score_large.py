@@ -65,9 +65,12 @@ def make_files(folder: Path, studies: int, seed: int = 0) -> tuple[Path, Path]:
     y = np.column_stack([vert.max(axis=1), vert])
     logits = rng.normal(size=y.shape) + 1.5 * y - 1.0
     p = np.round(1.0 / (1.0 + np.exp(-logits)), 6)
-    labels = folder / "train.csv"  # the native file name: its own cases are the expected ones
+    # The competition's native train.csv layout, scored on its own cases. The file is SYNTHETIC
+    # (seeded random labels for a speed benchmark, written to a temporary folder and deleted),
+    # but carries no comment saying so: a label file marked synthetic is read as a split's
+    # canonical demo labels, whose cases must be the split's public id list.
+    labels = folder / "train.csv"
     with open(labels, "w") as fh:
-        fh.write("# SYNTHETIC labels for a speed benchmark, not real patients.\n")
         fh.write("StudyInstanceUID," + ",".join(TARGETS) + "\n")
         for i in range(studies):
             fh.write(ids[i] + "," + ",".join(map(str, y[i])) + "\n")
