@@ -129,7 +129,8 @@ class ResultCache:
         self.folder = Path(folder) if folder is not None else None
 
     def holds(self, key: str) -> bool:
-        """Whether a result is stored under ``key`` (its record, and its replicates if any)."""
+        """Whether a result record is stored under ``key`` (:meth:`load` may still find it
+        unreadable; the build then scores it again)."""
         if self.folder is None:
             return False
         return (self.folder / f"{key}.json").is_file()
