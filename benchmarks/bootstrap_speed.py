@@ -50,6 +50,8 @@ from benchmark.stats.intervals import paired_difference, percentile_ci
 from benchmark.stats.resampling import ResamplingPlan, bootstrap_replicates
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from childmem import PEAK_KB  # noqa: E402
 from previous_auc import auc_batch as previous_auc_batch  # noqa: E402
 
 AUC = metrics.get("roc_auc")
@@ -199,21 +201,13 @@ def case_c(repeat, rscript, large_replicates, sizes=C_SIZES):
     return rows
 
 
-CHILD = r"""
-import resource, sys, time
+CHILD = PEAK_KB + r"""
+import sys, time
 import numpy as np
 from benchmark.metrics import registry as metrics
 from benchmark.stats import engine
 from benchmark.stats.intervals import percentile_ci
 from benchmark.stats.resampling import ResamplingPlan
-def peak_kb():
-    # VmHWM: this process's own peak resident memory. ru_maxrss would also count the parent's
-    # peak, carried over to the child when it is started (fork, then exec).
-    try:
-        with open("/proc/self/status") as fh:
-            return next(int(line.split()[1]) for line in fh if line.startswith("VmHWM"))
-    except (OSError, StopIteration):
-        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 n, B = int(sys.argv[1]), int(sys.argv[2])
 rng = np.random.default_rng(4)
 y = np.zeros(n); y[: int(round(0.45 * n))] = 1.0

@@ -31,21 +31,16 @@ from pathlib import Path
 
 import numpy as np
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from childmem import PEAK_KB  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 TARGETS = ["patient_overall", "C1", "C2", "C3", "C4", "C5", "C6", "C7"]
 # RSNA 2022 train.csv prevalences of C1..C7 (of 2,019 studies; FACTS).
 PREVALENCE = np.array([146, 285, 73, 108, 162, 277, 393]) / 2019
 
-_CHILD = r"""
-import resource, runpy, sys
-def peak_kb():
-    # VmHWM: this process's own peak resident memory. ru_maxrss would also count the parent's
-    # peak, carried over to the child when it is started (fork, then exec).
-    try:
-        with open("/proc/self/status") as fh:
-            return next(int(line.split()[1]) for line in fh if line.startswith("VmHWM"))
-    except (OSError, StopIteration):
-        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+_CHILD = PEAK_KB + r"""
+import runpy, sys
 sys.argv = ["benchmark"] + sys.argv[1:]
 try:
     runpy.run_module("benchmark", run_name="__main__")

@@ -110,6 +110,27 @@ def test_large_strata_counted_a_row_at_a_time_follow_the_documented_stream(n):
     np.testing.assert_array_equal(got, np.stack(expected))
 
 
+def documented_counts(unit_stratum, B, seed, key):
+    """The multiplicities of the documented stream, written from the definition: blocks of
+    ``2**18 // n_units`` replicates, block ``k`` with its own generator seeded from ``(seed,
+    sha256(key))`` and spawn key ``(k,)``, and per stratum in increasing order one call
+    ``integers(0, m, (rows, m))`` whose draw j picks the stratum's j-th smallest unit."""
+    unit_stratum = np.asarray(unit_stratum)
+    n_units = unit_stratum.size
+    entropy = (seed, int.from_bytes(hashlib.sha256(key.encode()).digest(), "big"))
+    rows = 2**18 // n_units
+    expected = np.zeros((B, n_units), dtype=np.int64)
+    for k, first in enumerate(range(0, B, rows)):
+        r = min(rows, B - first)
+        g = np.random.default_rng(np.random.SeedSequence(entropy, spawn_key=(k,)))
+        for value in np.unique(unit_stratum):
+            members = np.flatnonzero(unit_stratum == value)
+            draws = g.integers(0, members.size, size=(r, members.size))
+            for i in range(r):
+                np.add.at(expected[first + i], members[draws[i]], 1)
+    return expected
+
+
 def test_draws_made_a_few_rows_at_a_time_follow_the_documented_stream():
     # n = 1,500 in two strata of 825 and 675 cases: blocks of 2**18 // 1500 = 174 replicates,
     # each stratum's (174, m) draws made in several calls of a few rows (cache-sized); the
@@ -119,17 +140,8 @@ def test_draws_made_a_few_rows_at_a_time_follow_the_documented_stream():
     n, B, seed, key = 1500, 400, 4, "split|draws"
     y = rng.permutation(np.r_[np.ones(675), np.zeros(825)])
     plan = ResamplingPlan.build(n, strata=y, replicates=B, seed=seed, key=key)
-    entropy = (seed, int.from_bytes(hashlib.sha256(key.encode()).digest(), "big"))
     rows = 2**18 // n
-    expected = np.zeros((B, n), dtype=np.int64)
-    for k, first in enumerate(range(0, B, rows)):
-        r = min(rows, B - first)
-        g = np.random.default_rng(np.random.SeedSequence(entropy, spawn_key=(k,)))
-        for value in (0, 1):
-            members = np.flatnonzero(y == value)
-            draws = g.integers(0, members.size, size=(r, members.size))
-            for i in range(r):
-                np.add.at(expected[first + i], members[draws[i]], 1)
+    expected = documented_counts(y, B, seed, key)
     for max_rows in (None, 50, rows):
         got = np.concatenate(list(plan.count_chunks(max_rows=max_rows)))
         np.testing.assert_array_equal(got, expected)
@@ -170,17 +182,7 @@ def test_clustered_stratified_plan_follows_documented_stream_across_blocks():
     plan = ResamplingPlan.build(n, strata=y, clusters=clusters, replicates=B, seed=seed, key=key)
     unit_stratum = np.zeros(n_units, dtype=int)
     np.maximum.at(unit_stratum, clusters, y)
-    entropy = (seed, int.from_bytes(hashlib.sha256(key.encode()).digest(), "big"))
-    rows = 2**18 // n_units
-    expected = np.zeros((B, n_units))
-    for k, first in enumerate(range(0, B, rows)):
-        r = min(rows, B - first)
-        g = np.random.default_rng(np.random.SeedSequence(entropy, spawn_key=(k,)))
-        for value in (0, 1):
-            members = np.flatnonzero(unit_stratum == value)
-            draws = g.integers(0, members.size, size=(r, members.size))
-            for i in range(r):
-                np.add.at(expected[first + i], members[draws[i]], 1.0)
+    expected = documented_counts(unit_stratum, B, seed, key)
     np.testing.assert_array_equal(plan.weights(), expected[:, clusters])
     counts = np.concatenate(list(plan.count_chunks(max_rows=64)))
     assert counts.dtype == np.uint8

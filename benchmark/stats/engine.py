@@ -138,7 +138,7 @@ def replicates(kernels, plan, *, max_bytes=None, start=0, stop=None):
             kernels[i] = kernels[i].on_cases(plan.position_of_case, plan.n)
     # AUCs alone are read one block of the plan at a time (at most 2**18 counts when the plan
     # has no clusters): every temporary stays in cache and is reused rather than mapped anew,
-    # 1.2x faster at n = 1,500 and no slower at n = 10**5 (benchmarks/README.md). The values
+    # 1.25x faster at n = 1,500 (benchmarks/README.md, engine_anchor.py). The values
     # do not depend on the blocks.
     pos = 0
     with one_blas_thread():

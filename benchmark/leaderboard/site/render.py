@@ -197,20 +197,15 @@ def _write_site_json(w: _Writer, data: dict, cache_dir, key: Optional[str]) -> N
         atomic_write_text(memo, f"{key} {hashlib.sha256(text.encode('utf-8')).hexdigest()}\n")
 
 
-def _site_key(data_key: Optional[str], guide) -> Optional[str]:
-    """What every page depends on: the site data, the submission guide, the version, the
-    package's code, templates and static files, and the template engine's version (a new
-    jinja2 may render the same template differently). None when the data has no key."""
+def _site_key(data_key: Optional[str], guide, root) -> Optional[str]:
+    """What every page depends on: the site data, the submission guide as rendered, and the
+    site's own inputs (:func:`site_inputs`: version, code, templates, static files, the template
+    engine's version). None when the data has no key."""
     if data_key is None:
         return None
     h = hashlib.sha256()
-    engine = f"jinja2 {jinja2.__version__}, markupsafe {importlib.metadata.version('markupsafe')}"
-    for part in (data_key, json.dumps(guide, sort_keys=True, default=str), __version__, source_fingerprint(), engine):
+    for part in (data_key, json.dumps(guide, sort_keys=True, default=str), site_inputs(root)):
         h.update(part.encode("utf-8") + b"\0")
-    for folder in ("templates", "static"):
-        for f in sorted((HERE / folder).rglob("*")):
-            if f.is_file():
-                h.update(f.relative_to(HERE).as_posix().encode("utf-8") + b"\0" + f.read_bytes() + b"\0")
     return h.hexdigest()
 
 
@@ -310,7 +305,7 @@ def render_site(reg, boards: Iterable, out, cache_dir=None) -> tuple[Path, Optio
     data_key = _data_key(data)
     guide = views.submit_guide(getattr(reg, "root", None))
     # Nothing that a page depends on changed and every page is still as written: keep them.
-    key = _site_key(data_key, guide)
+    key = _site_key(data_key, guide, getattr(reg, "root", None))
     memo = Path(cache_dir) / SITE_MEMO if cache_dir is not None else None
     kept = keep_site(out, cache_dir, key)
     if kept is not None:
